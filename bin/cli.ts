@@ -1,0 +1,53 @@
+/**
+ * The `netmonitor` command. Each subcommand imports its code only when it runs, so the sensor
+ * on a small gateway never loads the server's dependencies (mail, time zones, logging).
+ * Exit status: 0 done, 1 failure, 2 invalid configuration or usage.
+ */
+import yargs from 'yargs';
+import { hideBin } from 'yargs/helpers';
+import { NetmonitorError } from '../shared/errors.js';
+import { isSensorId } from '../shared/nm1.js';
+import { VERSION } from '../shared/version.js';
+
+export function exitCodeOf(error: unknown): number {
+  return error instanceof NetmonitorError && (error.code === 'ECONFIG' || error.code === 'EUSAGE') ? 2 : 1;
+}
+
+async function main(argv: string[]): Promise<void> {
+  await yargs(argv)
+    .scriptName('netmonitor')
+    .usage('$0 <command> [options]\n\nKnow when your internet drops: heartbeats, SMS-sized alerts, and an outage record for your ISP.')
+    .command('server', 'Run the monitor that receives heartbeats and sends alerts', (y) =>
+      y.option('config', { type: 'string', demandOption: true, describe: 'server config file (JSON)' }),
+      async (args) => (await import('../server/main.js')).runServer(args.config))
+    .command('sensor', 'Send heartbeats to a server (run on the gateway)', (y) =>
+      y.option('config', { type: 'string', demandOption: true, describe: 'sensor config file (JSON)' }),
+      async (args) => (await import('../sensor/main.js')).runSensor(args.config))
+    .command('keygen', 'Print a new sensor id and key as config snippets for both sides', (y) =>
+      y.option('id', { type: 'string', describe: 'sensor id (1-64 of A-Z a-z 0-9 . _ -)' })
+        .option('server', { type: 'string', describe: "the server's host name, for the sensor snippet" })
+        .option('port', { type: 'number', describe: "the server's UDP port, for the sensor snippet" }),
+      async (args) => {
+        if (args.id !== undefined && !isSensorId(args.id)) throw new NetmonitorError('EUSAGE', '--id must be 1 to 64 of the characters A-Z a-z 0-9 . _ -');
+        process.stdout.write((await import('./keygen.js')).keygen({ id: args.id, server: args.server, port: args.port }));
+      })
+    .command('demo', 'Watch netmonitor catch an outage on this machine, nothing to set up', (y) =>
+      y.option('dir', { type: 'string', describe: 'folder for the demo files (default: a new temporary one)' })
+        .option('down-seconds', { type: 'number', default: 4, describe: 'silence before the down alert' }),
+      async (args) => (await import('./demo.js')).runDemo({ dir: args.dir, downSeconds: args['down-seconds'] }))
+    .demandCommand(1, 'name a command; see --help')
+    .strict()
+    .version(VERSION)
+    .help()
+    .fail((message, error) => {
+      if (error !== undefined && error !== null) throw error;
+      console.error(`netmonitor: ${message}\nsee: netmonitor --help`);
+      process.exit(2);
+    })
+    .parseAsync();
+}
+
+main(hideBin(process.argv)).catch((error: unknown) => {
+  console.error(`netmonitor: ${error instanceof Error ? error.message : String(error)}`);
+  process.exit(exitCodeOf(error));
+});

@@ -1,0 +1,67 @@
+/**
+ * The events the monitor publishes. Everything that acts on an outage (e-mail alerts, exec
+ * hooks, later supervision and healing) subscribes to these through one small interface.
+ * Times are wall-clock milliseconds since the epoch, stamped when the thing really happened.
+ */
+export interface DownEvent {
+  type: 'down';
+  client: string;
+  /** The moment the client's deadline passed. */
+  at: number;
+  /** The last accepted heartbeat before the silence; null if it was never recorded. */
+  lastUp: number | null;
+  downIntervalMs: number;
+  transitionId: string;
+}
+
+export interface UpEvent {
+  type: 'up';
+  client: string;
+  /** The arrival of the first accepted heartbeat after the outage (or ever). */
+  at: number;
+  /** The last heartbeat before the outage; null for a client's first heartbeat ever. */
+  lastUp: number | null;
+  /** From the last heartbeat before the outage to the first after it; null when there was no outage. */
+  outageMs: number | null;
+  transitionId: string;
+}
+
+export interface BootEvent {
+  type: 'boot';
+  client: string;
+  at: number;
+  boot: number | null;
+  /** The sensor host's uptime in seconds, as the BOOT datagram carried it. */
+  uptime: number | null;
+  addr: string;
+}
+
+export type MonitorEvent = DownEvent | UpEvent | BootEvent;
+export type EventType = MonitorEvent['type'];
+
+/** A subscriber. `handle` must not throw for ordinary failures; it reports them itself. */
+export interface EventConsumer {
+  readonly name: string;
+  handle(event: MonitorEvent): void | Promise<void>;
+}
+
+export class EventBus {
+  private readonly consumers: EventConsumer[] = [];
+
+  subscribe(consumer: EventConsumer): void {
+    this.consumers.push(consumer);
+  }
+
+  /** Hands `event` to every consumer; one failing consumer never keeps it from the others. */
+  async publish(event: MonitorEvent, onError: (consumer: string, error: unknown) => void): Promise<void> {
+    await Promise.all(
+      this.consumers.map(async (consumer) => {
+        try {
+          await consumer.handle(event);
+        } catch (error) {
+          onError(consumer.name, error);
+        }
+      }),
+    );
+  }
+}

@@ -1,0 +1,193 @@
+/**
+ * The up/down state machine: pure decisions, no sockets, timers or files. Heartbeats and
+ * clock ticks go in with the time they happened; out come log records to write durably and
+ * the events to publish after them. The caller owns every effect.
+ *
+ * Deadlines use the monotonic clock (`Instant.mono`), so a wall-clock step can neither
+ * cause nor hide an outage; the wall clock (`Instant.wall`) only stamps what people read.
+ */
+import type { LogRecord } from '../shared/logLine.js';
+import type { ReplayWindow } from '../shared/replay.js';
+import { DeadlineQueues, type DeadlineNode } from './deadlines.js';
+import type { MonitorEvent } from './events.js';
+
+export interface Instant {
+  /** Monotonic milliseconds: only differences mean anything. */
+  mono: number;
+  /** Wall-clock milliseconds since the epoch. */
+  wall: number;
+}
+
+export type ClientStatus = 'unknown' | 'up' | 'down';
+
+export interface ClientState extends DeadlineNode {
+  readonly id: string;
+  downIntervalMs: number;
+  status: ClientStatus;
+  /** Wall time of the last accepted heartbeat. */
+  lastHeard: number | null;
+  /** During an outage: the last heartbeat before it. */
+  lastUpBeforeOutage: number | null;
+  /** The source IP address of the last accepted heartbeat. */
+  addr: string | null;
+  boot: number | null;
+  /** The heartbeat interval the sensor announces (NM1), in seconds. */
+  sensorInterval: number | null;
+  /** NM1 replay window; null until the first datagram (and always for legacy clients). */
+  window: ReplayWindow | null;
+}
+
+export interface HeartbeatInfo {
+  type: 'BOOT' | 'PING';
+  boot: number | null;
+  uptime: number | null;
+  interval: number | null;
+  addr: string;
+}
+
+/** One thing to do: append `record` to `client`'s log durably, then publish `event` if any. */
+export interface Action {
+  client: string;
+  record: LogRecord;
+  event: MonitorEvent | null;
+}
+
+/** What a restart knows of a client from its log and the saved state. */
+export interface SavedClient {
+  status: ClientStatus;
+  lastHeard: number | null;
+  lastUpBeforeOutage: number | null;
+  addr: string | null;
+  boot: number | null;
+  sensorInterval: number | null;
+  window: ReplayWindow | null;
+}
+
+const NO_ACTIONS: readonly Action[] = Object.freeze([]);
+
+export const iso = (ms: number): string => new Date(ms).toISOString();
+
+export function newClientState(id: string, downIntervalMs: number): ClientState {
+  return {
+    id,
+    downIntervalMs,
+    status: 'unknown',
+    lastHeard: null,
+    lastUpBeforeOutage: null,
+    addr: null,
+    boot: null,
+    sensorInterval: null,
+    window: null,
+    deadline: 0,
+    prev: null,
+    next: null,
+    queue: null,
+  };
+}
+
+export class Monitor {
+  private readonly deadlines = new DeadlineQueues<ClientState>();
+
+  /**
+   * Puts a client back as it was before a restart. A client that was up gets one full down
+   * interval from `now` before it can be declared down; a client that was down stays down
+   * and nothing is announced.
+   */
+  restore(client: ClientState, saved: SavedClient, now: Instant): void {
+    Object.assign(client, saved);
+    if (client.status === 'up') this.deadlines.schedule(client, now.mono, client.downIntervalMs);
+    else this.deadlines.remove(client);
+  }
+
+  /** An accepted heartbeat from `client`. O(1): no other client is looked at. */
+  heartbeat(client: ClientState, beat: HeartbeatInfo, now: Instant): readonly Action[] {
+    let actions: Action[] | null = null;
+    if (client.status !== 'up') {
+      actions = [this.upTransition(client, now, beat)];
+    }
+    if (client.addr !== null && client.addr !== beat.addr) {
+      (actions ??= []).push({
+        client: client.id,
+        record: { type: 'addr', at: iso(now.wall), addr: beat.addr, previous: client.addr },
+        event: null,
+      });
+    }
+    const newBoot = beat.type === 'BOOT' && (beat.boot === null || beat.boot !== client.boot);
+    client.addr = beat.addr;
+    client.boot = beat.boot;
+    client.sensorInterval = beat.interval;
+    client.lastHeard = now.wall;
+    this.deadlines.schedule(client, now.mono, client.downIntervalMs);
+    if (newBoot) {
+      // A sensor repeats its BOOT a few times (UDP may drop one); one record per boot.
+      (actions ??= []).push({
+        client: client.id,
+        record: { type: 'boot', at: iso(now.wall), boot: beat.boot, uptime: beat.uptime, interval: beat.interval, addr: beat.addr },
+        event: { type: 'boot', client: client.id, at: now.wall, boot: beat.boot, uptime: beat.uptime, addr: beat.addr },
+      });
+    }
+    return actions ?? NO_ACTIONS;
+  }
+
+  /**
+   * Declares down every client whose deadline has passed by `now`. Each transition is
+   * stamped with the moment its deadline passed, not the moment this call noticed it.
+   */
+  expire(now: Instant): readonly Action[] {
+    const expired = this.deadlines.takeExpired(now.mono);
+    if (expired.length === 0) return NO_ACTIONS;
+    return expired.map((client) => {
+      const at = Math.round(now.wall - (now.mono - client.deadline));
+      client.status = 'down';
+      client.lastUpBeforeOutage = client.lastHeard;
+      const transitionId = `down-${client.id}-${at}`;
+      return {
+        client: client.id,
+        record: {
+          type: 'down',
+          at: iso(at),
+          id: transitionId,
+          last_up: client.lastHeard === null ? null : iso(client.lastHeard),
+          down_interval_s: client.downIntervalMs / 1000,
+          interval: client.sensorInterval,
+          boot: client.boot,
+        },
+        event: { type: 'down', client: client.id, at, lastUp: client.lastHeard, downIntervalMs: client.downIntervalMs, transitionId },
+      };
+    });
+  }
+
+  /** Monotonic time of the earliest pending deadline, for scheduling the next expire(). */
+  nextDeadline(): number | null {
+    return this.deadlines.nextDeadline();
+  }
+
+  /** Stops tracking a client's deadline (it was removed from the configuration). */
+  forget(client: ClientState): void {
+    this.deadlines.remove(client);
+  }
+
+  private upTransition(client: ClientState, now: Instant, beat: HeartbeatInfo): Action {
+    const wasDown = client.status === 'down';
+    const lastUp = wasDown ? client.lastUpBeforeOutage : null;
+    const outageMs = wasDown && lastUp !== null ? now.wall - lastUp : null;
+    client.status = 'up';
+    client.lastUpBeforeOutage = null;
+    const transitionId = `up-${client.id}-${now.wall}`;
+    return {
+      client: client.id,
+      record: {
+        type: 'up',
+        at: iso(now.wall),
+        id: transitionId,
+        last_up: lastUp === null ? null : iso(lastUp),
+        outage_s: outageMs === null ? null : outageMs / 1000,
+        first: !wasDown,
+        boot: beat.boot,
+        interval: beat.interval,
+        addr: beat.addr,
+      },
+      event: { type: 'up', client: client.id, at: now.wall, lastUp, outageMs, transitionId },
+    };
+  }
+}

@@ -1,0 +1,267 @@
+/**
+ * The running server: the edges around the pure Monitor. It owns the UDP socket, the timers,
+ * the log folder and the event consumers.
+ *
+ * Start, in order:
+ *  1. create the log folder; read the saved state and every configured client's log;
+ *  2. put each client back as it was (an up client gets a full down interval from now);
+ *  3. record the server's start in `@server.nmlog`, re-queue undelivered alerts;
+ *  4. bind the socket and say `listening`.
+ * Stop (SIGTERM): close the socket, finish log writes, save state, give alerts in flight a
+ * moment, record the stop, and log the final `stats` line.
+ */
+import { createSocket, type Socket } from 'node:dgram';
+import { performance } from 'node:perf_hooks';
+import { access } from 'node:fs/promises';
+import type { Logger } from 'winston';
+import type { LogRecord } from '../shared/logLine.js';
+import { restoredWindow } from '../shared/replay.js';
+import { VERSION } from '../shared/version.js';
+import { acceptDatagram, normalizeAddress, type ClientDirectory } from './acceptance.js';
+import type { ServerConfig } from './config.js';
+import { EventBus, type EventConsumer, type MonitorEvent } from './events.js';
+import { execHookConsumer } from './execHook.js';
+import { LogDirectory, SERVER_LOG } from './logDirectory.js';
+import { fileMailer, smtpMailer, type Mailer } from './mailer.js';
+import { iso, Monitor, newClientState, type Action, type ClientState, type Instant } from './monitor.js';
+import { AlertOutbox, type AlertEvent } from './outbox.js';
+import { Refusals } from './refusals.js';
+import { readClientLog } from './restore.js';
+import { loadState, saveState, STATE_SAVE_PERIOD_MS, type SavedSensor } from './stateFile.js';
+
+export const TICK_MS = 250;
+export const ALIVE_PERIOD_MS = 60_000;
+export { VERSION } from '../shared/version.js';
+
+export interface Clock {
+  now(): Instant;
+}
+
+export const systemClock: Clock = {
+  now: () => ({ mono: performance.now(), wall: Date.now() }),
+};
+
+export interface ServerOptions {
+  config: ServerConfig;
+  logger: Logger;
+  clock?: Clock;
+  mailer?: Mailer;
+}
+
+export interface Stats {
+  accepted: number;
+  refused: Record<string, number>;
+  clients: { up: number; down: number; unknown: number };
+  alerts: { sent: number; failed: number; retried: number; queued: number };
+  log_errors: number;
+}
+
+export class NetmonitorServer {
+  readonly logs: LogDirectory;
+  readonly bus = new EventBus();
+  readonly outbox: AlertOutbox;
+  private readonly monitor = new Monitor();
+  private readonly directory: ClientDirectory = { sensors: new Map(), legacy: new Map() };
+  private readonly clients: ClientState[] = [];
+  private readonly clock: Clock;
+  private readonly logger: Logger;
+  private readonly mailer: Mailer;
+  private readonly refusals: Refusals;
+  private socket: Socket | null = null;
+  private timers: NodeJS.Timeout[] = [];
+  private accepted = 0;
+  private logErrors = 0;
+  private stateDirty = false;
+  private saving: Promise<void> = Promise.resolve();
+
+  constructor(private readonly options: ServerOptions) {
+    const { config } = options;
+    this.clock = options.clock ?? systemClock;
+    this.logger = options.logger;
+    this.logs = new LogDirectory(config.clientLogDir);
+    this.mailer = options.mailer ?? (config.smtp === null ? fileMailer(config.outboxFile) : smtpMailer(config.smtp));
+    this.outbox = new AlertOutbox({
+      mailer: this.mailer,
+      logs: this.logs,
+      logger: this.logger,
+      from: config.alertFrom,
+      to: config.alertAddresses,
+      timezone: config.alertTimezone,
+      now: () => this.clock.now().wall,
+    });
+    this.refusals = new Refusals(this.clock.now().mono);
+    this.subscribe(this.outbox);
+    for (const hook of config.hooks) this.subscribe(execHookConsumer(hook, this.logger));
+  }
+
+  /** Adds a consumer of down/up/boot events (before start()). */
+  subscribe(consumer: EventConsumer): void {
+    this.bus.subscribe(consumer);
+  }
+
+  async start(): Promise<{ address: string; port: number }> {
+    const { config } = this.options;
+    await this.logs.create();
+    const now = this.clock.now();
+    const undelivered = await this.restore(now);
+    await this.logs.append(SERVER_LOG, [{ type: 'start', at: iso(now.wall), pid: process.pid, version: VERSION }]);
+    undelivered.sort((a, b) => a.at - b.at);
+    for (const event of undelivered) this.outbox.enqueue(event);
+    if (undelivered.length > 0) this.logger.warn(`${undelivered.length} alert(s) from before the restart were not confirmed sent; sending them now`);
+    this.logger.info(`alerts go to ${this.mailer.description}`);
+
+    const socket = createSocket({ type: config.listenAddress.includes(':') ? 'udp6' : 'udp4' });
+    this.socket = socket;
+    socket.on('message', (datagram, remote) => this.receive(datagram, remote.address));
+    socket.on('error', (error) => this.logger.error(`socket error: ${error.message}`));
+    await new Promise<void>((resolve, reject) => {
+      socket.once('error', reject);
+      socket.bind(config.listenPort, config.listenAddress, () => {
+        socket.off('error', reject);
+        resolve();
+      });
+    });
+    const bound = socket.address();
+    this.timers.push(
+      setInterval(() => this.tick(), TICK_MS),
+      setInterval(() => void this.saveState(), STATE_SAVE_PERIOD_MS),
+      setInterval(() => void this.appendServerRecord({ type: 'alive', at: iso(this.clock.now().wall) }), ALIVE_PERIOD_MS),
+    );
+    this.logger.info(`listening on ${bound.address}:${bound.port} (udp) with ${this.clients.length} configured client(s)`);
+    return { address: bound.address, port: bound.port };
+  }
+
+  /** Handles one datagram. Refused ones are counted and never reach the monitor. */
+  receive(datagram: Buffer, sourceAddress: string): void {
+    const source = normalizeAddress(sourceAddress);
+    const now = this.clock.now();
+    let verdict;
+    try {
+      verdict = acceptDatagram(this.directory, datagram, source);
+    } catch (error) /* c8 ignore next 3 */ {
+      this.logger.error(`internal error on a datagram from ${source}: ${(error as Error).message}`);
+      return;
+    }
+    if (!verdict.ok) {
+      const line = this.refusals.refuse(verdict.reason, source, now.mono);
+      if (line !== null) this.logger.warn(line);
+      return;
+    }
+    this.accepted++;
+    this.stateDirty = true;
+    const actions = this.monitor.heartbeat(verdict.client, verdict.beat, now);
+    if (actions.length > 0) this.perform(actions);
+  }
+
+  /** Declares down whatever has expired; called every TICK_MS. */
+  tick(): void {
+    const actions = this.monitor.expire(this.clock.now());
+    if (actions.length > 0) this.perform(actions);
+  }
+
+  stats(): Stats {
+    const clients = { up: 0, down: 0, unknown: 0 };
+    for (const client of this.clients) clients[client.status]++;
+    return {
+      accepted: this.accepted,
+      refused: { ...this.refusals.counts },
+      clients,
+      alerts: { ...this.outbox.counts, queued: this.outbox.depth },
+      log_errors: this.logErrors,
+    };
+  }
+
+  async stop(): Promise<Stats> {
+    for (const timer of this.timers) clearInterval(timer);
+    this.timers = [];
+    const socket = this.socket;
+    this.socket = null;
+    if (socket !== null) await new Promise<void>((resolve) => socket.close(() => resolve()));
+    await this.logs.settle();
+    await this.saveState(true);
+    await this.outbox.stop(3000);
+    await this.appendServerRecord({ type: 'stop', at: iso(this.clock.now().wall) });
+    this.mailer.close();
+    const stats = this.stats();
+    this.logger.info(`stats ${JSON.stringify(stats)}`);
+    return stats;
+  }
+
+  /** Writes each client's records durably, then publishes their events, in order. */
+  private perform(actions: readonly Action[]): void {
+    for (const action of actions) {
+      const event = action.event;
+      this.logs.append(action.client, [action.record]).then(
+        () => event !== null && this.publish(event),
+        (error: Error) => {
+          // Tracking and alerting go on without the log; the error is counted and reported.
+          this.logErrors++;
+          this.logger.error(`${error.message}; alerting anyway`);
+          if (event !== null) this.publish(event);
+        },
+      );
+    }
+  }
+
+  private publish(event: MonitorEvent): void {
+    void this.bus.publish(event, (consumer, error) => this.logger.error(`${consumer} failed on ${event.type} of ${event.client}: ${(error as Error).message}`));
+  }
+
+  private async appendServerRecord(record: LogRecord): Promise<void> {
+    try {
+      await this.logs.append(SERVER_LOG, [record]);
+    } catch (error) {
+      this.logErrors++;
+      this.logger.error((error as Error).message);
+    }
+  }
+
+  private async restore(now: Instant): Promise<AlertEvent[]> {
+    const { config } = this.options;
+    const saved = await loadState(config.clientLogDir);
+    if (saved.problem !== null) this.logger.warn(saved.problem);
+    const counts = { records: 0, corrupt: 0 };
+    const undelivered: AlertEvent[] = [];
+    for (const client of config.clients) {
+      const state = newClientState(client.id, client.downIntervalMs);
+      this.clients.push(state);
+      if (client.legacy) this.directory.legacy.set(client.id, state);
+      else this.directory.sensors.set(client.id, { state, key: client.key! });
+      const path = this.logs.pathOf(client.id);
+      const exists = await access(path).then(() => true, () => false);
+      if (!exists) continue;
+      const logged = await readClientLog(client.id, path, counts);
+      const sensor: SavedSensor | undefined = saved.sensors.get(client.id);
+      const lastHeard = Math.max(logged.lastHeard ?? 0, sensor?.lastHeard ?? 0) || null;
+      this.monitor.restore(state, {
+        status: logged.status,
+        lastHeard,
+        lastUpBeforeOutage: logged.lastUpBeforeOutage,
+        addr: logged.addr,
+        boot: logged.boot,
+        sensorInterval: logged.sensorInterval,
+        window: sensor !== undefined ? restoredWindow(sensor.boot, sensor.seq) : null,
+      }, now);
+      undelivered.push(...(logged.undelivered as AlertEvent[]));
+    }
+    if (counts.corrupt > 0) this.logger.warn(`skipped ${counts.corrupt} damaged log line(s) while restoring state`);
+    this.logger.info(`restored ${this.clients.length} client(s) from ${counts.records} log record(s)`);
+    return undelivered;
+  }
+
+  /** Saves replay windows and last-heard times when anything changed (or when forced). */
+  private saveState(force = false): Promise<void> {
+    if (!this.stateDirty && !force) return this.saving;
+    this.stateDirty = false;
+    const sensors: [string, SavedSensor][] = [];
+    for (const [id, { state }] of this.directory.sensors) {
+      if (state.window !== null) sensors.push([id, { boot: state.window.boot, seq: state.window.highest, lastHeard: state.lastHeard }]);
+    }
+    this.saving = this.saving.then(() => saveState(this.options.config.clientLogDir, sensors)).catch((error: Error) => {
+      this.stateDirty = true;
+      this.logErrors++;
+      this.logger.error(`cannot save state: ${error.message}`);
+    });
+    return this.saving;
+  }
+}

@@ -1,0 +1,58 @@
+/**
+ * The server's saved state (`@state.json` in the log folder): per NM1 sensor the highest
+ * (boot, seq) accepted and the last time it was heard. Saved every few seconds while
+ * something changed and at shutdown, atomically (temporary file, fsync, rename, fsync of
+ * the folder), so a crash leaves either the old or the new file, never a torn one.
+ *
+ * This bounds replays across restarts: after a clean stop nothing accepted before can be
+ * accepted again; after a crash, only datagrams from the last save period before it.
+ */
+import { open, readFile, rename } from 'node:fs/promises';
+import { join } from 'node:path';
+import { syncDirectory } from './logDirectory.js';
+
+export const STATE_FILE = '@state.json';
+export const STATE_SAVE_PERIOD_MS = 5000;
+
+export interface SavedSensor {
+  boot: number;
+  seq: number;
+  lastHeard: number | null;
+}
+
+export async function loadState(dir: string): Promise<{ sensors: Map<string, SavedSensor>; problem: string | null }> {
+  const sensors = new Map<string, SavedSensor>();
+  let text: string;
+  try {
+    text = await readFile(join(dir, STATE_FILE), 'utf8');
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    return { sensors, problem: code === 'ENOENT' ? null : `cannot read ${STATE_FILE}: ${code}` };
+  }
+  try {
+    const parsed = JSON.parse(text) as { sensors?: Record<string, [number, number, number | null]> };
+    for (const [id, entry] of Object.entries(parsed.sensors ?? {})) {
+      const [boot, seq, lastHeard] = entry;
+      if (Number.isSafeInteger(boot) && Number.isSafeInteger(seq)) sensors.set(id, { boot, seq, lastHeard: typeof lastHeard === 'number' ? lastHeard : null });
+    }
+    return { sensors, problem: null };
+  } catch {
+    return { sensors, problem: `${STATE_FILE} is damaged; replay windows start from the logs` };
+  }
+}
+
+export async function saveState(dir: string, sensors: Iterable<[string, SavedSensor]>): Promise<void> {
+  const entries: Record<string, [number, number, number | null]> = {};
+  for (const [id, s] of sensors) entries[id] = [s.boot, s.seq, s.lastHeard];
+  const path = join(dir, STATE_FILE);
+  const temporary = `${path}.tmp`;
+  const file = await open(temporary, 'w', 0o640);
+  try {
+    await file.writeFile(JSON.stringify({ version: 1, saved: new Date().toISOString(), sensors: entries }));
+    await file.sync();
+  } finally {
+    await file.close();
+  }
+  await rename(temporary, path);
+  await syncDirectory(dir);
+}

@@ -1,0 +1,88 @@
+/**
+ * Small checks for configuration files. Each one names the offending key and what is allowed,
+ * so that a config error reads as one clear sentence and the CLI can exit with status 2.
+ */
+import { readFileSync } from 'node:fs';
+import { ConfigError } from './errors.js';
+
+export type JsonObject = Record<string, unknown>;
+
+export function readJsonConfig(path: string): JsonObject {
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch (error) {
+    throw new ConfigError('--config', `cannot read ${path} (${(error as NodeJS.ErrnoException).code ?? 'error'})`);
+  }
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch (error) {
+    throw new ConfigError('--config', `${path} is not valid JSON (${(error as Error).message})`);
+  }
+  if (!isObject(value)) throw new ConfigError('--config', `${path} must hold a JSON object`);
+  return value;
+}
+
+export function isObject(value: unknown): value is JsonObject {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+/** Refuses keys nobody reads (usually typos); keys starting with `_` are free-form comments. */
+export function checkKnownKeys(object: JsonObject, known: readonly string[], prefix = ''): void {
+  for (const key of Object.keys(object)) {
+    if (key.startsWith('_') || known.includes(key)) continue;
+    throw new ConfigError(prefix + key, `unknown key; known keys are ${known.join(', ')}`);
+  }
+}
+
+export function optionalString(object: JsonObject, key: string, path = key): string | undefined {
+  const value = object[key];
+  if (value === undefined || value === null) return undefined;
+  if (typeof value !== 'string') throw new ConfigError(path, `must be a string, not ${JSON.stringify(value)}`);
+  return value;
+}
+
+export function requiredString(object: JsonObject, key: string, path = key): string {
+  const value = optionalString(object, key, path);
+  if (value === undefined || value === '') throw new ConfigError(path, 'is required (a non-empty string)');
+  return value;
+}
+
+export function integerIn(object: JsonObject, key: string, min: number, max: number, fallback: number | undefined, path = key): number {
+  const value = object[key];
+  if (value === undefined || value === null) {
+    if (fallback === undefined) throw new ConfigError(path, `is required (a whole number from ${min} to ${max})`);
+    return fallback;
+  }
+  if (typeof value !== 'number' || !Number.isInteger(value) || value < min || value > max) {
+    throw new ConfigError(path, `must be a whole number from ${min} to ${max}, not ${JSON.stringify(value)}`);
+  }
+  return value;
+}
+
+export function oneOf<T extends string>(object: JsonObject, key: string, allowed: readonly T[], fallback: T, path = key): T {
+  const value = object[key];
+  if (value === undefined || value === null) return fallback;
+  if (typeof value !== 'string' || !(allowed as readonly string[]).includes(value)) {
+    throw new ConfigError(path, `must be one of ${allowed.map((a) => JSON.stringify(a)).join(', ')}, not ${JSON.stringify(value)}`);
+  }
+  return value as T;
+}
+
+/** Reads a secret from a file named in the configuration; the file's content never appears in errors. */
+export function readSecretFile(path: string, key: string): string {
+  try {
+    return readFileSync(path, 'utf8').replace(/\r?\n$/, '');
+  } catch (error) {
+    throw new ConfigError(key, `cannot read the file ${path} (${(error as NodeJS.ErrnoException).code ?? 'error'})`);
+  }
+}
+
+export function deepFreeze<T>(value: T): T {
+  if (typeof value === 'object' && value !== null && !Buffer.isBuffer(value)) {
+    for (const inner of Object.values(value)) deepFreeze(inner);
+    Object.freeze(value);
+  }
+  return value;
+}

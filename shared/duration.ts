@@ -1,0 +1,71 @@
+/**
+ * Durations as people write them in configuration (`{"minutes": 3}`, `180`, `"3m"`,
+ * `"1h30m"`, `"PT3M"`) and as people read them in alerts and reports (`2h 02m 05s`).
+ */
+import { ConfigError } from './errors.js';
+
+const TIMEDELTA_UNITS_MS: Record<string, number> = {
+  weeks: 604_800_000,
+  days: 86_400_000,
+  hours: 3_600_000,
+  minutes: 60_000,
+  seconds: 1000,
+  milliseconds: 1,
+  microseconds: 0.001,
+};
+
+const SHORT_UNITS_MS: Record<string, number> = { w: 604_800_000, d: 86_400_000, h: 3_600_000, m: 60_000, s: 1000, ms: 1 };
+const SHORT_FORM = /^(?:\d+(?:\.\d+)?(?:ms|w|d|h|m|s)\s*)+$/;
+const SHORT_PART = /(\d+(?:\.\d+)?)(ms|w|d|h|m|s)/g;
+const ISO_FORM = /^P(?:(\d+(?:\.\d+)?)D)?(?:T(?:(\d+(?:\.\d+)?)H)?(?:(\d+(?:\.\d+)?)M)?(?:(\d+(?:\.\d+)?)S)?)?$/i;
+
+const ALLOWED =
+  'a number of seconds, a string such as "90s", "3m" or "1h30m", or an object of ' +
+  `timedelta units (${Object.keys(TIMEDELTA_UNITS_MS).join(', ')})`;
+
+/** Parses a configured duration into milliseconds; `key` names the setting in errors. */
+export function parseDuration(value: unknown, key: string): number {
+  let ms: number;
+  if (typeof value === 'number') {
+    ms = value * 1000;
+  } else if (typeof value === 'string') {
+    const text = value.trim();
+    const iso = ISO_FORM.exec(text);
+    if (/^\d+(?:\.\d+)?$/.test(text)) ms = Number(text) * 1000;
+    else if (SHORT_FORM.test(text)) {
+      ms = 0;
+      for (const [, amount, unit] of text.matchAll(SHORT_PART)) ms += Number(amount) * SHORT_UNITS_MS[unit!]!;
+    } else if (iso !== null && text.length > 1 && !/T$/i.test(text)) {
+      const [, d, h, m, s] = iso;
+      ms = Number(d ?? 0) * 86_400_000 + Number(h ?? 0) * 3_600_000 + Number(m ?? 0) * 60_000 + Number(s ?? 0) * 1000;
+    } else throw new ConfigError(key, `${JSON.stringify(value)} is not a duration; use ${ALLOWED}`);
+  } else if (typeof value === 'object' && value !== null && !Array.isArray(value)) {
+    ms = 0;
+    for (const [unit, amount] of Object.entries(value)) {
+      const unitMs = TIMEDELTA_UNITS_MS[unit];
+      if (unitMs === undefined) throw new ConfigError(`${key}.${unit}`, `unknown unit; use ${Object.keys(TIMEDELTA_UNITS_MS).join(', ')}`);
+      if (typeof amount !== 'number' || !Number.isFinite(amount)) throw new ConfigError(`${key}.${unit}`, 'must be a number');
+      ms += amount * unitMs;
+    }
+  } else {
+    throw new ConfigError(key, `must be ${ALLOWED}`);
+  }
+  if (!Number.isFinite(ms) || ms <= 0) throw new ConfigError(key, `must be longer than zero (${ALLOWED})`);
+  return Math.round(ms);
+}
+
+/** `2h 02m 05s`, `3m 26s`, `45s`, `3d 04h 00m 00s`; sub-second lengths round to whole seconds. */
+export function formatDuration(ms: number): string {
+  let seconds = Math.max(0, Math.round(ms / 1000));
+  const days = Math.floor(seconds / 86400);
+  seconds -= days * 86400;
+  const hours = Math.floor(seconds / 3600);
+  seconds -= hours * 3600;
+  const minutes = Math.floor(seconds / 60);
+  seconds -= minutes * 60;
+  const pad = (n: number): string => String(n).padStart(2, '0');
+  if (days > 0) return `${days}d ${pad(hours)}h ${pad(minutes)}m ${pad(seconds)}s`;
+  if (hours > 0) return `${hours}h ${pad(minutes)}m ${pad(seconds)}s`;
+  if (minutes > 0) return `${minutes}m ${pad(seconds)}s`;
+  return `${seconds}s`;
+}

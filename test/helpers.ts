@@ -1,0 +1,20 @@
+/** Shared test helpers: fixtures on disk, temporary folders. */
+import { readFileSync } from 'node:fs';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+/** The repository root (tests run from build/test/...). */
+export const repoRoot = fileURLToPath(new URL('../../', import.meta.url));
+
+export function fixture<T = unknown>(name: string): T {
+  return JSON.parse(readFileSync(join(repoRoot, 'test', 'fixtures', name), 'utf8')) as T;
+}
+
+export function tempDir(prefix = 'netmonitor-test-'): string {
+  return mkdtempSync(join(tmpdir(), prefix));
+}
+
+/** The `netmonitor` command of this checkout. */
+export const cliPath = join(repoRoot, 'bin', 'netmonitor');
