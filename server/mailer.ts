@@ -31,6 +31,10 @@ export interface Mailer {
 export function deliveryError(error: unknown): NetmonitorError {
   const e = error as { code?: string; responseCode?: number; response?: string; message?: string };
   const answer = e.response ?? e.message ?? String(error);
+  if (e.code === 'ETLS') {
+    // Not retried as permanent: the alert is kept until the server (or our config) is fixed.
+    return new NetmonitorError('ETLS', `no TLS with the SMTP server, so the password was not sent: ${answer}`, { cause: error });
+  }
   if (e.code === 'EAUTH') {
     return new NetmonitorError('EAUTH', `the SMTP server refused the login: ${answer}`, { permanent: true, cause: error });
   }

@@ -104,7 +104,8 @@ export class AlertOutbox implements EventConsumer {
         // user can fix them, so keep retrying at the capped pace and say why loudly.
         this.failures++;
         this.counts.retried++;
-        const log = failure.code === 'EAUTH' || this.failures === 1 ? logger.error.bind(logger) : logger.warn.bind(logger);
+        const loud = failure.code === 'EAUTH' || failure.code === 'ETLS' || this.failures === 1;
+        const log = loud ? logger.error.bind(logger) : logger.warn.bind(logger);
         log(`alert for ${event.client} (${event.type}) not delivered, will retry in ${this.backoffMs() / 1000}s: ${failure.message}`);
         return 'retry';
       }

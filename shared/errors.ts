@@ -7,6 +7,7 @@ export type ErrorCode =
   | 'ELOG' // a client log could not be written durably
   | 'ESMTP' // an alert could not be handed to the SMTP server
   | 'EAUTH' // the SMTP server refused our credentials
+  | 'ETLS' // the SMTP server offered no usable TLS, so credentials were not sent
   | 'EHOOK' // an exec hook failed or timed out
   | 'EUSAGE'; // a command-line argument is wrong
 
