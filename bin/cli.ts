@@ -31,6 +31,17 @@ async function main(argv: string[]): Promise<void> {
         if (args.id !== undefined && !isSensorId(args.id)) throw new NetmonitorError('EUSAGE', '--id must be 1 to 64 of the characters A-Z a-z 0-9 . _ -');
         process.stdout.write((await import('./keygen.js')).keygen({ id: args.id, server: args.server, port: args.port }));
       })
+    .command('report [client..]', 'Report every outage in the client logs (text, json, csv or html)', (y) =>
+      y.positional('client', { type: 'string', array: true, describe: 'only these clients (default: all)' })
+        .option('config', { type: 'string', describe: 'a server config file: its client_log_dir' })
+        .option('log-dir', { type: 'string', describe: 'the client log folder' })
+        .option('since', { type: 'string', describe: 'start of the window: ISO 8601 date or time, or a span back from now (30d)' })
+        .option('until', { type: 'string', describe: 'end of the window (default: now); a date includes that day' })
+        .option('tz', { type: 'string', describe: 'IANA time zone for printed times (default: this machine\'s)' })
+        .option('format', { type: 'string', choices: ['text', 'json', 'csv', 'html'], default: 'text', describe: 'output format' }),
+      async (args) => (await import('../report/main.js')).runReport({
+        config: args.config, logDir: args['log-dir'], since: args.since, until: args.until, tz: args.tz, format: args.format, clients: args.client,
+      }))
     .command('demo', 'Watch netmonitor catch an outage on this machine, nothing to set up', (y) =>
       y.option('dir', { type: 'string', describe: 'folder for the demo files (default: a new temporary one)' })
         .option('down-seconds', { type: 'number', default: 4, describe: 'silence before the down alert' }),

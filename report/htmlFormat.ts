@@ -1,0 +1,84 @@
+/**
+ * `--format html`: one self-contained file (inline CSS and SVG, no scripts, nothing
+ * fetched) with each client's summary, a picture of its outages per day and the table, fit
+ * to attach to a complaint to the ISP. Everything that comes from the logs is escaped.
+ */
+import type { ClientReport } from './outages.js';
+import type { Report } from './report.js';
+import { escapeHtml } from './escape.js';
+import { causeText, CAUSE_WORDS, monitorLines, notesOf, summaryLines, windowLine } from './summaryText.js';
+import { CAUSE_COLOURS, dayRows, timelineSvg, ALL_DAYS_LIMIT } from './timeline.js';
+import { formatDuration, readableIn, uncertaintyText } from './timeText.js';
+
+const STYLE = `
+body { font-family: system-ui, sans-serif; margin: 2em; color: #222; }
+h1 { font-size: 1.4em; } h2 { font-size: 1.2em; margin-top: 2em; border-bottom: 1px solid #ccc; }
+table { border-collapse: collapse; margin: 1em 0; font-size: 0.9em; }
+th, td { border: 1px solid #ccc; padding: 0.2em 0.6em; text-align: left; vertical-align: top; }
+td.num { text-align: right; white-space: nowrap; } td.time { white-space: nowrap; }
+.timeline text { font: 10px sans-serif; fill: #444; } .timeline .dayrow { fill: #e8f5e9; stroke: #c8e6c9; }
+.timeline .tick { stroke: #bbb; } .legend span { display: inline-block; width: 1em; height: 1em; vertical-align: middle; margin: 0 0.3em 0 1em; }
+.note { color: #555; font-size: 0.9em; }
+@media print { body { margin: 0.5em; } }
+`;
+
+function clientHtml(client: ClientReport, report: Report): string {
+  const { zone } = report;
+  const e = escapeHtml;
+  const parts = [`<section><h2>${e(client.client)}</h2>`];
+  if (client.period === null) return parts.join('') + '<p>No records in this window.</p></section>';
+  parts.push(`<p>${e(readableIn(client.period.start, zone))} to ${e(readableIn(client.period.end, zone))}</p><ul>`);
+  for (const line of summaryLines(client)) parts.push(`<li>${e(line)}</li>`);
+  if (client.lastAddress !== null) parts.push(`<li>public address ${e(client.lastAddress)}; ${client.addressChanges.length} change(s) in this window</li>`);
+  parts.push('</ul>');
+  const { rows, onlyOutageDays, truncated } = dayRows(client, zone, report.generatedAt);
+  if (rows.length > 0) {
+    if (onlyOutageDays) parts.push(`<p class="note">The window is longer than ${ALL_DAYS_LIMIT} days: only days with an outage are drawn${truncated ? ' (the latest ones)' : ''}.</p>`);
+    parts.push(timelineSvg(rows, zone));
+  }
+  if (client.addressChanges.length > 0) {
+    parts.push('<table><tr><th>address changed at</th><th>from</th><th>to</th></tr>');
+    for (const change of client.addressChanges) {
+      parts.push(`<tr><td class="time">${e(readableIn(change.at, zone))}</td><td>${e(change.previous ?? '?')}</td><td>${e(change.addr)}</td></tr>`);
+    }
+    parts.push('</table>');
+  }
+  if (client.outages.length > 0) {
+    parts.push('<table><tr><th>start (last heartbeat)</th><th>end (first heartbeat after)</th><th>duration</th><th>±</th><th>cause</th><th>notes</th></tr>');
+    for (const outage of client.outages) {
+      parts.push(
+        `<tr><td class="time">${e(readableIn(outage.start, zone))}</td>` +
+          `<td class="time">${outage.end === null ? 'ongoing' : e(readableIn(outage.end, zone))}</td>` +
+          `<td class="num">${e(formatDuration(outage.durationMs))}</td><td class="num">${e(uncertaintyText(outage.uncertaintyMs))}</td>` +
+          `<td>${e(causeText(outage))}</td><td>${e(notesOf(outage).join('; '))}</td></tr>`,
+      );
+    }
+    parts.push('</table>');
+  }
+  parts.push('</section>');
+  return parts.join('\n');
+}
+
+export function formatHtml(report: Report): string {
+  const e = escapeHtml;
+  const legend = Object.entries(CAUSE_COLOURS)
+    .map(([cause, colour]) => `<span style="background:${colour}"></span>${e(CAUSE_WORDS[cause] ?? cause)}`)
+    .join(' ');
+  return [
+    '<!DOCTYPE html>',
+    '<html lang="en"><head><meta charset="utf-8">',
+    // No network fetches: refuse any by policy too, should a future change add one by mistake.
+    `<meta http-equiv="Content-Security-Policy" content="default-src 'none'; style-src 'unsafe-inline'; img-src data:">`,
+    '<title>netmonitor outage report</title>',
+    `<style>${STYLE}</style></head><body>`,
+    '<h1>netmonitor outage report</h1>',
+    `<p>${e(windowLine(report))}. Generated ${e(readableIn(report.generatedAt, report.zone))}.</p>`,
+    ...monitorLines(report).map((line) => `<p class="note">${e(line)}</p>`),
+    `<p class="note">Each outage runs from the last heartbeat before the silence to the first one after it; ± is the sensor's heartbeat interval. Time when the monitor itself was off is not counted as downtime.</p>`,
+    `<p class="legend">${legend}</p>`,
+    ...report.clients.map((client) => clientHtml(client, report)),
+    report.clients.length === 0 ? '<p>No client logs in this folder.</p>' : '',
+    '</body></html>',
+    '',
+  ].join('\n');
+}

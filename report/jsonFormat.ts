@@ -1,0 +1,77 @@
+/**
+ * `--format json`: the report as one JSON document. The schema is stable and documented in
+ * docs/report.md: fields may be added, never renamed or removed. Times are ISO 8601 in the
+ * chosen zone, with its offset; lengths are seconds.
+ */
+import type { ClientReport, Outage } from './outages.js';
+import type { Report } from './report.js';
+import { isoIn, seconds } from './timeText.js';
+
+export const JSON_SCHEMA_VERSION = 1;
+
+function outageJson(outage: Outage, zone: string): Record<string, unknown> {
+  return {
+    start: isoIn(outage.start, zone),
+    end: outage.end === null ? null : isoIn(outage.end, zone),
+    duration_s: seconds(outage.durationMs),
+    uncertainty_s: outage.uncertaintyMs === null ? null : seconds(outage.uncertaintyMs),
+    cause: outage.cause,
+    ongoing: outage.ongoing,
+    clipped_start: outage.clippedStart,
+    clipped_end: outage.clippedEnd,
+    full_duration_s: seconds(outage.fullDurationMs),
+    monitor_off_s: seconds(outage.monitorOffMs),
+    sensor_off_s: outage.sensorOffMs === null ? null : seconds(outage.sensorOffMs),
+    offline_s: outage.offlineMs === null ? null : seconds(outage.offlineMs),
+    end_inferred: outage.endInferred,
+  };
+}
+
+export function clientJson(client: ClientReport, zone: string): Record<string, unknown> {
+  return {
+    client: client.client,
+    log_formats: client.formats,
+    period_start: client.period === null ? null : isoIn(client.period.start, zone),
+    period_end: client.period === null ? null : isoIn(client.period.end, zone),
+    observed_s: seconds(client.observedMs),
+    monitor_off_s: seconds(client.monitorOffMs),
+    outage_count: client.outages.length,
+    downtime_s: seconds(client.downtimeMs),
+    uptime_pct: client.uptimePct === null ? null : Math.round(client.uptimePct * 10000) / 10000,
+    longest_outage_s: client.longest === null ? null : seconds(client.longest.durationMs),
+    longest_outage_start: client.longest === null ? null : isoIn(client.longest.start, zone),
+    mean_time_between_outages_s: client.meanTimeBetweenMs === null ? null : seconds(client.meanTimeBetweenMs),
+    by_cause: Object.fromEntries(
+      Object.entries(client.byCause).map(([cause, total]) => [cause, { count: total.count, downtime_s: seconds(total.downtimeMs) }]),
+    ),
+    first_address: client.firstAddress,
+    last_address: client.lastAddress,
+    address_changes: client.addressChanges.map((change) => ({ at: isoIn(change.at, zone), addr: change.addr, previous: change.previous })),
+    corrupt_lines: client.corrupt,
+    outages: client.outages.map((outage) => outageJson(outage, zone)),
+  };
+}
+
+export function formatJson(report: Report): string {
+  const { zone } = report;
+  const document = {
+    schema: JSON_SCHEMA_VERSION,
+    generated_at: isoIn(report.generatedAt, zone),
+    timezone: zone,
+    log_dir: report.logDir,
+    window: {
+      since: report.window.since === null ? null : isoIn(report.window.since, zone),
+      until: isoIn(report.windowEnd, zone),
+      clipped: report.window.since !== null || report.window.until !== null,
+    },
+    monitor: {
+      log_found: report.monitor.known,
+      off: report.monitor.off
+        .filter((span) => span.end > (report.window.since ?? -Infinity) && span.start < report.windowEnd)
+        .map((span) => ({ start: isoIn(span.start, zone), end: isoIn(span.end, zone), duration_s: seconds(span.end - span.start) })),
+      corrupt_lines: report.monitor.corrupt,
+    },
+    clients: report.clients.map((client) => clientJson(client, zone)),
+  };
+  return JSON.stringify(document, null, 2) + '\n';
+}

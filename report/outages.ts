@@ -1,0 +1,135 @@
+/**
+ * Pure: one client's report for a window, from its history and the monitor's own downtime.
+ * "Now" is passed in, so an ongoing outage, and every test, has a fixed end.
+ *
+ * - Outages are clipped to the window; `clippedStart`/`clippedEnd` say so.
+ * - The observed time runs from the window's start (or the client's first record, if later)
+ *   to its end (or now, if earlier), less the time the monitor was off.
+ * - Downtime is the outages' time in the window less the monitor's own off time in them.
+ * - Uptime % = (observed − downtime) / observed; mean time between outages =
+ *   (observed − downtime) / number of outages.
+ */
+import { CAUSES, decideCause, type Cause } from './cause.js';
+import type { AddressChange, ClientHistory, LogFormat, RawOutage } from './history.js';
+import { clip, overlapMs, type Span } from './spans.js';
+
+export interface Outage {
+  /** Start and end as reported: clipped to the window. `end` is null while ongoing. */
+  start: number;
+  end: number | null;
+  /** The time in the window (to now, or the window's end, while ongoing). */
+  durationMs: number;
+  /** The whole outage, unclipped (to now while ongoing). */
+  fullDurationMs: number;
+  /** ± the sensor's heartbeat interval; null when the log does not carry one (legacy). */
+  uncertaintyMs: number | null;
+  cause: Cause;
+  ongoing: boolean;
+  clippedStart: boolean;
+  clippedEnd: boolean;
+  /** Part of the outage (in the window) when the monitor itself was off. */
+  monitorOffMs: number;
+  sensorOffMs: number | null;
+  offlineMs: number | null;
+  endInferred: boolean;
+}
+
+export interface CauseTotal {
+  count: number;
+  downtimeMs: number;
+}
+
+export interface ClientReport {
+  client: string;
+  formats: LogFormat[];
+  /** The span this client was reported on (window ∩ [first record, now]); null when it has none. */
+  period: Span | null;
+  observedMs: number;
+  monitorOffMs: number;
+  outages: Outage[];
+  downtimeMs: number;
+  uptimePct: number | null;
+  longest: Outage | null;
+  meanTimeBetweenMs: number | null;
+  byCause: Record<Cause, CauseTotal>;
+  addressChanges: AddressChange[];
+  firstAddress: string | null;
+  lastAddress: string | null;
+  corrupt: number;
+}
+
+export interface ReportWindow {
+  /** Null: from the client's first record. */
+  since: number | null;
+  /** Null: until now. */
+  until: number | null;
+}
+
+function uncertainty(outage: RawOutage): number | null {
+  const intervals = [outage.startIntervalS, outage.endIntervalS].filter((s): s is number => s !== null);
+  return intervals.length === 0 ? null : Math.max(...intervals) * 1000;
+}
+
+export function clientReport(history: ClientHistory, monitorOff: readonly Span[], window: ReportWindow, now: number): ClientReport {
+  const windowEnd = Math.min(window.until ?? now, now);
+  // A log that was cut at the front may hold an outage that started before its first record.
+  const firstKnown = Math.min(history.firstSeen ?? Infinity, history.outages[0]?.start ?? Infinity);
+  const periodStart = Math.max(window.since ?? -Infinity, firstKnown);
+  const period = Number.isFinite(periodStart) && windowEnd > periodStart ? { start: periodStart, end: windowEnd } : null;
+  const windowSpan: Span = { start: window.since ?? -Infinity, end: windowEnd };
+
+  const byCause = Object.fromEntries(CAUSES.map((c) => [c, { count: 0, downtimeMs: 0 }])) as Record<Cause, CauseTotal>;
+  const outages: Outage[] = [];
+  let downtimeMs = 0;
+  for (const raw of history.outages) {
+    const fullEnd = raw.end ?? Math.max(now, raw.start);
+    const inWindow = clip({ start: raw.start, end: fullEnd }, windowSpan);
+    if (inWindow === null) continue;
+    const monitorOffMs = overlapMs(inWindow, monitorOff);
+    const finding = decideCause(raw, overlapMs({ start: raw.start, end: fullEnd }, monitorOff));
+    const clippedEnd = raw.end === null ? fullEnd > windowSpan.end : raw.end > windowSpan.end;
+    const outage: Outage = {
+      start: inWindow.start,
+      end: raw.end === null ? null : inWindow.end,
+      durationMs: inWindow.end - inWindow.start,
+      fullDurationMs: fullEnd - raw.start,
+      uncertaintyMs: uncertainty(raw),
+      cause: finding.cause,
+      ongoing: raw.end === null,
+      clippedStart: raw.start < inWindow.start,
+      clippedEnd,
+      monitorOffMs,
+      sensorOffMs: finding.sensorOffMs,
+      offlineMs: finding.offlineMs,
+      endInferred: raw.endInferred,
+    };
+    outages.push(outage);
+    const counted = outage.durationMs - monitorOffMs;
+    downtimeMs += counted;
+    byCause[outage.cause].count++;
+    byCause[outage.cause].downtimeMs += counted;
+  }
+
+  const periodOffMs = period === null ? 0 : overlapMs(period, monitorOff);
+  const observedMs = period === null ? 0 : period.end - period.start - periodOffMs;
+  const upMs = Math.max(0, observedMs - downtimeMs);
+  let longest: Outage | null = null;
+  for (const outage of outages) if (longest === null || outage.durationMs > longest.durationMs) longest = outage;
+  return {
+    client: history.client,
+    formats: history.formats,
+    period,
+    observedMs,
+    monitorOffMs: periodOffMs,
+    outages,
+    downtimeMs,
+    uptimePct: observedMs > 0 ? (100 * upMs) / observedMs : null,
+    longest,
+    meanTimeBetweenMs: outages.length > 0 && observedMs > 0 ? upMs / outages.length : null,
+    byCause,
+    addressChanges: history.addressChanges.filter((change) => change.at >= windowSpan.start && change.at <= windowSpan.end),
+    firstAddress: history.firstAddress,
+    lastAddress: history.lastAddress,
+    corrupt: history.corrupt,
+  };
+}

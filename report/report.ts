@@ -1,0 +1,56 @@
+/**
+ * The whole report: every client's account for the window, and what is known of the
+ * monitor's own downtime. Clients are read one after another (a few at a time for the
+ * disk's sake) and only their reports are kept, so memory grows with outages, not log size.
+ */
+import type { ClientReport, ReportWindow } from './outages.js';
+import { clientReport } from './outages.js';
+import { listClients, readClientHistory } from './logSet.js';
+import { readMonitorLog, type MonitorHistory } from './monitorLog.js';
+
+export interface Report {
+  generatedAt: number;
+  zone: string;
+  logDir: string;
+  window: ReportWindow;
+  /** The window's end as used: `until`, or now if earlier. */
+  windowEnd: number;
+  monitor: MonitorHistory;
+  clients: ClientReport[];
+}
+
+export interface ReportRequest {
+  logDir: string;
+  /** Names `logDir` in errors: `--log-dir` or `client_log_dir`. */
+  folderKey: string;
+  clients: readonly string[];
+  window: ReportWindow;
+  zone: string;
+  now: number;
+}
+
+const PARALLEL_READS = 4;
+
+export async function buildReport(request: ReportRequest): Promise<Report> {
+  const files = await listClients(request.logDir, request.clients, request.folderKey);
+  const monitor = await readMonitorLog(request.logDir, request.now);
+  const clients: ClientReport[] = new Array(files.length);
+  let next = 0;
+  const worker = async (): Promise<void> => {
+    while (next < files.length) {
+      const index = next++;
+      const history = await readClientHistory(files[index]!);
+      clients[index] = clientReport(history, monitor.off, request.window, request.now);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(PARALLEL_READS, files.length) }, worker));
+  return {
+    generatedAt: request.now,
+    zone: request.zone,
+    logDir: request.logDir,
+    window: request.window,
+    windowEnd: Math.min(request.window.until ?? request.now, request.now),
+    monitor,
+    clients,
+  };
+}

@@ -1,0 +1,59 @@
+/** Words shared by the text and HTML formats: a client's one-line summary, an outage's cause. */
+import type { ClientReport, Outage } from './outages.js';
+import type { Report } from './report.js';
+import { formatDuration, percentText, readableIn } from './timeText.js';
+
+export const CAUSE_WORDS: Record<string, string> = {
+  network: 'network (the sensor kept running but could not get out)',
+  power: 'power (the gateway lost power or restarted)',
+  monitor: 'monitor (the monitor itself was off for part of it)',
+  unknown: 'unknown (nothing in the logs tells)',
+};
+
+export function causeText(outage: Outage): string {
+  let text = outage.cause;
+  if (outage.sensorOffMs !== null && outage.offlineMs !== null) {
+    text += `: off ${formatDuration(outage.sensorOffMs)}, then no connection ${formatDuration(outage.offlineMs)}`;
+  }
+  if (outage.cause === 'monitor') text += `: monitor off ${formatDuration(outage.monitorOffMs)}`;
+  if (outage.endInferred) text += ' (end inferred: a log line was damaged)';
+  return text;
+}
+
+export function notesOf(outage: Outage): string[] {
+  const notes: string[] = [];
+  if (outage.clippedStart) notes.push('began before the window');
+  if (outage.clippedEnd && !outage.ongoing) notes.push('ended after the window');
+  if (outage.ongoing) notes.push(outage.clippedEnd ? 'still going on after the window' : 'still going on');
+  if (outage.clippedStart || outage.clippedEnd) notes.push(`whole outage ${formatDuration(outage.fullDurationMs)}`);
+  return notes;
+}
+
+export function summaryLines(client: ClientReport): string[] {
+  const lines: string[] = [];
+  const n = client.outages.length;
+  lines.push(
+    `${n} outage${n === 1 ? '' : 's'}, ${formatDuration(client.downtimeMs)} down, ${percentText(client.uptimePct)} up` +
+      (client.longest === null ? '' : `, longest ${formatDuration(client.longest.durationMs)}`) +
+      (client.meanTimeBetweenMs === null ? '' : `, mean time between outages ${formatDuration(client.meanTimeBetweenMs)}`),
+  );
+  const causes = Object.entries(client.byCause).filter(([, total]) => total.count > 0);
+  if (causes.length > 0) lines.push('by cause: ' + causes.map(([cause, total]) => `${cause} ${total.count} (${formatDuration(total.downtimeMs)})`).join(', '));
+  if (client.monitorOffMs >= 500) lines.push(`the monitor itself was off for ${formatDuration(client.monitorOffMs)} of this time; that time is not counted as up or down`);
+  if (client.corrupt > 0) lines.push(`skipped ${client.corrupt} damaged log line${client.corrupt === 1 ? '' : 's'}`);
+  return lines;
+}
+
+export function windowLine(report: Report): string {
+  const { zone } = report;
+  const from = report.window.since === null ? 'the start of each log' : readableIn(report.window.since, zone);
+  const clipped = report.window.since !== null || report.window.until !== null ? '; outages are clipped to this window' : '';
+  return `from ${from} to ${readableIn(report.windowEnd, zone)} (${zone})${clipped}`;
+}
+
+export function monitorLines(report: Report): string[] {
+  const lines: string[] = [];
+  if (!report.monitor.known) lines.push('no @server.nmlog: the monitor\'s own downtime is not known');
+  if (report.monitor.corrupt > 0) lines.push(`skipped ${report.monitor.corrupt} damaged line(s) of @server.nmlog`);
+  return lines;
+}

@@ -1,0 +1,48 @@
+/** `--format text` (the default): per client a short summary and a table of outages. */
+import type { ClientReport } from './outages.js';
+import type { Report } from './report.js';
+import { causeText, monitorLines, notesOf, summaryLines, windowLine } from './summaryText.js';
+import { formatDuration, readableIn, uncertaintyText } from './timeText.js';
+
+function table(rows: string[][]): string[] {
+  const widths = rows[0]!.map((_, column) => Math.max(...rows.map((row) => row[column]!.length)));
+  return rows.map((row) => row.map((cell, column) => (column === row.length - 1 ? cell : cell.padEnd(widths[column]!))).join('  ').trimEnd());
+}
+
+function clientText(client: ClientReport, zone: string): string[] {
+  const lines = [client.client + (client.formats.includes('original') ? ' (includes logs of the original netmonitor)' : '')];
+  if (client.period === null) return [...lines, '  no records in this window', ''];
+  lines.push(`  ${readableIn(client.period.start, zone)} to ${readableIn(client.period.end, zone)}`);
+  for (const line of summaryLines(client)) lines.push(`  ${line}`);
+  if (client.firstAddress !== null) {
+    const changes = client.addressChanges.length;
+    lines.push(`  public address ${client.lastAddress}` + (changes === 0 ? ', no changes in this window' : `, ${changes} change${changes === 1 ? '' : 's'}:`));
+    for (const change of client.addressChanges) lines.push(`    ${readableIn(change.at, zone)}  ${change.previous ?? '?'} -> ${change.addr}`);
+  }
+  if (client.outages.length > 0) {
+    lines.push('');
+    const rows = [['start (last heartbeat)', 'end (first heartbeat after)', 'duration', '±', 'cause']];
+    for (const outage of client.outages) {
+      const notes = notesOf(outage);
+      rows.push([
+        readableIn(outage.start, zone),
+        outage.end === null ? 'ongoing' : readableIn(outage.end, zone),
+        formatDuration(outage.durationMs),
+        uncertaintyText(outage.uncertaintyMs),
+        causeText(outage) + (notes.length > 0 ? ` [${notes.join('; ')}]` : ''),
+      ]);
+    }
+    for (const line of table(rows)) lines.push(`  ${line}`);
+  }
+  lines.push('');
+  return lines;
+}
+
+export function formatText(report: Report): string {
+  const lines = [`netmonitor outage report, ${windowLine(report)}`, `generated ${readableIn(report.generatedAt, report.zone)}`];
+  lines.push(...monitorLines(report));
+  lines.push('');
+  if (report.clients.length === 0) lines.push('no client logs in this folder', '');
+  for (const client of report.clients) lines.push(...clientText(client, report.zone));
+  return lines.join('\n');
+}
