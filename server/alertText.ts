@@ -14,8 +14,12 @@ export interface AlertText {
   body: string;
 }
 
+/**
+ * A fixed locale: Luxon otherwise follows its process-wide default, and in some locales
+ * (ar-EG, hi-IN-u-nu-deva) digits and zone names are not ASCII and would not survive SMS.
+ */
 function clock(ms: number, zone: string): string {
-  return DateTime.fromMillis(ms, { zone }).toFormat('yyyy-MM-dd HH:mm:ss ZZZZ');
+  return DateTime.fromMillis(ms, { zone, locale: 'en-US', numberingSystem: 'latn' }).toFormat('yyyy-MM-dd HH:mm:ss ZZZZ');
 }
 
 /** Only printable ASCII survives SMS gateways intact. */
@@ -27,7 +31,8 @@ function ascii(text: string): string {
 function fit(make: (name: string) => string, client: string): string {
   let name = ascii(client);
   let text = make(name);
-  while (text.length > SMS_LIMIT && name.length > 8) {
+  // Stop at 8 characters and the `~`: shortening that name again would not shrink it.
+  while (text.length > SMS_LIMIT && name.length > 9) {
     name = name.slice(0, Math.max(8, name.length - (text.length - SMS_LIMIT) - 1)) + '~';
     text = make(name);
   }
