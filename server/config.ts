@@ -83,6 +83,10 @@ function secretPath(value: string, key: string, configDir: string, env: Environm
 }
 
 function smtpPassword(raw: JsonObject, configDir: string, env: Environment): string {
+  // Checked here rather than by optionalString, whose message would repeat the value.
+  if (raw.password !== undefined && raw.password !== null && typeof raw.password !== 'string') {
+    throw new ConfigError('password', 'must be a string (in quotes); its value is not shown here');
+  }
   const inline = optionalString(raw, 'password');
   const file = optionalString(raw, 'password_file');
   if (inline !== undefined && inline !== '' && file !== undefined) throw new ConfigError('password_file', 'give either password or password_file, not both');
