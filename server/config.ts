@@ -14,15 +14,26 @@ import { parseDuration } from '../shared/duration.js';
 import { ConfigError } from '../shared/errors.js';
 import { isSensorId, parseKey } from '../shared/nm1.js';
 import type { EventType } from './events.js';
+import { HTTP_CLIENT_KEYS, HTTP_TOP_KEYS, isHttpClient, validateHttpClient, validateHttpSection, type HttpClientConfig, type HttpConfig } from './http/config.js';
+import {
+  isProbedClient, SUPERVISION_CLIENT_KEYS, SUPERVISION_TOP_KEYS, validateSupervisionClient, validateSupervisionSection,
+  type SupervisionClientConfig, type SupervisionConfig,
+} from './supervision/config.js';
 
 export type SmtpTls = 'starttls' | 'tls' | 'none';
+
+/** How a client makes itself heard: NM1 datagrams, legacy datagrams, HTTP, or probes run by the server. */
+export type ClientKind = 'nm1' | 'legacy' | 'http' | 'probe';
 
 export interface ClientConfig {
   /** The sensor id (NM1) or, for a legacy client, its IP address. */
   id: string;
+  kind: ClientKind;
   legacy: boolean;
   key: Buffer | null;
   downIntervalMs: number;
+  http: HttpClientConfig | null;
+  supervision: SupervisionClientConfig | null;
 }
 
 export interface HookConfig {
@@ -54,13 +65,16 @@ export interface ServerConfig {
   alertTimezone: string;
   clients: ClientConfig[];
   hooks: HookConfig[];
+  /** The HTTP listener; null when not configured. */
+  http: HttpConfig | null;
+  supervision: SupervisionConfig | null;
 }
 
 const KNOWN_KEYS = [
   'username', 'password', 'password_file', 'smtp_server', 'smtp_port', 'smtp_tls', 'smtp_ca_file', 'alert_address',
   'alert_from', 'alert_timezone', 'alert_outbox', 'client_log_dir', 'listen_port', 'listen_address', 'down_interval',
-  'clients', 'hooks',
-] as const;
+  'clients', 'hooks', ...HTTP_TOP_KEYS, ...SUPERVISION_TOP_KEYS,
+];
 const TLS_MODES: readonly SmtpTls[] = ['starttls', 'tls', 'none'];
 const EVENT_TYPES: readonly EventType[] = ['down', 'up', 'boot'];
 export const DEFAULT_DOWN_INTERVAL_MS = 180_000;
@@ -131,22 +145,29 @@ function clientList(raw: JsonObject, defaultDownMs: number, configDir: string, e
   return Object.entries(value).map(([id, settings]) => {
     const key = `clients.${id}`;
     if (!isObject(settings)) throw new ConfigError(key, 'must be an object such as {"key": "<64 hex digits>"} or {"legacy": true}');
-    checkKnownKeys(settings, ['key', 'key_file', 'legacy', 'down_interval'], `${key}.`);
+    checkKnownKeys(settings, ['key', 'key_file', 'legacy', 'down_interval', ...HTTP_CLIENT_KEYS, ...SUPERVISION_CLIENT_KEYS], `${key}.`);
     const downIntervalMs = settings.down_interval === undefined ? defaultDownMs : parseDuration(settings.down_interval, `${key}.down_interval`);
+    const http = validateHttpClient(settings, key);
+    const supervision = validateSupervisionClient(settings, key, configDir);
+    const base = { id, downIntervalMs, http, supervision };
     if (settings.legacy !== undefined && typeof settings.legacy !== 'boolean') throw new ConfigError(`${key}.legacy`, 'must be true or false');
     if (settings.legacy === true) {
       if (isIP(id) === 0) throw new ConfigError(key, 'a legacy client is named by its IP address (such as 203.0.113.7)');
       if (settings.key !== undefined || settings.key_file !== undefined) throw new ConfigError(`${key}.key`, 'a legacy client has no key');
-      return { id, legacy: true, key: null, downIntervalMs };
+      return { ...base, kind: 'legacy', legacy: true, key: null };
     }
-    if (!isSensorId(id)) throw new ConfigError(key, 'a sensor id is 1 to 64 of the characters A-Z a-z 0-9 . _ -');
+    if (!isSensorId(id)) throw new ConfigError(key, 'a client id is 1 to 64 of the characters A-Z a-z 0-9 . _ -');
+    if (settings.key === undefined && settings.key_file === undefined) {
+      if (isHttpClient(http)) return { ...base, kind: 'http', legacy: false, key: null };
+      if (isProbedClient(supervision)) return { ...base, kind: 'probe', legacy: false, key: null };
+    }
     const keyFile = optionalString(settings, 'key_file', `${key}.key_file`);
     const keyText = keyFile !== undefined ? readSecretFile(secretPath(keyFile, `${key}.key_file`, configDir, env), `${key}.key_file`).trim() : settings.key;
     const sensorKey = parseKey(keyText);
     if (sensorKey === null) {
       throw new ConfigError(keyFile !== undefined ? `${key}.key_file` : `${key}.key`, 'must be 64 hex digits (32 bytes; `netmonitor keygen` makes one)');
     }
-    return { id, legacy: false, key: sensorKey, downIntervalMs };
+    return { ...base, kind: 'nm1', legacy: false, key: sensorKey };
   });
 }
 
@@ -222,6 +243,8 @@ export function validateServerConfig(raw: JsonObject, configPath: string, env: E
     alertTimezone,
     clients: clientList(raw, downIntervalMs, configDir, env),
     hooks: hookList(raw),
+    http: validateHttpSection(raw),
+    supervision: validateSupervisionSection(raw, configDir),
   };
   return deepFreeze(config);
 }

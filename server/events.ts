@@ -12,6 +12,8 @@ export interface DownEvent {
   lastUp: number | null;
   downIntervalMs: number;
   transitionId: string;
+  /** Set when the client reported its own failure (or a probe failed) instead of going silent. */
+  reason?: string;
 }
 
 export interface UpEvent {

@@ -4,13 +4,15 @@
  * configuration; nothing from a datagram reaches its argv, and no shell is involved. The
  * hook gets a minimal environment (not the server's, which may hold the SMTP password).
  */
-import { execFile } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import type { Logger } from 'winston';
 import type { HookConfig } from './config.js';
 import type { EventConsumer, MonitorEvent } from './events.js';
 import { iso } from './monitor.js';
 
 const OUTPUT_LIMIT = 400;
+/** Bytes of a hook's output kept in memory; the log shows at most OUTPUT_LIMIT characters of them. */
+const CAPTURE_LIMIT = 64 * 1024;
 
 export function eventEnvironment(event: MonitorEvent): Record<string, string> {
   const env: Record<string, string> = {
@@ -42,17 +44,53 @@ export interface HookResult {
   output: string;
 }
 
+/**
+ * Runs `hook` once for `event` and reports how it ended. Only the first CAPTURE_LIMIT bytes
+ * of its output are kept: a chatty hook is neither killed nor reported as failed for
+ * printing a lot (execFile's maxBuffer would do both). `timedOut` is true only when our
+ * timer killed it.
+ */
 export function runHook(hook: HookConfig, event: MonitorEvent): Promise<HookResult> {
   const [program, ...args] = hook.command as [string, ...string[]];
   const env = { PATH: process.env.PATH ?? '/usr/bin:/bin', ...eventEnvironment(event) };
   return new Promise((resolve) => {
-    execFile(program, args, { env, timeout: hook.timeoutMs, killSignal: 'SIGKILL', maxBuffer: 64 * 1024, shell: false }, (error, stdout, stderr) => {
-      const failure = error as (NodeJS.ErrnoException & { killed?: boolean; code?: number | string }) | null;
-      const timedOut = failure?.killed === true;
-      const exitCode = failure === null ? 0 : typeof failure.code === 'number' ? failure.code : null;
-      const output = squeeze(`${stdout} ${stderr} ${failure !== null && exitCode === null && !timedOut ? failure.message : ''}`);
-      resolve({ exitCode, timedOut, output });
+    const child = spawn(program, args, { env, stdio: ['ignore', 'pipe', 'pipe'], shell: false });
+    const kept: Buffer[] = [];
+    let keptBytes = 0;
+    const keep = (chunk: Buffer): void => {
+      if (keptBytes >= CAPTURE_LIMIT) return;
+      const part = chunk.subarray(0, CAPTURE_LIMIT - keptBytes);
+      kept.push(part);
+      keptBytes += part.length;
+    };
+    child.stdout.on('data', keep);
+    child.stderr.on('data', keep);
+    let timedOut = false;
+    let spawnError = '';
+    let settled = false;
+    const finish = (exitCode: number | null): void => {
+      if (settled) return;
+      settled = true;
+      clearTimeout(timer);
+      resolve({ exitCode: timedOut ? null : exitCode, timedOut, output: squeeze(`${Buffer.concat(kept).toString('utf8')} ${spawnError}`) });
+    };
+    const timer = setTimeout(() => {
+      timedOut = true;
+      child.kill('SIGKILL');
+    }, hook.timeoutMs);
+    child.on('error', (error: NodeJS.ErrnoException) => {
+      // The program could not be started (ENOENT, EACCES): no exit will follow.
+      spawnError = error.message;
+      if (child.pid === undefined) finish(null);
     });
+    // After a kill, a grandchild may still hold the output pipes open: do not wait for them.
+    child.on('exit', () => {
+      if (!timedOut) return;
+      child.stdout.destroy();
+      child.stderr.destroy();
+      finish(null);
+    });
+    child.on('close', (code) => finish(code));
   });
 }
 

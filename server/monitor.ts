@@ -157,6 +157,32 @@ export class Monitor {
     });
   }
 
+  /**
+   * An explicit failure report (an HTTP heartbeat with `status=fail`, a failed probe run):
+   * the client is down now, whatever its deadline. Nothing happens when it is down already.
+   */
+  fail(client: ClientState, now: Instant, reason: string): readonly Action[] {
+    if (client.status === 'down') return NO_ACTIONS;
+    this.deadlines.remove(client);
+    client.status = 'down';
+    client.lastUpBeforeOutage = client.lastHeard;
+    const transitionId = `down-${client.id}-${now.wall}`;
+    return [{
+      client: client.id,
+      record: {
+        type: 'down',
+        at: iso(now.wall),
+        id: transitionId,
+        last_up: client.lastHeard === null ? null : iso(client.lastHeard),
+        down_interval_s: client.downIntervalMs / 1000,
+        interval: client.sensorInterval,
+        boot: client.boot,
+        reason,
+      },
+      event: { type: 'down', client: client.id, at: now.wall, lastUp: client.lastHeard, downIntervalMs: client.downIntervalMs, transitionId, reason },
+    }];
+  }
+
   /** Monotonic time of the earliest pending deadline, for scheduling the next expire(). */
   nextDeadline(): number | null {
     return this.deadlines.nextDeadline();

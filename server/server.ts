@@ -21,9 +21,13 @@ import { acceptDatagram, normalizeAddress, type ClientDirectory } from './accept
 import type { ServerConfig } from './config.js';
 import { EventBus, type EventConsumer, type MonitorEvent } from './events.js';
 import { execHookConsumer } from './execHook.js';
+import type { Extension } from './extension.js';
+import { startHttp } from './http/index.js';
+import { RouteTable } from './http/routes.js';
+import { startSupervision } from './supervision/index.js';
 import { LogDirectory, SERVER_LOG } from './logDirectory.js';
 import { fileMailer, smtpMailer, type Mailer } from './mailer.js';
-import { iso, Monitor, newClientState, type Action, type ClientState, type Instant } from './monitor.js';
+import { iso, Monitor, newClientState, type Action, type ClientState, type HeartbeatInfo, type Instant } from './monitor.js';
 import { AlertOutbox, type AlertEvent } from './outbox.js';
 import { Refusals } from './refusals.js';
 import { readClientLog } from './restore.js';
@@ -59,12 +63,17 @@ export interface Stats {
 export class NetmonitorServer {
   readonly logs: LogDirectory;
   readonly bus = new EventBus();
+  /** HTTP routes any extension may add; served when the `http` section is configured. */
+  readonly routes = new RouteTable();
   readonly outbox: AlertOutbox;
   private readonly monitor = new Monitor();
   private readonly directory: ClientDirectory = { sensors: new Map(), legacy: new Map() };
   private readonly clients: ClientState[] = [];
-  private readonly clock: Clock;
-  private readonly logger: Logger;
+  private readonly byId = new Map<string, ClientState>();
+  private extensions: Extension[] = [];
+  readonly config: ServerConfig;
+  readonly clock: Clock;
+  readonly logger: Logger;
   private readonly mailer: Mailer;
   private readonly refusals: Refusals;
   private socket: Socket | null = null;
@@ -76,6 +85,7 @@ export class NetmonitorServer {
 
   constructor(private readonly options: ServerOptions) {
     const { config } = options;
+    this.config = config;
     this.clock = options.clock ?? systemClock;
     this.logger = options.logger;
     this.logs = new LogDirectory(config.clientLogDir);
@@ -127,6 +137,10 @@ export class NetmonitorServer {
       setInterval(() => void this.saveState(), STATE_SAVE_PERIOD_MS),
       setInterval(() => void this.appendServerRecord({ type: 'alive', at: iso(this.clock.now().wall) }), ALIVE_PERIOD_MS),
     );
+    for (const start of [startHttp, startSupervision]) {
+      const extension = await start(this);
+      if (extension !== null) this.extensions.push(extension);
+    }
     this.logger.info(`listening on ${bound.address}:${bound.port} (udp) with ${this.clients.length} configured client(s)`);
     return { address: bound.address, port: bound.port };
   }
@@ -153,6 +167,38 @@ export class NetmonitorServer {
     if (actions.length > 0) this.perform(actions);
   }
 
+  /** The state of every configured client (read-only for callers). */
+  clientStates(): readonly ClientState[] {
+    return this.clients;
+  }
+
+  clientState(id: string): ClientState | undefined {
+    return this.byId.get(id);
+  }
+
+  /**
+   * A heartbeat that arrived by another way than UDP (HTTP, a successful probe). Goes
+   * through the same state machine, logs and alerts as a datagram. False for an unknown id.
+   */
+  heartbeatFrom(id: string, beat: HeartbeatInfo): boolean {
+    const client = this.byId.get(id);
+    if (client === undefined) return false;
+    this.accepted++;
+    this.stateDirty = true;
+    const actions = this.monitor.heartbeat(client, beat, this.clock.now());
+    if (actions.length > 0) this.perform(actions);
+    return true;
+  }
+
+  /** A failure reported by the client itself or found by a probe: down now. False for an unknown id. */
+  failureOf(id: string, reason: string): boolean {
+    const client = this.byId.get(id);
+    if (client === undefined) return false;
+    const actions = this.monitor.fail(client, this.clock.now(), reason);
+    if (actions.length > 0) this.perform(actions);
+    return true;
+  }
+
   /** Declares down whatever has expired; called every TICK_MS. */
   tick(): void {
     const actions = this.monitor.expire(this.clock.now());
@@ -172,6 +218,10 @@ export class NetmonitorServer {
   }
 
   async stop(): Promise<Stats> {
+    for (const extension of this.extensions.reverse()) {
+      await extension.stop().catch((error: Error) => this.logger.error(`stopping ${extension.name}: ${error.message}`));
+    }
+    this.extensions = [];
     for (const timer of this.timers) clearInterval(timer);
     this.timers = [];
     const socket = this.socket;
@@ -225,8 +275,9 @@ export class NetmonitorServer {
     for (const client of config.clients) {
       const state = newClientState(client.id, client.downIntervalMs);
       this.clients.push(state);
-      if (client.legacy) this.directory.legacy.set(client.id, state);
-      else this.directory.sensors.set(client.id, { state, key: client.key! });
+      this.byId.set(client.id, state);
+      if (client.kind === 'legacy') this.directory.legacy.set(client.id, state);
+      else if (client.kind === 'nm1') this.directory.sensors.set(client.id, { state, key: client.key! });
       const path = this.logs.pathOf(client.id);
       const exists = await access(path).then(() => true, () => false);
       if (!exists) continue;
