@@ -14,6 +14,7 @@ import { parseDuration } from '../shared/duration.js';
 import { ConfigError } from '../shared/errors.js';
 import { isSensorId, parseKey } from '../shared/nm1.js';
 import type { EventType } from './events.js';
+import { SOURCE_LIMIT_PER_SECOND } from './sourceLimiter.js';
 import { HTTP_CLIENT_KEYS, HTTP_TOP_KEYS, isHttpClient, validateHttpClient, validateHttpSection, type HttpClientConfig, type HttpConfig } from './http/config.js';
 import {
   isProbedClient, SUPERVISION_CLIENT_KEYS, SUPERVISION_TOP_KEYS, validateSupervisionClient, validateSupervisionSection,
@@ -65,6 +66,8 @@ export interface ServerConfig {
   alertTimezone: string;
   clients: ClientConfig[];
   hooks: HookConfig[];
+  /** Datagrams per second accepted from one source address before the rest are dropped unread; 0: no limit. */
+  sourceRateLimit: number;
   /** The HTTP listener; null when not configured. */
   http: HttpConfig | null;
   supervision: SupervisionConfig | null;
@@ -73,7 +76,7 @@ export interface ServerConfig {
 const KNOWN_KEYS = [
   'username', 'password', 'password_file', 'smtp_server', 'smtp_port', 'smtp_tls', 'smtp_ca_file', 'alert_address',
   'alert_from', 'alert_timezone', 'alert_outbox', 'client_log_dir', 'listen_port', 'listen_address', 'down_interval',
-  'clients', 'hooks', ...HTTP_TOP_KEYS, ...SUPERVISION_TOP_KEYS,
+  'clients', 'hooks', 'source_rate_limit', ...HTTP_TOP_KEYS, ...SUPERVISION_TOP_KEYS,
 ];
 const TLS_MODES: readonly SmtpTls[] = ['starttls', 'tls', 'none'];
 const EVENT_TYPES: readonly EventType[] = ['down', 'up', 'boot'];
@@ -243,6 +246,7 @@ export function validateServerConfig(raw: JsonObject, configPath: string, env: E
     alertTimezone,
     clients: clientList(raw, downIntervalMs, configDir, env),
     hooks: hookList(raw),
+    sourceRateLimit: integerIn(raw, 'source_rate_limit', 0, 10_000_000, SOURCE_LIMIT_PER_SECOND),
     http: validateHttpSection(raw),
     supervision: validateSupervisionSection(raw, configDir),
   };

@@ -8,11 +8,17 @@ export async function runServer(configPath: string): Promise<void> {
   const logger = createLogger();
   const server = new NetmonitorServer({ config, logger });
   await server.start();
+  // `kill -USR1` prints the running counts, as the final stats line does at stop.
+  const printStats = (): void => {
+    logger.info(`stats ${JSON.stringify(server.stats())}`);
+  };
+  process.on('SIGUSR1', printStats);
   await new Promise<void>((resolve) => {
     const stop = (signal: string): void => {
       logger.info(`${signal}: stopping`);
       process.off('SIGTERM', stop);
       process.off('SIGINT', stop);
+      process.off('SIGUSR1', printStats);
       resolve();
     };
     process.on('SIGTERM', stop);

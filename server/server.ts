@@ -30,6 +30,7 @@ import { fileMailer, smtpMailer, type Mailer } from './mailer.js';
 import { iso, Monitor, newClientState, type Action, type ClientState, type HeartbeatInfo, type Instant } from './monitor.js';
 import { AlertOutbox, type AlertEvent } from './outbox.js';
 import { Refusals } from './refusals.js';
+import { SourceLimiter } from './sourceLimiter.js';
 import { readClientLog } from './restore.js';
 import { loadState, saveState, STATE_SAVE_PERIOD_MS, type SavedSensor } from './stateFile.js';
 
@@ -76,6 +77,7 @@ export class NetmonitorServer {
   readonly logger: Logger;
   private readonly mailer: Mailer;
   private readonly refusals: Refusals;
+  private readonly limiter: SourceLimiter | null;
   private socket: Socket | null = null;
   private timers: NodeJS.Timeout[] = [];
   private accepted = 0;
@@ -100,6 +102,7 @@ export class NetmonitorServer {
       now: () => this.clock.now().wall,
     });
     this.refusals = new Refusals(this.clock.now().mono);
+    this.limiter = config.sourceRateLimit > 0 ? new SourceLimiter(this.clock.now().mono, config.sourceRateLimit) : null;
     this.subscribe(this.outbox);
     for (const hook of config.hooks) this.subscribe(execHookConsumer(hook, this.logger));
   }
@@ -120,7 +123,8 @@ export class NetmonitorServer {
     if (undelivered.length > 0) this.logger.warn(`${undelivered.length} alert(s) from before the restart were not confirmed sent; sending them now`);
     this.logger.info(`alerts go to ${this.mailer.description}`);
 
-    const socket = createSocket({ type: config.listenAddress.includes(':') ? 'udp6' : 'udp4' });
+    // A large receive buffer lets a real heartbeat survive bursts of junk in the queue.
+    const socket = createSocket({ type: config.listenAddress.includes(':') ? 'udp6' : 'udp4', recvBufferSize: 4 * 1024 * 1024 });
     this.socket = socket;
     socket.on('message', (datagram, remote) => this.receive(datagram, remote.address));
     socket.on('error', (error) => this.logger.error(`socket error: ${error.message}`));
@@ -149,6 +153,11 @@ export class NetmonitorServer {
   receive(datagram: Buffer, sourceAddress: string): void {
     const source = normalizeAddress(sourceAddress);
     const now = this.clock.now();
+    if (this.limiter !== null && !this.limiter.allow(source, now.mono)) {
+      const line = this.refusals.refuse('rate-limited', source, now.mono);
+      if (line !== null) this.logger.warn(line);
+      return;
+    }
     let verdict;
     try {
       verdict = acceptDatagram(this.directory, datagram, source);
