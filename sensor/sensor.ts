@@ -68,7 +68,9 @@ export class Sensor {
     bootStep();
   }
 
+  /** Stops sending. Safe to call more than once (SIGINT and SIGTERM may both arrive). */
   stop(): void {
+    if (this.stopped) return;
     this.stopped = true;
     if (this.timer !== null) clearTimeout(this.timer);
     this.socket4?.close();
