@@ -1,0 +1,46 @@
+import t, { type Test } from 'tap';
+import { spawnSync } from 'node:child_process';
+import { keygen } from '../../bin/keygen.js';
+import { validateSensorConfig } from '../../sensor/config.js';
+import { validateServerConfig } from '../../server/config.js';
+import type { JsonObject } from '../../shared/configCheck.js';
+import { cliPath } from '../helpers.js';
+
+/** The two snippets keygen prints: the sensor's config file and the server's clients entry. */
+function snippets(output: string): { sensor: JsonObject; clients: JsonObject } {
+  const blocks = output.split(/^#.*$/m).map((block) => block.trim()).filter((block) => block !== '');
+  if (blocks.length !== 2) throw new Error(`expected two snippets, got ${blocks.length}:\n${output}`);
+  return { sensor: JSON.parse(blocks[0]!) as JsonObject, clients: JSON.parse(`{${blocks[1]!}}`) as JsonObject };
+}
+
+function check(t: Test, output: string): void {
+  const { sensor, clients } = snippets(output);
+  const sensorConfig = validateSensorConfig(sensor, '/etc/netmonitor/sensor.json', { STATE_DIRECTORY: '/var/lib/netmonitor' });
+  const serverConfig = validateServerConfig({ client_log_dir: '/var/log/netmonitor', clients }, '/etc/netmonitor/server.json', {});
+  const client = serverConfig.clients[0]!;
+  t.equal(client.id, sensorConfig.id, 'the clients entry is named by the sensor id');
+  t.ok(client.key !== null && client.key.equals(sensorConfig.key), "the server's key is the sensor's key");
+}
+
+t.test("keygen's snippets are accepted by both sides and share one key", async (t) => {
+  check(t, keygen({ id: 'home-gw', server: 'monitor.example.net', port: 7777 }));
+});
+
+t.test('keygen with no options makes a valid random id', async (t) => {
+  const output = keygen({});
+  check(t, output);
+  t.match(snippets(output).sensor, { id: /^sensor-[0-9a-f]{6}$/ });
+});
+
+t.test('two runs of keygen make different keys', async (t) => {
+  t.not(snippets(keygen({ id: 'a' })).sensor.key, snippets(keygen({ id: 'a' })).sensor.key);
+});
+
+t.test('`netmonitor keygen` prints the same snippets, and refuses a bad id with exit 2', async (t) => {
+  const ok = spawnSync(process.execPath, [cliPath, 'keygen', '--id', 'home-gw', '--port', '7000'], { encoding: 'utf8' });
+  t.equal(ok.status, 0, ok.stderr);
+  check(t, ok.stdout);
+  t.equal(snippets(ok.stdout).sensor.port, 7000);
+  const bad = spawnSync(process.execPath, [cliPath, 'keygen', '--id', 'home gw!'], { encoding: 'utf8' });
+  t.equal(bad.status, 2, bad.stderr);
+});
