@@ -50,8 +50,10 @@ export function parseDuration(value: unknown, key: string): number {
   } else {
     throw new ConfigError(key, `must be ${ALLOWED}`);
   }
-  if (!Number.isFinite(ms) || ms <= 0) throw new ConfigError(key, `must be longer than zero (${ALLOWED})`);
-  return Math.round(ms);
+  // Checked after rounding: 0.4 ms is returned as 0, and a zero interval must never pass.
+  const rounded = Math.round(ms);
+  if (!Number.isFinite(rounded) || rounded <= 0) throw new ConfigError(key, `must be at least one millisecond (${ALLOWED})`);
+  return rounded;
 }
 
 /** `2h 02m 05s`, `3m 26s`, `45s`, `3d 04h 00m 00s`; sub-second lengths round to whole seconds. */

@@ -56,3 +56,9 @@ t.test('formatDuration rounds to whole seconds, carrying into the next unit', as
 t.test('formatDuration shows years of outage in days', async (t) => {
   t.equal(formatDuration(10 * 365 * 86_400_000 + 1000), '3650d 00h 00m 01s');
 });
+
+t.test('a duration that rounds to zero milliseconds is refused like zero', async (t) => {
+  for (const tiny of [0.0001, '0.4ms', { microseconds: 1 }]) {
+    t.match(thrown(() => parseDuration(tiny, 'down_interval')), { code: 'ECONFIG', key: 'down_interval' }, JSON.stringify(tiny));
+  }
+});
