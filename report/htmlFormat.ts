@@ -34,7 +34,7 @@ function clientHtml(client: ClientReport, report: Report): string {
   const { rows, onlyOutageDays, truncated } = dayRows(client, zone, report.generatedAt);
   if (rows.length > 0) {
     if (onlyOutageDays) parts.push(`<p class="note">The window is longer than ${ALL_DAYS_LIMIT} days: only days with an outage are drawn${truncated ? ' (the latest ones)' : ''}.</p>`);
-    parts.push(timelineSvg(rows, zone));
+    parts.push(timelineSvg(rows));
   }
   if (client.addressChanges.length > 0) {
     parts.push('<table><tr><th>address changed at</th><th>from</th><th>to</th></tr>');
