@@ -6,6 +6,7 @@
 import { DateTime } from 'luxon';
 import { formatDuration } from '../shared/duration.js';
 import type { DownEvent, UpEvent } from './events.js';
+import type { Summary } from './storm.js';
 
 export const SMS_LIMIT = 160;
 
@@ -41,7 +42,7 @@ function fit(make: (name: string) => string, client: string): string {
 
 export function downAlert(event: DownEvent, zone: string): AlertText {
   const silent = formatDuration(event.downIntervalMs);
-  const since = event.lastUp === null ? 'an unknown time' : clock(event.lastUp, zone);
+  const since = event.lastUp === null ? 'at an unknown time' : clock(event.lastUp, zone);
   return {
     subject: ascii(`DOWN: ${event.client}`),
     body: fit((name) => `${name} is DOWN: no heartbeat for ${silent}. Last heard ${since}.`, event.client),
@@ -54,4 +55,44 @@ export function upAlert(event: UpEvent, zone: string): AlertText {
     subject: ascii(`UP: ${event.client} after ${length}`),
     body: fit((name) => `${name} is UP again at ${clock(event.at, zone)}. The outage lasted ${length}.`, event.client),
   };
+}
+
+/** Names as many clients as fit in what is left of an SMS, then says how many more. */
+function nameList(names: string[], room: number): string {
+  let text = '';
+  for (let i = 0; i < names.length; i++) {
+    const rest = names.length - i - 1;
+    const next = `${text === '' ? '' : ', '}${names[i]}`;
+    const tail = rest > 0 ? ` (+${rest} more)` : '';
+    if ((text + next + tail).length > room) return `${text} (+${names.length - i} more)`;
+    text += next;
+  }
+  return text;
+}
+
+/** One message for many held alerts (server/storm.ts); also fits one SMS. */
+export function summaryAlert(summary: Summary, zone: string): AlertText {
+  const events = summary.events;
+  const first = events[0]!;
+  const last = events[events.length - 1]!;
+  const since = clock(first.at, zone);
+  const clients = [...new Set(events.map((e) => ascii(e.client)))];
+  let subject: string;
+  let head: string;
+  if (summary.reason === 'flapping') {
+    const state = last.type === 'down' ? 'DOWN' : 'UP';
+    subject = `FLAPPING: ${ascii(first.client)} (${events.length} changes)`;
+    head = `${ascii(first.client)} is flapping: ${events.length} changes since ${since}; ${state} since ${clock(last.at, zone)}.`;
+    return { subject, body: head.slice(0, SMS_LIMIT) };
+  }
+  if (summary.reason === 'storm') {
+    const state = first.type === 'down' ? 'DOWN' : 'UP again';
+    subject = `STORM: ${clients.length} clients ${first.type === 'down' ? 'DOWN' : 'UP'}`;
+    head = `${clients.length} more clients ${state} since ${since}: `;
+  } else {
+    subject = `HELD: ${events.length} alerts over the hourly limit`;
+    head = `${events.length} alerts held (hourly limit) since ${since}: `;
+  }
+  const tail = '.';
+  return { subject, body: head + nameList(clients, SMS_LIMIT - head.length - tail.length) + tail };
 }

@@ -15,6 +15,7 @@ import { ConfigError } from '../shared/errors.js';
 import { isSensorId, parseKey } from '../shared/nm1.js';
 import type { EventType } from './events.js';
 import { SOURCE_LIMIT_PER_SECOND } from './sourceLimiter.js';
+import { DEFAULT_LIMITS, type StormLimits } from './storm.js';
 import { HTTP_CLIENT_KEYS, HTTP_TOP_KEYS, isHttpClient, validateHttpClient, validateHttpSection, type HttpClientConfig, type HttpConfig } from './http/config.js';
 import {
   isProbedClient, SUPERVISION_CLIENT_KEYS, SUPERVISION_TOP_KEYS, validateSupervisionClient, validateSupervisionSection,
@@ -66,6 +67,8 @@ export interface ServerConfig {
   alertTimezone: string;
   clients: ClientConfig[];
   hooks: HookConfig[];
+  /** Storm control: when alerts are summarised instead of sent one by one (server/storm.ts). */
+  alertLimits: StormLimits;
   /** Datagrams per second accepted from one source address before the rest are dropped unread; 0: no limit. */
   sourceRateLimit: number;
   /** The HTTP listener; null when not configured. */
@@ -76,7 +79,7 @@ export interface ServerConfig {
 const KNOWN_KEYS = [
   'username', 'password', 'password_file', 'smtp_server', 'smtp_port', 'smtp_tls', 'smtp_ca_file', 'alert_address',
   'alert_from', 'alert_timezone', 'alert_outbox', 'client_log_dir', 'listen_port', 'listen_address', 'down_interval',
-  'clients', 'hooks', 'source_rate_limit', ...HTTP_TOP_KEYS, ...SUPERVISION_TOP_KEYS,
+  'clients', 'hooks', 'source_rate_limit', 'alert_limits', ...HTTP_TOP_KEYS, ...SUPERVISION_TOP_KEYS,
 ];
 const TLS_MODES: readonly SmtpTls[] = ['starttls', 'tls', 'none'];
 const EVENT_TYPES: readonly EventType[] = ['down', 'up', 'boot'];
@@ -174,6 +177,23 @@ function clientList(raw: JsonObject, defaultDownMs: number, configDir: string, e
   });
 }
 
+function alertLimits(raw: JsonObject): StormLimits {
+  const value = raw.alert_limits;
+  if (value === undefined || value === null) return { ...DEFAULT_LIMITS };
+  if (!isObject(value)) throw new ConfigError('alert_limits', 'must be an object such as {"hourly_cap": 20}');
+  checkKnownKeys(value, ['storm_threshold', 'storm_window', 'flap_changes', 'flap_window', 'flap_quiet', 'hourly_cap'], 'alert_limits.');
+  const duration = (key: string, fallback: number): number =>
+    value[key] === undefined ? fallback : parseDuration(value[key], `alert_limits.${key}`);
+  return {
+    stormThreshold: integerIn(value, 'storm_threshold', 1, 1_000_000, DEFAULT_LIMITS.stormThreshold, 'alert_limits.storm_threshold'),
+    stormWindowMs: duration('storm_window', DEFAULT_LIMITS.stormWindowMs),
+    flapChanges: integerIn(value, 'flap_changes', 2, 1_000_000, DEFAULT_LIMITS.flapChanges, 'alert_limits.flap_changes'),
+    flapWindowMs: duration('flap_window', DEFAULT_LIMITS.flapWindowMs),
+    flapQuietMs: duration('flap_quiet', DEFAULT_LIMITS.flapQuietMs),
+    hourlyCap: integerIn(value, 'hourly_cap', 1, 1_000_000, DEFAULT_LIMITS.hourlyCap, 'alert_limits.hourly_cap'),
+  };
+}
+
 function hookList(raw: JsonObject): HookConfig[] {
   const value = raw.hooks;
   if (value === undefined || value === null) return [];
@@ -246,6 +266,7 @@ export function validateServerConfig(raw: JsonObject, configPath: string, env: E
     alertTimezone,
     clients: clientList(raw, downIntervalMs, configDir, env),
     hooks: hookList(raw),
+    alertLimits: alertLimits(raw),
     sourceRateLimit: integerIn(raw, 'source_rate_limit', 0, 10_000_000, SOURCE_LIMIT_PER_SECOND),
     http: validateHttpSection(raw),
     supervision: validateSupervisionSection(raw, configDir),

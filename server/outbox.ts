@@ -11,19 +11,25 @@
  * queue and retry with exponential backoff from 1 s, capped at 5 minutes, so alerts arrive in
  * order once SMTP is back. Permanent ones (5xx) are logged loudly, recorded `undeliverable`
  * in the client's log, and skipped.
+ *
+ * Before an alert is queued, storm control (server/storm.ts) may hold it for a summary; a
+ * summary is queued like an alert, and when it is delivered every alert it covers is marked
+ * delivered (`via: "summary"`). Held alerts are still undelivered in the logs until then.
  */
 import type { Logger } from 'winston';
 import { NetmonitorError } from '../shared/errors.js';
 import { iso } from './monitor.js';
-import { downAlert, upAlert, type AlertText } from './alertText.js';
-import type { DownEvent, EventConsumer, MonitorEvent, UpEvent } from './events.js';
+import { createHash } from 'node:crypto';
+import { downAlert, summaryAlert, upAlert, type AlertText } from './alertText.js';
+import type { EventConsumer, MonitorEvent } from './events.js';
 import type { LogDirectory } from './logDirectory.js';
 import type { Mailer } from './mailer.js';
+import { StormControl, type AlertEvent, type Summary } from './storm.js';
 
 export const FIRST_RETRY_MS = 1000;
 export const MAX_RETRY_MS = 300_000;
 
-export type AlertEvent = DownEvent | UpEvent;
+export type { AlertEvent };
 export type DeliveryResult = 'idle' | 'sent' | 'retry' | 'dropped';
 
 export interface OutboxOptions {
@@ -35,7 +41,13 @@ export interface OutboxOptions {
   timezone: string;
   /** Wall clock for the Date header and log stamps. */
   now?: () => number;
+  /** Monotonic clock for storm control. */
+  monotonic?: () => number;
+  storm?: StormControl;
 }
+
+/** One message to send: a single alert, or a summary of held ones. */
+export type OutboxItem = { kind: 'alert'; event: AlertEvent } | { kind: 'summary'; summary: Summary };
 
 export function isAlertEvent(event: MonitorEvent): event is AlertEvent {
   return event.type === 'down' || (event.type === 'up' && event.outageMs !== null);
@@ -45,19 +57,32 @@ export function messageIdOf(transitionId: string): string {
   return `<${transitionId.replace(/[^A-Za-z0-9._-]/g, '-')}@netmonitor>`;
 }
 
+/** A summary's Message-ID depends only on the alerts it covers, so a re-send is recognisable. */
+export function summaryMessageId(summary: Summary): string {
+  const digest = createHash('sha256').update(summary.events.map((e) => e.transitionId).join('\n')).digest('hex').slice(0, 24);
+  return `<summary-${summary.reason}-${digest}@netmonitor>`;
+}
+
+function refsOf(item: OutboxItem): AlertEvent[] {
+  return item.kind === 'alert' ? [item.event] : item.summary.events;
+}
+
 export class AlertOutbox implements EventConsumer {
   readonly name = 'email';
-  private readonly queue: AlertEvent[] = [];
+  private readonly queue: OutboxItem[] = [];
+  readonly storm: StormControl;
   private readonly queued = new Set<string>();
   private failures = 0;
   private running: Promise<void> | null = null;
   private wake: (() => void) | null = null;
   private timer: NodeJS.Timeout | null = null;
   private stopped = false;
-  readonly counts = { sent: 0, failed: 0, retried: 0 };
+  readonly counts = { sent: 0, failed: 0, retried: 0, held: 0, summaries: 0 };
   lastError: string | null = null;
 
-  constructor(private readonly options: OutboxOptions) {}
+  constructor(private readonly options: OutboxOptions) {
+    this.storm = options.storm ?? new StormControl();
+  }
 
   get depth(): number {
     return this.queue.length;
@@ -68,32 +93,53 @@ export class AlertOutbox implements EventConsumer {
     this.enqueue(event);
   }
 
-  /** Queues an alert unless the same transition is already queued. */
+  /** Offers an alert to storm control and queues it unless held or already queued. */
   enqueue(event: AlertEvent): void {
     if (this.queued.has(event.transitionId)) return;
     this.queued.add(event.transitionId);
-    this.queue.push(event);
+    const decision = this.storm.offer(event, this.monotonic());
+    if (decision !== 'send') {
+      this.counts.held++;
+      this.options.logger.warn(`alert for ${event.client} (${event.type}) held for a summary: ${decision}`);
+      return;
+    }
+    this.queue.push({ kind: 'alert', event });
     this.kick();
   }
 
-  textOf(event: AlertEvent): AlertText {
-    return event.type === 'down' ? downAlert(event, this.options.timezone) : upAlert(event, this.options.timezone);
+  /** Queues the summaries that storm control has ready; call about once a second. */
+  releaseSummaries(): number {
+    const ready = this.storm.due(this.monotonic());
+    for (const summary of ready) this.queue.push({ kind: 'summary', summary });
+    if (ready.length > 0) this.kick();
+    return ready.length;
   }
 
-  /** One unit of work: tries to deliver the alert at the head of the queue once. */
+  textOf(item: OutboxItem): AlertText {
+    const zone = this.options.timezone;
+    if (item.kind === 'summary') return summaryAlert(item.summary, zone);
+    return item.event.type === 'down' ? downAlert(item.event, zone) : upAlert(item.event, zone);
+  }
+
+  private monotonic(): number {
+    return (this.options.monotonic ?? performance.now.bind(performance))();
+  }
+
+  /** One unit of work: tries to deliver the message at the head of the queue once. */
   async deliverOne(): Promise<DeliveryResult> {
-    const event = this.queue[0];
-    if (event === undefined) return 'idle';
-    const { subject, body } = this.textOf(event);
+    const item = this.queue[0];
+    if (item === undefined) return 'idle';
+    const { subject, body } = this.textOf(item);
     const { mailer, logs, logger } = this.options;
     const now = this.options.now ?? Date.now;
+    const what = item.kind === 'alert' ? `alert for ${item.event.client} (${item.event.type})` : `summary of ${item.summary.events.length} ${item.summary.reason} alerts`;
     try {
       await mailer.send({
         from: this.options.from,
         to: this.options.to,
         subject,
         text: body,
-        messageId: messageIdOf(event.transitionId),
+        messageId: item.kind === 'alert' ? messageIdOf(item.event.transitionId) : summaryMessageId(item.summary),
         date: new Date(now()),
       });
     } catch (error) {
@@ -106,21 +152,22 @@ export class AlertOutbox implements EventConsumer {
         this.counts.retried++;
         const loud = failure.code === 'EAUTH' || failure.code === 'ETLS' || this.failures === 1;
         const log = loud ? logger.error.bind(logger) : logger.warn.bind(logger);
-        log(`alert for ${event.client} (${event.type}) not delivered, will retry in ${this.backoffMs() / 1000}s: ${failure.message}`);
+        log(`${what} not delivered, will retry in ${this.backoffMs() / 1000}s: ${failure.message}`);
         return 'retry';
       }
-      logger.error(`alert for ${event.client} (${event.type}) REFUSED permanently by ${mailer.description}: ${failure.message}`);
+      logger.error(`${what} REFUSED permanently by ${mailer.description}: ${failure.message}`);
       this.counts.failed++;
-      this.finish(event);
-      await this.mark(event, { type: 'undeliverable', at: iso(now()), ref: event.transitionId, channel: 'email', error: failure.message });
+      this.finish(item);
+      await this.mark(item, { type: 'undeliverable', channel: 'email', error: failure.message }, now());
       return 'dropped';
     }
     this.failures = 0;
     this.lastError = null;
     this.counts.sent++;
-    this.finish(event);
-    logger.info(`alert sent for ${event.client} (${event.type}): ${subject}`);
-    await this.mark(event, { type: 'delivered', at: iso(now()), ref: event.transitionId, channel: 'email' });
+    if (item.kind === 'summary') this.counts.summaries++;
+    this.finish(item);
+    logger.info(`${what} sent: ${subject}`);
+    await this.mark(item, item.kind === 'alert' ? { type: 'delivered', channel: 'email' } : { type: 'delivered', channel: 'email', via: 'summary' }, now());
     return 'sent';
   }
 
@@ -138,17 +185,20 @@ export class AlertOutbox implements EventConsumer {
     this.wake?.();
   }
 
-  private finish(event: AlertEvent): void {
+  private finish(item: OutboxItem): void {
     this.queue.shift();
-    this.queued.delete(event.transitionId);
+    for (const event of refsOf(item)) this.queued.delete(event.transitionId);
   }
 
-  private async mark(event: AlertEvent, record: { type: string; at: string } & Record<string, unknown>): Promise<void> {
-    try {
-      await this.options.logs.append(event.client, [record]);
-    } catch (error) {
-      this.options.logger.error(`cannot record delivery for ${event.client}: ${(error as Error).message}`);
-    }
+  /** Records the outcome in the log of every client the message covered. */
+  private async mark(item: OutboxItem, outcome: { type: string } & Record<string, unknown>, at: number): Promise<void> {
+    await Promise.all(refsOf(item).map(async (event) => {
+      try {
+        await this.options.logs.append(event.client, [{ ...outcome, at: iso(at), ref: event.transitionId }]);
+      } catch (error) {
+        this.options.logger.error(`cannot record delivery for ${event.client}: ${(error as Error).message}`);
+      }
+    }));
   }
 
   private kick(): void {

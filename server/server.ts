@@ -27,10 +27,11 @@ import { RouteTable } from './http/routes.js';
 import { startSupervision } from './supervision/index.js';
 import { LogDirectory, SERVER_LOG } from './logDirectory.js';
 import { fileMailer, smtpMailer, type Mailer } from './mailer.js';
-import { iso, Monitor, newClientState, type Action, type ClientState, type HeartbeatInfo, type Instant } from './monitor.js';
+import { iso, Monitor, newClientState, type Action, type ClientSettings, type ClientState, type HeartbeatInfo, type Instant } from './monitor.js';
 import { AlertOutbox, type AlertEvent } from './outbox.js';
 import { Refusals } from './refusals.js';
 import { SourceLimiter } from './sourceLimiter.js';
+import { StormControl } from './storm.js';
 import { readClientLog } from './restore.js';
 import { loadState, saveState, STATE_SAVE_PERIOD_MS, type SavedSensor } from './stateFile.js';
 
@@ -57,7 +58,7 @@ export interface Stats {
   accepted: number;
   refused: Record<string, number>;
   clients: { up: number; down: number; unknown: number };
-  alerts: { sent: number; failed: number; retried: number; queued: number };
+  alerts: { sent: number; failed: number; retried: number; held: number; summaries: number; queued: number; held_now: number };
   log_errors: number;
 }
 
@@ -100,6 +101,8 @@ export class NetmonitorServer {
       to: config.alertAddresses,
       timezone: config.alertTimezone,
       now: () => this.clock.now().wall,
+      monotonic: () => this.clock.now().mono,
+      storm: new StormControl(config.alertLimits),
     });
     this.refusals = new Refusals(this.clock.now().mono);
     this.limiter = config.sourceRateLimit > 0 ? new SourceLimiter(this.clock.now().mono, config.sourceRateLimit) : null;
@@ -139,6 +142,7 @@ export class NetmonitorServer {
     this.timers.push(
       setInterval(() => this.tick(), TICK_MS),
       setInterval(() => void this.saveState(), STATE_SAVE_PERIOD_MS),
+      setInterval(() => this.outbox.releaseSummaries(), 1000),
       setInterval(() => void this.appendServerRecord({ type: 'alive', at: iso(this.clock.now().wall) }), ALIVE_PERIOD_MS),
     );
     for (const start of [startHttp, startSupervision]) {
@@ -208,6 +212,14 @@ export class NetmonitorServer {
     return true;
   }
 
+  /** New down interval, grace or schedule for a client, from now on (HTTP PATCH, saved overrides). False for an unknown id. */
+  reconfigure(id: string, settings: ClientSettings): boolean {
+    const client = this.byId.get(id);
+    if (client === undefined) return false;
+    this.monitor.reconfigure(client, settings, this.clock.now());
+    return true;
+  }
+
   /** Declares down whatever has expired; called every TICK_MS. */
   tick(): void {
     const actions = this.monitor.expire(this.clock.now());
@@ -221,7 +233,7 @@ export class NetmonitorServer {
       accepted: this.accepted,
       refused: { ...this.refusals.counts },
       clients,
-      alerts: { ...this.outbox.counts, queued: this.outbox.depth },
+      alerts: { ...this.outbox.counts, queued: this.outbox.depth, held_now: this.outbox.storm.held },
       log_errors: this.logErrors,
     };
   }
