@@ -1,8 +1,36 @@
-/** Starts probes, healing and LibreNMS supervision for the clients that configure them. */
+/**
+ * Starts probes, healing and LibreNMS supervision for the clients that configure them
+ * (docs/supervision.md). Each part subscribes to the event bus or feeds the server through
+ * its public methods; stop() ends every timer, so nothing keeps the process alive.
+ */
 import type { Extension } from '../extension.js';
 import type { NetmonitorServer } from '../server.js';
+import { samplesToCsv } from './probes/rttStats.js';
+import { ProbeRunner } from './probes/runner.js';
 
 export async function startSupervision(server: NetmonitorServer): Promise<Extension | null> {
   if (server.config.supervision === null && !server.config.clients.some((c) => c.supervision !== null)) return null;
-  return null;
+  const probes = new Map<string, ProbeRunner>();
+  for (const client of server.config.clients) {
+    const probe = client.supervision?.probe;
+    if (probe == null) continue;
+    const runner = new ProbeRunner(client.id, probe, server);
+    probes.set(client.id, runner);
+    runner.start();
+  }
+  if (probes.size > 0) {
+    server.routes.add({
+      method: 'GET',
+      pattern: '/api/v1/probes.csv',
+      access: 'admin',
+      handle: () => ({ status: 200, contentType: 'text/csv; charset=utf-8', text: samplesToCsv([...probes.values()].flatMap((r) => r.stats.recent()).sort((a, b) => a.at - b.at)) }),
+    });
+    server.logger.info(`probing ${probes.size} client(s)`);
+  }
+  return {
+    name: 'supervision',
+    async stop() {
+      await Promise.all([...probes.values()].map((r) => r.stop()));
+    },
+  };
 }
