@@ -54,7 +54,8 @@ export async function runDemo(options: { dir?: string | undefined; downSeconds: 
   await until(() => server.outbox.counts.sent >= 1, (options.downSeconds + 10) * 1000);
 
   say('the sensor comes back (a new boot, as after a power cut); the server sends the recovery');
-  sensor = new Sensor({ config: sensorConfig, boot: 2, log });
+  // The gateway "rebooted": its new BOOT carries a small uptime, so a report calls it power.
+  sensor = new Sensor({ config: sensorConfig, boot: 2, log, uptime: async () => 3 });
   sensor.start();
   await until(() => server.outbox.counts.sent >= 2, 10_000);
   sensor.stop();

@@ -41,8 +41,12 @@ function fit(make: (name: string) => string, client: string): string {
 }
 
 export function downAlert(event: DownEvent, zone: string): AlertText {
+  if (event.intervention !== undefined) {
+    return { subject: ascii(`ACTION NEEDED: ${event.client}`), body: fit((name) => `${name} is still DOWN: ${event.intervention}. Manual intervention needed.`, event.client) };
+  }
   const silent = formatDuration(event.downIntervalMs);
-  const since = event.lastUp === null ? 'at an unknown time' : clock(event.lastUp, zone);
+  // Without a known last heartbeat, the moment it was declared down is the best time to give.
+  const since = event.lastUp === null ? `never; down at ${clock(event.at, zone)}` : clock(event.lastUp, zone);
   return {
     subject: ascii(`DOWN: ${event.client}`),
     body: fit((name) => `${name} is DOWN: no heartbeat for ${silent}. Last heard ${since}.`, event.client),

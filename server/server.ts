@@ -275,6 +275,8 @@ export class NetmonitorServer {
   }
 
   private publish(event: MonitorEvent): void {
+    if (event.type === 'down') this.logger.info(`${event.client} is DOWN${event.reason === undefined ? '' : ` (${event.reason})`}; last heard ${event.lastUp === null ? 'never' : iso(event.lastUp)}`);
+    else if (event.type === 'up') this.logger.info(`${event.client} is UP${event.outageMs === null ? ' (first heartbeat)' : ` after ${Math.round(event.outageMs / 1000)}s`}`);
     void this.bus.publish(event, (consumer, error) => this.logger.error(`${consumer} failed on ${event.type} of ${event.client}: ${(error as Error).message}`));
   }
 
@@ -312,7 +314,7 @@ export class NetmonitorServer {
         addr: logged.addr,
         boot: logged.boot,
         sensorInterval: logged.sensorInterval,
-        window: sensor !== undefined ? restoredWindow(sensor.boot, sensor.seq) : null,
+        window: sensor?.boot != null && sensor.seq != null && client.kind === 'nm1' ? restoredWindow(sensor.boot, sensor.seq) : null,
       }, now);
       undelivered.push(...(logged.undelivered as AlertEvent[]));
     }
@@ -326,8 +328,11 @@ export class NetmonitorServer {
     if (!this.stateDirty && !force) return this.saving;
     this.stateDirty = false;
     const sensors: [string, SavedSensor][] = [];
-    for (const [id, { state }] of this.directory.sensors) {
-      if (state.window !== null) sensors.push([id, { boot: state.window.boot, seq: state.window.highest, lastHeard: state.lastHeard }]);
+    for (const state of this.clients) {
+      const { window } = state;
+      if (window !== null || state.lastHeard !== null) {
+        sensors.push([state.id, { boot: window?.boot ?? null, seq: window?.highest ?? null, lastHeard: state.lastHeard }]);
+      }
     }
     this.saving = this.saving.then(() => saveState(this.options.config.clientLogDir, sensors)).catch((error: Error) => {
       this.stateDirty = true;

@@ -14,9 +14,10 @@ import { syncDirectory } from './logDirectory.js';
 export const STATE_FILE = '@state.json';
 export const STATE_SAVE_PERIOD_MS = 5000;
 
+/** One client's saved state; boot and seq are null for clients without NM1 (legacy, HTTP, probed). */
 export interface SavedSensor {
-  boot: number;
-  seq: number;
+  boot: number | null;
+  seq: number | null;
   lastHeard: number | null;
 }
 
@@ -30,19 +31,21 @@ export async function loadState(dir: string): Promise<{ sensors: Map<string, Sav
     return { sensors, problem: code === 'ENOENT' ? null : `cannot read ${STATE_FILE}: ${code}` };
   }
   try {
-    const parsed = JSON.parse(text) as { sensors?: Record<string, [number, number, number | null]> };
+    const parsed = JSON.parse(text) as { sensors?: Record<string, [unknown, unknown, unknown]> };
     for (const [id, entry] of Object.entries(parsed.sensors ?? {})) {
+      if (!Array.isArray(entry)) continue;
       const [boot, seq, lastHeard] = entry;
-      if (Number.isSafeInteger(boot) && Number.isSafeInteger(seq)) sensors.set(id, { boot, seq, lastHeard: typeof lastHeard === 'number' ? lastHeard : null });
+      const counter = (value: unknown): number | null => (Number.isSafeInteger(value) ? (value as number) : null);
+      sensors.set(id, { boot: counter(boot), seq: counter(seq), lastHeard: typeof lastHeard === 'number' ? lastHeard : null });
     }
     return { sensors, problem: null };
   } catch {
-    return { sensors, problem: `${STATE_FILE} is damaged; replay windows start from the logs` };
+    return { sensors, problem: `${STATE_FILE} is damaged; replay windows start fresh from each sensor's next datagram` };
   }
 }
 
 export async function saveState(dir: string, sensors: Iterable<[string, SavedSensor]>): Promise<void> {
-  const entries: Record<string, [number, number, number | null]> = {};
+  const entries: Record<string, [number | null, number | null, number | null]> = {};
   for (const [id, s] of sensors) entries[id] = [s.boot, s.seq, s.lastHeard];
   const path = join(dir, STATE_FILE);
   const temporary = `${path}.tmp`;
