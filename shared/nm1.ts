@@ -54,7 +54,9 @@ function counter(text: string): number | null {
 function formatUptime(uptime: number | null): string {
   if (uptime === null) return '-';
   // At most three fraction digits, and no trailing zeros that would be non-canonical noise.
-  const fixed = (Math.floor(uptime * 1000) / 1000).toFixed(3);
+  // toFixed rounds the exact binary value, so 4.35 goes out as "4.35"; flooring uptime * 1000
+  // sent "4.349", since 4.35 * 1000 is 4349.999… in binary floating point.
+  const fixed = uptime.toFixed(3);
   return fixed.replace(/\.?0+$/, '') || '0';
 }
 
