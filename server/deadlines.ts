@@ -7,6 +7,12 @@
  * tail, therefore stays sorted: a heartbeat moves its client to the tail in O(1), and the
  * expired clients are exactly a prefix of each list. There are only as many lists as there
  * are distinct intervals in the configuration (usually one or two).
+ *
+ * A client whose deadline passed outside its schedule's window waits for a fixed moment
+ * instead (the window's opening plus its grace). Such deadlines go in one list per distinct
+ * moment (rounded up to a whole second so clients waiting for the same opening share a list),
+ * which is trivially sorted; a list is dropped when it empties, so only the openings someone
+ * waits for have one.
  */
 export interface DeadlineNode {
   deadline: number;
@@ -23,6 +29,8 @@ class DeadlineList {
 
 export class DeadlineQueues<T extends DeadlineNode> {
   private readonly lists = new Map<number, DeadlineList>();
+  /** Lists of fixed-moment deadlines, by that moment. */
+  private readonly fixed = new Map<number, DeadlineList>();
 
   /** Sets `node`'s deadline to `now + intervalMs` and moves it behind everything due earlier. */
   schedule(node: T, now: number, intervalMs: number): void {
@@ -33,6 +41,23 @@ export class DeadlineQueues<T extends DeadlineNode> {
       this.lists.set(intervalMs, list);
     }
     node.deadline = now + intervalMs;
+    this.append(list, node);
+  }
+
+  /** Sets `node`'s deadline to the fixed monotonic moment `deadline` (rounded up to a whole second). */
+  scheduleAt(node: T, deadline: number): void {
+    this.remove(node);
+    const moment = Math.ceil(deadline / 1000) * 1000;
+    let list = this.fixed.get(moment);
+    if (list === undefined) {
+      list = new DeadlineList();
+      this.fixed.set(moment, list);
+    }
+    node.deadline = moment;
+    this.append(list, node);
+  }
+
+  private append(list: DeadlineList, node: T): void {
     node.queue = list;
     node.prev = list.tail;
     node.next = null;
@@ -53,26 +78,27 @@ export class DeadlineQueues<T extends DeadlineNode> {
     node.prev = node.next = null;
     node.queue = null;
     list.size--;
+    if (list.size === 0 && this.fixed.get(node.deadline) === list) this.fixed.delete(node.deadline);
   }
 
   /** Removes and returns every node whose deadline is at or before `now`, earliest first. */
   takeExpired(now: number): T[] {
     const expired: T[] = [];
-    for (const list of this.lists.values()) {
+    for (const list of this.allLists()) {
       while (list.head !== null && list.head.deadline <= now) {
         const node = list.head as T;
         this.remove(node);
         expired.push(node);
       }
     }
-    if (this.lists.size > 1) expired.sort((a, b) => a.deadline - b.deadline);
+    if (expired.length > 1) expired.sort((a, b) => a.deadline - b.deadline);
     return expired;
   }
 
   /** The earliest deadline of all, or null when nothing is scheduled. */
   nextDeadline(): number | null {
     let earliest: number | null = null;
-    for (const list of this.lists.values()) {
+    for (const list of this.allLists()) {
       if (list.head !== null && (earliest === null || list.head.deadline < earliest)) earliest = list.head.deadline;
     }
     return earliest;
@@ -80,7 +106,13 @@ export class DeadlineQueues<T extends DeadlineNode> {
 
   get size(): number {
     let total = 0;
-    for (const list of this.lists.values()) total += list.size;
+    for (const list of this.allLists()) total += list.size;
     return total;
+  }
+
+  private *allLists(): Iterable<DeadlineList> {
+    yield* this.lists.values();
+    // A snapshot: takeExpired() deletes fixed lists as they empty.
+    yield* [...this.fixed.values()];
   }
 }

@@ -10,6 +10,7 @@ import type { LogRecord } from '../shared/logLine.js';
 import type { ReplayWindow } from '../shared/replay.js';
 import { DeadlineQueues, type DeadlineNode } from './deadlines.js';
 import type { MonitorEvent } from './events.js';
+import { ALWAYS, downAllowedFrom, isOpen, type Schedule } from './schedule.js';
 
 export interface Instant {
   /** Monotonic milliseconds: only differences mean anything. */
@@ -23,6 +24,10 @@ export type ClientStatus = 'unknown' | 'up' | 'down';
 export interface ClientState extends DeadlineNode {
   readonly id: string;
   downIntervalMs: number;
+  /** When the client is expected to be heard; outside its windows it is never declared down. */
+  schedule: Schedule;
+  /** After a window opens, how long a silent client has before it can be declared down. */
+  graceMs: number;
   status: ClientStatus;
   /** Wall time of the last accepted heartbeat. */
   lastHeard: number | null;
@@ -52,6 +57,13 @@ export interface Action {
   event: MonitorEvent | null;
 }
 
+/** The per-client settings that can change while the server runs (PATCH /api/v1/clients/{id}). */
+export interface ClientSettings {
+  downIntervalMs: number;
+  graceMs: number;
+  schedule: Schedule;
+}
+
 /** What a restart knows of a client from its log and the saved state. */
 export interface SavedClient {
   status: ClientStatus;
@@ -71,6 +83,8 @@ export function newClientState(id: string, downIntervalMs: number): ClientState 
   return {
     id,
     downIntervalMs,
+    schedule: ALWAYS,
+    graceMs: 0,
     status: 'unknown',
     lastHeard: null,
     lastUpBeforeOutage: null,
@@ -132,29 +146,47 @@ export class Monitor {
   /**
    * Declares down every client whose deadline has passed by `now`. Each transition is
    * stamped with the moment its deadline passed, not the moment this call noticed it.
+   *
+   * A client with a schedule is declared down only inside its window and after the
+   * window's grace: when its deadline passes earlier, it waits for that moment instead
+   * (converted to the monotonic clock now, so deadlines never depend on the wall clock).
    */
   expire(now: Instant): readonly Action[] {
     const expired = this.deadlines.takeExpired(now.mono);
     if (expired.length === 0) return NO_ACTIONS;
-    return expired.map((client) => {
+    const actions: Action[] = [];
+    for (const client of expired) {
       const at = Math.round(now.wall - (now.mono - client.deadline));
-      client.status = 'down';
-      client.lastUpBeforeOutage = client.lastHeard;
-      const transitionId = `down-${client.id}-${at}`;
-      return {
-        client: client.id,
-        record: {
-          type: 'down',
-          at: iso(at),
-          id: transitionId,
-          last_up: client.lastHeard === null ? null : iso(client.lastHeard),
-          down_interval_s: client.downIntervalMs / 1000,
-          interval: client.sensorInterval,
-          boot: client.boot,
-        },
-        event: { type: 'down', client: client.id, at, lastUp: client.lastHeard, downIntervalMs: client.downIntervalMs, transitionId },
-      };
-    });
+      if (client.schedule.kind !== 'always') {
+        const allowed = downAllowedFrom(client.schedule, client.graceMs, at);
+        if (allowed === null) continue;
+        if (allowed > at) {
+          this.deadlines.scheduleAt(client, now.mono + (allowed - now.wall));
+          continue;
+        }
+      }
+      actions.push(this.downTransition(client, at));
+    }
+    return actions.length === 0 ? NO_ACTIONS : actions;
+  }
+
+  private downTransition(client: ClientState, at: number): Action {
+    client.status = 'down';
+    client.lastUpBeforeOutage = client.lastHeard;
+    const transitionId = `down-${client.id}-${at}`;
+    return {
+      client: client.id,
+      record: {
+        type: 'down',
+        at: iso(at),
+        id: transitionId,
+        last_up: client.lastHeard === null ? null : iso(client.lastHeard),
+        down_interval_s: client.downIntervalMs / 1000,
+        interval: client.sensorInterval,
+        boot: client.boot,
+      },
+      event: { type: 'down', client: client.id, at, lastUp: client.lastHeard, downIntervalMs: client.downIntervalMs, transitionId },
+    };
   }
 
   /**
@@ -162,7 +194,8 @@ export class Monitor {
    * the client is down now, whatever its deadline. Nothing happens when it is down already.
    */
   fail(client: ClientState, now: Instant, reason: string): readonly Action[] {
-    if (client.status === 'down') return NO_ACTIONS;
+    // Outside its window a client is never declared down, however it reports.
+    if (client.status === 'down' || !isOpen(client.schedule, now.wall)) return NO_ACTIONS;
     this.deadlines.remove(client);
     client.status = 'down';
     client.lastUpBeforeOutage = client.lastHeard;
@@ -186,6 +219,18 @@ export class Monitor {
   /** Monotonic time of the earliest pending deadline, for scheduling the next expire(). */
   nextDeadline(): number | null {
     return this.deadlines.nextDeadline();
+  }
+
+  /**
+   * New settings for a client. A pending deadline starts over from `now` with the new
+   * interval (the moment of the last heartbeat is on the wall clock only, and a changed
+   * interval should never declare a client down on the spot).
+   */
+  reconfigure(client: ClientState, settings: ClientSettings, now: Instant): void {
+    client.downIntervalMs = settings.downIntervalMs;
+    client.graceMs = settings.graceMs;
+    client.schedule = settings.schedule;
+    if (client.queue !== null) this.deadlines.schedule(client, now.mono, client.downIntervalMs);
   }
 
   /** Stops tracking a client's deadline (it was removed from the configuration). */

@@ -1,8 +1,82 @@
-/** Starts the HTTP side when the configuration has an `http` section. */
+/**
+ * Starts the HTTP side after the UDP socket listens:
+ *  1. every client's down interval, grace and schedule (configuration, then the changes
+ *     saved in @settings.json) go to the monitor, whether or not the listener is on;
+ *  2. the self-check pings `self_check_url` while the monitor is healthy, if configured;
+ *  3. with an `http` section, the listener serves the heartbeat endpoint, the JSON API,
+ *     /metrics, the dashboard and any route other parts added to server.routes, and prints
+ *     `http listening on ADDRESS:PORT` once bound.
+ */
 import type { Extension } from '../extension.js';
 import type { NetmonitorServer } from '../server.js';
+import { apiRoutes } from './api.js';
+import { ClientSettingsStore } from './clientSettings.js';
+import { dashboardRoutes } from './dashboard.js';
+import { HealthSampler } from './health.js';
+import { heartbeatRoute, type LastMessage } from './heartbeat.js';
+import { HttpListener } from './listener.js';
+import { LogHistory } from './logHistory.js';
+import { metricsRegistry } from './metrics.js';
+import { SelfCheck } from './selfCheck.js';
+import { loadSettings } from './settingsFile.js';
 
 export async function startHttp(server: NetmonitorServer): Promise<Extension | null> {
-  if (server.config.http === null) return null;
-  return null;
+  const { overrides, problems } = await loadSettings(server.config.clientLogDir);
+  for (const problem of problems) server.logger.warn(problem);
+  const settings = new ClientSettingsStore(server, overrides);
+  settings.applyAll();
+
+  const config = server.config.http;
+  if (config === null) return null;
+  const health = new HealthSampler(server);
+  const sampling = setInterval(() => health.sample(), 5000);
+  let selfCheck: SelfCheck | null = null;
+  if (config.selfCheck !== null) {
+    selfCheck = new SelfCheck({
+      config: config.selfCheck,
+      logger: server.logger,
+      healthy: async () => (await health.report()).health.healthy,
+    });
+    selfCheck.start();
+  }
+
+  let listener: HttpListener | null = null;
+  if (config.listener !== null) {
+    listener = new HttpListener({ config: config.listener, routes: server.routes, logger: server.logger, now: () => server.clock.now().mono });
+    const messages = new Map<string, LastMessage>();
+    const failures = listener.failures;
+    const registry = metricsRegistry(server, () => failures.total);
+    const routes = server.routes;
+    routes.add(heartbeatRoute(server, failures, messages));
+    for (const route of apiRoutes({ server, logs: new LogHistory(server.config.clientLogDir), settings, messages })) routes.add(route);
+    routes.add({
+      method: 'GET',
+      pattern: '/api/v1/health',
+      access: 'public',
+      async handle() {
+        const { health: verdict, json } = await health.report();
+        return { status: verdict.healthy ? 200 : 503, json };
+      },
+    });
+    routes.add({
+      method: 'GET',
+      pattern: '/metrics',
+      access: 'read',
+      async handle() {
+        return { status: 200, text: await registry.metrics(), contentType: registry.contentType };
+      },
+    });
+    for (const route of dashboardRoutes()) routes.add(route);
+    const bound = await listener.listen();
+    server.logger.info(`http listening on ${bound.address}:${bound.port}`);
+  }
+
+  return {
+    name: 'http',
+    async stop() {
+      clearInterval(sampling);
+      await selfCheck?.stop();
+      await listener?.close();
+    },
+  };
 }

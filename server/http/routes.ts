@@ -28,10 +28,18 @@ export interface HttpReply {
 export interface HttpRoute {
   method: 'GET' | 'POST' | 'PATCH' | 'PUT' | 'DELETE';
   pattern: string;
-  /** 'admin': the listener checks the admin token before calling handle(). */
-  access: 'public' | 'admin';
+  /**
+   * 'admin': the listener checks the admin token before calling handle(). 'read': public,
+   * unless `http.require_token_for_reads` is set, then as 'admin'. 'public': the route
+   * authenticates by itself (or needs nothing).
+   */
+  access: 'public' | 'read' | 'admin';
+  /** The largest body accepted (bytes); larger gets 413 unread. Default: MAX_BODY_BYTES. */
+  maxBodyBytes?: number;
   handle(request: HttpRequest, params: Record<string, string>): HttpReply | Promise<HttpReply>;
 }
+
+export const MAX_BODY_BYTES = 16 * 1024;
 
 export class RouteTable {
   private readonly routes: { route: HttpRoute; segments: string[] }[] = [];

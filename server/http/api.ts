@@ -1,0 +1,161 @@
+/**
+ * The JSON API over clients (docs/api.md): their state now, their recent transitions and
+ * uptime from the logs, their outages as the report computes them, and changes to their
+ * down interval, grace and schedule. Times are ISO 8601 in the alert time zone; lengths
+ * are seconds.
+ */
+import { isObject, checkKnownKeys } from '../../shared/configCheck.js';
+import { ConfigError, NetmonitorError } from '../../shared/errors.js';
+import { clientJson } from '../../report/jsonFormat.js';
+import { isoIn, seconds } from '../../report/timeText.js';
+import { parseTimeArgument } from '../../report/window.js';
+import type { ClientKind } from '../config.js';
+import type { ClientState, Instant } from '../monitor.js';
+import { scheduleJson } from '../schedule.js';
+import type { NetmonitorServer } from '../server.js';
+import type { ClientSettingsStore } from './clientSettings.js';
+import type { LastMessage } from './heartbeat.js';
+import type { LogHistory } from './logHistory.js';
+import type { HttpReply, HttpRoute } from './routes.js';
+import { parseOverride, PATCH_KEYS } from './settingsFile.js';
+
+const HOUR = 3_600_000;
+export const UPTIME_WINDOWS = { '24h': 24 * HOUR, '7d': 7 * 24 * HOUR, '30d': 30 * 24 * HOUR } as const;
+const DEFAULT_OUTAGE_SPAN_MS = 30 * 24 * HOUR;
+
+/** Pure: one client's state now, as the API shows it. */
+export function clientSummary(state: ClientState, kind: ClientKind, now: Instant, zone: string, message: LastMessage | null): Record<string, unknown> {
+  const at = (ms: number | null): string | null => (ms === null ? null : isoIn(ms, zone));
+  // A pending deadline is on the monotonic clock; shown on the wall clock it is an estimate.
+  const nextDeadline = state.queue !== null ? Math.round(now.wall + (state.deadline - now.mono)) : null;
+  const outageStart = state.status === 'down' ? state.lastUpBeforeOutage : null;
+  return {
+    id: state.id,
+    kind,
+    state: state.status,
+    last_heartbeat: at(state.lastHeard),
+    since_last_heartbeat_s: state.lastHeard === null ? null : seconds(Math.max(0, now.wall - state.lastHeard)),
+    source_address: state.addr,
+    next_deadline: at(nextDeadline),
+    down_interval_s: seconds(state.downIntervalMs),
+    grace_s: seconds(state.graceMs),
+    schedule: scheduleJson(state.schedule),
+    current_outage: state.status !== 'down' ? null : {
+      start: at(outageStart),
+      duration_s: outageStart === null ? null : seconds(Math.max(0, now.wall - outageStart)),
+    },
+    last_message: message === null ? null : { at: at(message.at), status: message.status, text: message.text },
+  };
+}
+
+export interface ApiContext {
+  server: NetmonitorServer;
+  logs: LogHistory;
+  settings: ClientSettingsStore;
+  messages: Map<string, LastMessage>;
+}
+
+const notFound: HttpReply = { status: 404, json: { error: 'not found' } };
+
+function badRequest(error: unknown): HttpReply {
+  if (error instanceof ConfigError) return { status: 400, json: { error: 'invalid', code: error.code, key: error.key, message: error.message.replace(/^invalid configuration: /, '') } };
+  if (error instanceof NetmonitorError) return { status: 400, json: { error: 'invalid', code: error.code, message: error.message } };
+  throw error;
+}
+
+export function apiRoutes(context: ApiContext): HttpRoute[] {
+  const { server, logs, settings, messages } = context;
+  const zone = server.config.alertTimezone;
+  const kinds = new Map(server.config.clients.map((client) => [client.id, client.kind]));
+  const summary = (state: ClientState, now: Instant): Record<string, unknown> =>
+    clientSummary(state, kinds.get(state.id) ?? 'nm1', now, zone, messages.get(state.id) ?? null);
+
+  return [
+    {
+      method: 'GET',
+      pattern: '/api/v1/clients',
+      access: 'read',
+      handle() {
+        const now = server.clock.now();
+        return { status: 200, json: { generated_at: isoIn(now.wall, zone), timezone: zone, clients: server.clientStates().map((state) => summary(state, now)) } };
+      },
+    },
+    {
+      method: 'GET',
+      pattern: '/api/v1/clients/:id',
+      access: 'read',
+      async handle(_request, params) {
+        const state = server.clientState(params.id!);
+        if (state === undefined) return notFound;
+        const now = server.clock.now();
+        const view = await logs.client(state.id);
+        const uptime: Record<string, number | null> = {};
+        for (const [name, span] of Object.entries(UPTIME_WINDOWS)) {
+          const report = await logs.report(state.id, now.wall - span, null, now.wall);
+          uptime[name] = report.uptimePct === null ? null : Math.round(report.uptimePct * 10000) / 10000;
+        }
+        return {
+          status: 200,
+          json: {
+            ...summary(state, now),
+            uptime_pct: uptime,
+            transitions: view.transitions.map((t) => ({
+              type: t.type, at: isoIn(t.at, zone), reason: t.reason, outage_s: t.outageMs === null ? null : seconds(t.outageMs),
+            })),
+          },
+        };
+      },
+    },
+    {
+      method: 'GET',
+      pattern: '/api/v1/clients/:id/outages',
+      access: 'read',
+      async handle(request, params) {
+        const state = server.clientState(params.id!);
+        if (state === undefined) return notFound;
+        const now = server.clock.now().wall;
+        let since: number;
+        let until: number | null;
+        try {
+          const sinceText = request.query.get('since');
+          const untilText = request.query.get('until');
+          since = sinceText === null ? now - DEFAULT_OUTAGE_SPAN_MS : parseTimeArgument('--since', sinceText, zone, now);
+          until = untilText === null ? null : parseTimeArgument('--until', untilText, zone, now);
+          if (until !== null && since >= until) throw new NetmonitorError('EUSAGE', 'since must be before until');
+        } catch (error) {
+          return badRequest(error);
+        }
+        const report = await logs.report(state.id, since, until, now);
+        return {
+          status: 200,
+          json: { since: isoIn(since, zone), until: isoIn(Math.min(until ?? now, now), zone), timezone: zone, ...clientJson(report, zone) },
+        };
+      },
+    },
+    {
+      method: 'PATCH',
+      pattern: '/api/v1/clients/:id',
+      access: 'admin',
+      async handle(request, params) {
+        const state = server.clientState(params.id!);
+        if (state === undefined) return notFound;
+        let change;
+        try {
+          let body: unknown;
+          try {
+            body = JSON.parse(request.body.toString('utf8'));
+          } catch {
+            throw new NetmonitorError('EUSAGE', 'the body must be a JSON object');
+          }
+          if (!isObject(body)) throw new NetmonitorError('EUSAGE', 'the body must be a JSON object');
+          checkKnownKeys(body, PATCH_KEYS);
+          change = parseOverride(body, '');
+        } catch (error) {
+          return badRequest(error);
+        }
+        await settings.change(state.id, change);
+        return { status: 200, json: summary(state, server.clock.now()) };
+      },
+    },
+  ];
+}

@@ -1,0 +1,345 @@
+/**
+ * The dashboard's script, run in the browser (compiled by tsc with the rest and served as
+ * /assets/app.js; the server never imports it). It polls the JSON API and updates the page
+ * in place, so states change without a reload.
+ *
+ * Every piece of text that comes from the server (client ids, messages, reasons) goes into
+ * the page through textContent, never as HTML: nothing a client sends can become markup.
+ */
+export {};
+
+interface ClientJson {
+  id: string;
+  kind: string;
+  state: 'up' | 'down' | 'unknown';
+  last_heartbeat: string | null;
+  source_address: string | null;
+  next_deadline: string | null;
+  down_interval_s: number;
+  grace_s: number;
+  schedule: 'always' | { days: string[]; start: string; end: string; timezone: string };
+  current_outage: { start: string | null; duration_s: number | null } | null;
+  last_message: { at: string; status: string; text: string } | null;
+}
+
+interface DetailJson extends ClientJson {
+  uptime_pct: Record<string, number | null>;
+  transitions: { type: string; at: string; reason: string | null; outage_s: number | null }[];
+}
+
+interface OutagesJson {
+  since: string;
+  until: string;
+  outages: { start: string; end: string | null; duration_s: number; cause: string; ongoing: boolean }[];
+}
+
+const POLL_MS = 2000;
+const DETAIL_MS = 30_000;
+const TOKEN_KEY = 'netmonitor-admin-token';
+const DAYS = ['mon', 'tue', 'wed', 'thu', 'fri', 'sat', 'sun'];
+
+const cards = new Map<string, Card>();
+let clients: ClientJson[] = [];
+
+function el<K extends keyof HTMLElementTagNameMap>(tag: K, className?: string, text?: string): HTMLElementTagNameMap[K] {
+  const node = document.createElement(tag);
+  if (className !== undefined) node.className = className;
+  if (text !== undefined) node.textContent = text;
+  return node;
+}
+
+function token(): string {
+  return sessionStorage.getItem(TOKEN_KEY) ?? '';
+}
+
+async function api<T>(path: string, init: RequestInit = {}): Promise<T> {
+  const headers = new Headers(init.headers);
+  if (token() !== '') headers.set('Authorization', `Bearer ${token()}`);
+  const response = await fetch(path, { ...init, headers, cache: 'no-store' });
+  const body = (await response.json().catch(() => ({}))) as T & { error?: string; message?: string };
+  if (!response.ok) throw new Error(body.message ?? body.error ?? `HTTP ${response.status}`);
+  return body;
+}
+
+/** `3s`, `4m 05s`, `2h 03m`, `3d 04h`. */
+function span(seconds: number): string {
+  const s = Math.max(0, Math.round(seconds));
+  const pad = (n: number): string => String(n).padStart(2, '0');
+  if (s < 60) return `${s}s`;
+  if (s < 3600) return `${Math.floor(s / 60)}m ${pad(s % 60)}s`;
+  if (s < 86400) return `${Math.floor(s / 3600)}h ${pad(Math.floor((s % 3600) / 60))}m`;
+  return `${Math.floor(s / 86400)}d ${pad(Math.floor((s % 86400) / 3600))}h`;
+}
+
+function localTime(iso: string): string {
+  return new Date(iso).toLocaleString(undefined, { dateStyle: 'medium', timeStyle: 'short' });
+}
+
+function scheduleText(schedule: ClientJson['schedule']): string {
+  if (schedule === 'always') return 'always';
+  return `${schedule.days.join(' ')} ${schedule.start}–${schedule.end} (${schedule.timezone})`;
+}
+
+class Card {
+  readonly root = el('article', 'client');
+  private readonly state = el('span', 'state');
+  private readonly heard = el('p', 'heard');
+  private readonly next = el('p', 'next');
+  private readonly outage = el('p', 'outage');
+  private readonly message = el('p', 'message');
+  private readonly uptime = el('dl', 'uptime');
+  private readonly timeline = el('div', 'timeline');
+  private readonly timelineLabel = el('p', 'timeline-label');
+  private readonly transitions = el('ol', 'transitions');
+  private readonly settingsText = el('p', 'settings');
+  private readonly editor = el('form', 'editor');
+  private data: ClientJson | null = null;
+  private detailAt = 0;
+  private lastState = '';
+
+  constructor(readonly id: string) {
+    this.root.dataset.client = id;
+    const head = el('header');
+    head.append(el('h2', undefined, id), this.state);
+    const history = el('details');
+    history.append(el('summary', undefined, 'Recent transitions'), this.transitions);
+    this.timeline.setAttribute('role', 'img');
+    this.root.append(head, this.heard, this.next, this.outage, this.message, this.uptime, this.timeline, this.timelineLabel, history, this.settingsText, this.editor);
+    this.editor.hidden = true;
+    this.editor.addEventListener('submit', (event) => {
+      event.preventDefault();
+      void this.save();
+    });
+  }
+
+  update(data: ClientJson): void {
+    this.data = data;
+    this.root.dataset.state = data.state;
+    this.state.dataset.state = data.state;
+    this.state.textContent = data.state.toUpperCase();
+    this.outage.hidden = data.current_outage === null;
+    this.outage.textContent = data.current_outage?.start != null ? `Down since ${localTime(data.current_outage.start)}` : 'Down';
+    this.message.hidden = data.last_message === null || data.last_message.text === '';
+    if (data.last_message !== null) this.message.textContent = `Last message (${data.last_message.status}): ${data.last_message.text}`;
+    this.settingsText.textContent = `Down after ${span(data.down_interval_s)} of silence · grace ${span(data.grace_s)} · schedule ${scheduleText(data.schedule)}`;
+    this.tick();
+    const changed = data.state !== this.lastState;
+    this.lastState = data.state;
+    if (changed || Date.now() - this.detailAt > DETAIL_MS) void this.loadDetail();
+    if (token() !== '' && this.editor.hidden) this.buildEditor();
+    if (token() === '') this.editor.hidden = true;
+  }
+
+  /** Refreshes the relative times every second between polls. */
+  tick(): void {
+    const data = this.data;
+    if (data === null) return;
+    const now = Date.now();
+    this.heard.textContent = data.last_heartbeat === null
+      ? 'Never heard'
+      : `Last heartbeat ${span((now - Date.parse(data.last_heartbeat)) / 1000)} ago${data.source_address === null ? '' : ` from ${data.source_address}`}`;
+    if (data.next_deadline === null) this.next.textContent = data.state === 'down' ? 'Waiting for the next heartbeat' : 'No heartbeat expected yet';
+    else {
+      const left = (Date.parse(data.next_deadline) - now) / 1000;
+      this.next.textContent = left >= 0 ? `Next heartbeat expected within ${span(left)}` : 'Heartbeat overdue';
+    }
+  }
+
+  private async loadDetail(): Promise<void> {
+    this.detailAt = Date.now();
+    const id = encodeURIComponent(this.id);
+    try {
+      const [detail, outages] = await Promise.all([
+        api<DetailJson>(`/api/v1/clients/${id}`),
+        api<OutagesJson>(`/api/v1/clients/${id}/outages?since=30d`),
+      ]);
+      this.renderUptime(detail.uptime_pct);
+      this.renderTransitions(detail.transitions);
+      this.renderTimeline(outages);
+    } catch (error) {
+      this.timelineLabel.textContent = `History unavailable: ${(error as Error).message}`;
+    }
+  }
+
+  private renderUptime(uptime: Record<string, number | null>): void {
+    this.uptime.replaceChildren();
+    for (const [name, pct] of Object.entries(uptime)) {
+      const item = el('div');
+      item.append(el('dt', undefined, name), el('dd', undefined, pct === null ? 'n/a' : `${pct >= 99.995 && pct < 100 ? '99.99' : pct.toFixed(2)} %`));
+      this.uptime.append(item);
+    }
+  }
+
+  private renderTransitions(transitions: DetailJson['transitions']): void {
+    this.transitions.replaceChildren();
+    for (const transition of [...transitions].reverse()) {
+      const item = el('li', transition.type);
+      let text = `${transition.type.toUpperCase()} ${localTime(transition.at)}`;
+      if (transition.outage_s !== null) text += ` after ${span(transition.outage_s)}`;
+      if (transition.reason !== null) text += `: ${transition.reason}`;
+      item.textContent = text;
+      this.transitions.append(item);
+    }
+    if (transitions.length === 0) this.transitions.append(el('li', undefined, 'None yet'));
+  }
+
+  /** Outages of the last 30 days as red marks on a bar, positioned through the CSSOM (allowed by the CSP). */
+  private renderTimeline(data: OutagesJson): void {
+    const start = Date.parse(data.since);
+    const end = Date.parse(data.until);
+    const width = Math.max(1, end - start);
+    this.timeline.replaceChildren();
+    for (const outage of data.outages) {
+      const from = Date.parse(outage.start);
+      const to = outage.end === null ? end : Date.parse(outage.end);
+      const mark = el('span', outage.ongoing ? 'mark ongoing' : 'mark');
+      mark.style.left = `${(100 * (from - start)) / width}%`;
+      mark.style.width = `max(2px, ${(100 * (to - from)) / width}%)`;
+      mark.title = `${localTime(outage.start)}: ${span(outage.duration_s)} (${outage.cause})`;
+      this.timeline.append(mark);
+    }
+    const count = data.outages.length;
+    this.timeline.setAttribute('aria-label', `${count} outage(s) in the last 30 days`);
+    this.timelineLabel.textContent = `Last 30 days: ${count === 0 ? 'no outages' : `${count} outage${count === 1 ? '' : 's'}`}`;
+  }
+
+  private buildEditor(): void {
+    const data = this.data!;
+    this.editor.replaceChildren();
+    const field = (label: string, input: HTMLElement): HTMLLabelElement => {
+      const wrapper = el('label', undefined, label);
+      wrapper.append(input);
+      return wrapper;
+    };
+    const input = (name: string, value: string, placeholder = ''): HTMLInputElement => {
+      const node = el('input');
+      node.name = name;
+      node.value = value;
+      node.placeholder = placeholder;
+      return node;
+    };
+    const hours = data.schedule === 'always' ? null : data.schedule;
+    const kind = el('select');
+    kind.name = 'kind';
+    for (const option of ['always', 'hours']) {
+      const node = el('option', undefined, option === 'always' ? 'Always' : 'Business hours');
+      node.value = option;
+      node.selected = (option === 'always') === (hours === null);
+      kind.append(node);
+    }
+    const days = el('fieldset', 'days');
+    days.append(el('legend', undefined, 'Days'));
+    for (const day of DAYS) {
+      const box = el('input');
+      box.type = 'checkbox';
+      box.name = 'day';
+      box.value = day;
+      box.checked = hours === null ? DAYS.indexOf(day) < 5 : hours.days.includes(day);
+      const label = el('label', undefined, day);
+      label.prepend(box);
+      days.append(label);
+    }
+    const zone = hours?.timezone ?? Intl.DateTimeFormat().resolvedOptions().timeZone;
+    const status = el('p', 'editor-status');
+    const save = el('button', undefined, 'Save');
+    save.type = 'submit';
+    this.editor.append(
+      el('h3', undefined, 'Settings'),
+      field('Down interval (s)', input('down_interval', String(data.down_interval_s))),
+      field('Grace (s)', input('grace', String(data.grace_s))),
+      field('Schedule', kind),
+      days,
+      field('Start', input('start', hours?.start ?? '08:00', 'HH:MM')),
+      field('End', input('end', hours?.end ?? '18:00', 'HH:MM')),
+      field('Time zone', input('timezone', zone)),
+      save,
+      status,
+    );
+    this.editor.hidden = false;
+  }
+
+  private async save(): Promise<void> {
+    const form = new FormData(this.editor);
+    const status = this.editor.querySelector('.editor-status')!;
+    const value = (name: string): string => String(form.get(name) ?? '').trim();
+    const body: Record<string, unknown> = { down_interval: Number(value('down_interval')), grace: Number(value('grace')) };
+    body.schedule = value('kind') === 'always'
+      ? 'always'
+      : { days: form.getAll('day').map(String), start: value('start'), end: value('end'), timezone: value('timezone') };
+    try {
+      const updated = await api<ClientJson>(`/api/v1/clients/${encodeURIComponent(this.id)}`, {
+        method: 'PATCH',
+        headers: { 'Content-Type': 'application/json' },
+        body: JSON.stringify(body),
+      });
+      status.textContent = 'Saved';
+      this.update(updated);
+    } catch (error) {
+      status.textContent = `Not saved: ${(error as Error).message}`;
+    }
+  }
+}
+
+async function poll(): Promise<void> {
+  const status = document.getElementById('status')!;
+  try {
+    const [list, health] = await Promise.all([
+      api<{ clients: ClientJson[] }>('/api/v1/clients'),
+      fetch('/api/v1/health', { cache: 'no-store' }).then((r) => r.json() as Promise<{ status: string; alert_outbox_depth: number; last_smtp_error: string | null }>),
+    ]);
+    clients = list.clients;
+    render();
+    status.dataset.health = health.status;
+    status.textContent = `Monitor ${health.status === 'ok' ? 'healthy' : 'FAILING'} · updated ${new Date().toLocaleTimeString()}` +
+      (health.alert_outbox_depth > 0 ? ` · ${health.alert_outbox_depth} alert(s) waiting` : '') +
+      (health.last_smtp_error !== null ? ` · mail: ${health.last_smtp_error}` : '');
+  } catch (error) {
+    status.dataset.health = 'failing';
+    status.textContent = `Cannot reach the monitor: ${(error as Error).message}`;
+  }
+}
+
+function render(): void {
+  const list = document.getElementById('clients')!;
+  const summary = document.getElementById('summary')!;
+  const counts = { up: 0, down: 0, unknown: 0 };
+  for (const client of clients) {
+    counts[client.state]++;
+    let card = cards.get(client.id);
+    if (card === undefined) {
+      card = new Card(client.id);
+      cards.set(client.id, card);
+    }
+    card.update(client);
+  }
+  // Down clients first, then by name: what needs attention is at the top on a phone.
+  const order = [...clients].sort((a, b) => Number(b.state === 'down') - Number(a.state === 'down') || a.id.localeCompare(b.id));
+  list.replaceChildren(...order.map((client) => cards.get(client.id)!.root));
+  summary.textContent = `${counts.up} up · ${counts.down} down · ${counts.unknown} not heard yet`;
+  document.title = counts.down > 0 ? `(${counts.down} down) netmonitor` : 'netmonitor';
+}
+
+function setUpAdmin(): void {
+  const form = document.getElementById('admin') as HTMLFormElement;
+  const field = form.querySelector('input')!;
+  const state = document.getElementById('admin-state')!;
+  const show = (): void => {
+    state.textContent = token() === '' ? 'Read only' : 'Admin token set';
+  };
+  form.addEventListener('submit', (event) => {
+    event.preventDefault();
+    sessionStorage.setItem(TOKEN_KEY, field.value.trim());
+    field.value = '';
+    show();
+    for (const card of cards.values()) card.root.querySelector('form.editor')?.setAttribute('hidden', '');
+    void poll();
+  });
+  show();
+}
+
+setUpAdmin();
+void poll();
+setInterval(() => void poll(), POLL_MS);
+setInterval(() => {
+  for (const card of cards.values()) card.tick();
+}, 1000);

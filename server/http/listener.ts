@@ -1,0 +1,167 @@
+/**
+ * The HTTP listener: dispatches through the RouteTable and owns everything that must hold
+ * for every route, so no route can forget it:
+ *  1. a route is matched before the body is read, and a body over the route's limit is
+ *     refused with 413 without reading it;
+ *  2. 'admin' routes (and 'read' routes when reads are protected) need the admin token,
+ *     compared in constant time; failures are rate-limited per source address;
+ *  3. every reply carries a restrictive Content-Security-Policy and no-sniff headers;
+ *  4. a route that throws gets a bare 500: the error is logged, never sent.
+ */
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { Logger } from 'winston';
+import { normalizeAddress } from '../acceptance.js';
+import { AuthFailures, bearerToken, tokenMatches } from './auth.js';
+import type { HttpListenerConfig } from './config.js';
+import { MAX_BODY_BYTES, type HttpReply, type HttpRequest, type RouteTable } from './routes.js';
+
+/** Nothing but same-origin scripts, styles, images and fetches; no framing, no forms elsewhere. */
+export const CONTENT_SECURITY_POLICY =
+  "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'";
+
+const SECURITY_HEADERS: Record<string, string> = {
+  'Content-Security-Policy': CONTENT_SECURITY_POLICY,
+  'X-Content-Type-Options': 'nosniff',
+  'Referrer-Policy': 'no-referrer',
+  'X-Frame-Options': 'DENY',
+  'Cache-Control': 'no-store',
+};
+
+export interface ListenerOptions {
+  config: HttpListenerConfig;
+  routes: RouteTable;
+  logger: Logger;
+  /** Monotonic milliseconds, for the per-source failure counts. */
+  now: () => number;
+}
+
+export class HttpListener {
+  private readonly server: Server;
+  readonly failures: AuthFailures;
+
+  constructor(private readonly options: ListenerOptions) {
+    this.failures = new AuthFailures(options.config.authFailuresPerMinute, options.now());
+    this.server = createServer({ requestTimeout: 30_000, headersTimeout: 10_000 }, (request, response) => {
+      this.serve(request, response).catch((error: Error) => {
+        /* c8 ignore next 3 -- serve() catches route errors itself; this guards the reply writing */
+        this.options.logger.error(`http: ${error.message}`);
+        if (!response.headersSent) send(response, { status: 500, json: { error: 'internal' } });
+      });
+    });
+    this.server.on('clientError', (_error, socket) => socket.destroy());
+  }
+
+  async listen(): Promise<{ address: string; port: number }> {
+    const { listenAddress, port } = this.options.config;
+    await new Promise<void>((resolve, reject) => {
+      this.server.once('error', reject);
+      this.server.listen(port, listenAddress, () => {
+        this.server.off('error', reject);
+        resolve();
+      });
+    });
+    const bound = this.server.address();
+    /* c8 ignore next -- a TCP listener always has an address object */
+    if (bound === null || typeof bound === 'string') throw new Error('http listener has no address');
+    return { address: bound.address, port: bound.port };
+  }
+
+  async close(): Promise<void> {
+    await new Promise<void>((resolve) => {
+      this.server.close(() => resolve());
+      this.server.closeAllConnections();
+    });
+  }
+
+  /** True when the request carries the admin token. Counts a wrong one against the source. */
+  isAdmin(request: HttpRequest): boolean {
+    return tokenMatches(bearerToken(request.headers), this.options.config.adminTokenSha256);
+  }
+
+  private async serve(incoming: IncomingMessage, response: ServerResponse): Promise<void> {
+    const remoteAddress = normalizeAddress(incoming.socket.remoteAddress ?? '');
+    let url: URL;
+    try {
+      url = new URL(incoming.url ?? '/', 'http://netmonitor.invalid');
+    } catch {
+      return send(response, { status: 400, json: { error: 'bad request' } });
+    }
+    const method = incoming.method ?? 'GET';
+    const matched = this.options.routes.match(method === 'HEAD' ? 'GET' : method, url.pathname);
+    if (matched.route === null) {
+      incoming.resume();
+      if (matched.allowed.length > 0) return send(response, { status: 405, json: { error: 'method not allowed' }, headers: { Allow: matched.allowed.join(', ') } });
+      return send(response, { status: 404, json: { error: 'not found' } });
+    }
+    const { route, params } = matched;
+    const limit = route.maxBodyBytes ?? MAX_BODY_BYTES;
+    const body = await readBody(incoming, limit);
+    if (body === null) return send(response, { status: 413, json: { error: 'body too large', limit_bytes: limit } }, true);
+    const request: HttpRequest = { method, path: url.pathname, query: url.searchParams, headers: incoming.headers, body, remoteAddress };
+
+    const needsAdmin = route.access === 'admin' || (route.access === 'read' && this.options.config.requireTokenForReads);
+    if (needsAdmin) {
+      const now = this.options.now();
+      if (this.failures.blocked(remoteAddress, now)) return send(response, { status: 429, json: { error: 'too many failed attempts' }, headers: { 'Retry-After': '60' } });
+      if (this.options.config.adminTokenSha256 === null) return send(response, { status: 403, json: { error: 'no admin token is configured' } });
+      if (!this.isAdmin(request)) {
+        this.failures.record(remoteAddress, now);
+        return send(response, { status: 401, json: { error: 'unauthorized' }, headers: { 'WWW-Authenticate': 'Bearer realm="netmonitor"' } });
+      }
+    }
+    let reply: HttpReply;
+    try {
+      reply = await route.handle(request, params);
+    } catch (error) {
+      this.options.logger.error(`http: ${method} ${url.pathname} failed: ${(error as Error).message}`);
+      reply = { status: 500, json: { error: 'internal' } };
+    }
+    send(response, reply, false, method === 'HEAD');
+  }
+}
+
+/** The body, or null as soon as it is larger than `limit` (the rest is not read). */
+function readBody(incoming: IncomingMessage, limit: number): Promise<Buffer | null> {
+  const declared = Number(incoming.headers['content-length']);
+  if (Number.isFinite(declared) && declared > limit) return Promise.resolve(null);
+  return new Promise((resolve) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    let done = false;
+    incoming.on('data', (chunk: Buffer) => {
+      if (done) return;
+      size += chunk.length;
+      if (size > limit) {
+        done = true;
+        resolve(null);
+        return;
+      }
+      chunks.push(chunk);
+    });
+    incoming.on('end', () => {
+      if (!done) resolve(Buffer.concat(chunks));
+      done = true;
+    });
+    incoming.on('error', () => {
+      if (!done) resolve(null);
+      done = true;
+    });
+  });
+}
+
+function send(response: ServerResponse, reply: HttpReply, close = false, headOnly = false): void {
+  const headers: Record<string, string> = { ...SECURITY_HEADERS, ...reply.headers };
+  let payload: Buffer;
+  if (reply.json !== undefined) {
+    payload = Buffer.from(JSON.stringify(reply.json) + '\n');
+    headers['Content-Type'] = 'application/json; charset=utf-8';
+  } else {
+    payload = typeof reply.text === 'string' ? Buffer.from(reply.text) : reply.text ?? Buffer.alloc(0);
+    headers['Content-Type'] = reply.contentType ?? 'text/plain; charset=utf-8';
+  }
+  headers['Content-Length'] = String(payload.length);
+  // A body left unread (413) would otherwise be parsed as the next request.
+  if (close) headers.Connection = 'close';
+  response.writeHead(reply.status, headers);
+  response.end(headOnly ? undefined : payload);
+}

@@ -1,0 +1,59 @@
+/**
+ * GET /metrics in the Prometheus text format (prom-client). Values are read from the server
+ * when scraped, so nothing in the heartbeat path touches a metric. A registry of its own
+ * keeps two servers in one process (tests) apart.
+ */
+import { collectDefaultMetrics, Counter, Gauge, Registry } from 'prom-client';
+import type { NetmonitorServer } from '../server.js';
+
+export function metricsRegistry(server: NetmonitorServer, authFailures: () => number): Registry {
+  const registry = new Registry();
+  // Includes nodejs_eventloop_lag_seconds and its percentiles.
+  collectDefaultMetrics({ register: registry, eventLoopMonitoringPrecision: 20 });
+  new Gauge({
+    name: 'netmonitor_clients',
+    help: 'Clients by state',
+    labelNames: ['state'],
+    registers: [registry],
+    collect() {
+      const { clients } = server.stats();
+      for (const [state, count] of Object.entries(clients)) this.set({ state }, count);
+    },
+  });
+  // Counters that mirror the server's own counts: reset and set on every scrape.
+  const mirror = (name: string, help: string, labelNames: string[], values: () => [Record<string, string>, number][]): void => {
+    new Counter({
+      name,
+      help,
+      labelNames,
+      registers: [registry],
+      collect() {
+        this.reset();
+        for (const [labels, value] of values()) if (value > 0) this.inc(labels, value);
+      },
+    });
+  };
+  mirror('netmonitor_heartbeats_accepted_total', 'Heartbeats accepted (UDP datagrams and HTTP)', [], () => [[{}, server.stats().accepted]]);
+  mirror('netmonitor_datagrams_refused_total', 'Datagrams refused, by reason', ['reason'], () =>
+    Object.entries(server.stats().refused).map(([reason, count]) => [{ reason }, count]));
+  mirror('netmonitor_alerts_sent_total', 'Alerts handed to the mail server', [], () => [[{}, server.stats().alerts.sent]]);
+  mirror('netmonitor_alerts_failed_total', 'Alert delivery attempts that failed', [], () => [[{}, server.stats().alerts.failed]]);
+  mirror('netmonitor_http_auth_failures_total', 'HTTP requests refused for a wrong or missing token or an unknown client', [], () => [[{}, authFailures()]]);
+  new Gauge({
+    name: 'netmonitor_alerts_queued',
+    help: 'Alerts waiting in the outbox',
+    registers: [registry],
+    collect() {
+      this.set(server.outbox.depth);
+    },
+  });
+  new Gauge({
+    name: 'netmonitor_log_errors',
+    help: 'Log writes that failed since start',
+    registers: [registry],
+    collect() {
+      this.set(server.stats().log_errors);
+    },
+  });
+  return registry;
+}

@@ -1,0 +1,88 @@
+/**
+ * Per-client settings changed over HTTP (`down_interval`, `grace`, `schedule`), kept in
+ * `@settings.json` in the log folder so they survive a restart. Written atomically
+ * (temporary file, fsync, rename, fsync of the folder): a crash leaves the old or the new
+ * file, never a torn one. On start, each entry is checked with the configuration's own
+ * validators; a bad entry is reported and skipped, never fatal.
+ */
+import { open, readFile, rename } from 'node:fs/promises';
+import { join } from 'node:path';
+import { isObject, type JsonObject } from '../../shared/configCheck.js';
+import { parseDuration } from '../../shared/duration.js';
+import { syncDirectory } from '../logDirectory.js';
+import { scheduleJson, type Schedule } from '../schedule.js';
+import { validateGrace, validateSchedule } from './config.js';
+
+export const SETTINGS_FILE = '@settings.json';
+
+/** What was changed for one client; an absent field keeps the configured value. */
+export interface SettingsOverride {
+  downIntervalMs?: number;
+  /** null: the client's down interval. */
+  graceMs?: number | null;
+  schedule?: Schedule;
+}
+
+export const PATCH_KEYS = ['down_interval', 'grace', 'schedule'] as const;
+
+/** Checks a PATCH body or a saved entry; throws ConfigError naming the key. */
+export function parseOverride(raw: JsonObject, prefix: string): SettingsOverride {
+  const override: SettingsOverride = {};
+  if (raw.down_interval !== undefined) override.downIntervalMs = parseDuration(raw.down_interval, `${prefix}down_interval`);
+  if (raw.grace !== undefined) override.graceMs = validateGrace(raw.grace, `${prefix}grace`);
+  if (raw.schedule !== undefined) override.schedule = validateSchedule(raw.schedule, `${prefix}schedule`);
+  return override;
+}
+
+export function overrideJson(override: SettingsOverride): JsonObject {
+  const json: JsonObject = {};
+  if (override.downIntervalMs !== undefined) json.down_interval = override.downIntervalMs / 1000;
+  if (override.graceMs !== undefined) json.grace = override.graceMs === null ? null : override.graceMs / 1000;
+  if (override.schedule !== undefined) json.schedule = scheduleJson(override.schedule);
+  return json;
+}
+
+export async function loadSettings(dir: string): Promise<{ overrides: Map<string, SettingsOverride>; problems: string[] }> {
+  const overrides = new Map<string, SettingsOverride>();
+  const problems: string[] = [];
+  let text: string;
+  try {
+    text = await readFile(join(dir, SETTINGS_FILE), 'utf8');
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code !== 'ENOENT') problems.push(`cannot read ${SETTINGS_FILE}: ${code}`);
+    return { overrides, problems };
+  }
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(text);
+  } catch {
+    return { overrides, problems: [`${SETTINGS_FILE} is damaged; using the configured settings`] };
+  }
+  const clients = isObject(parsed) && isObject(parsed.clients) ? parsed.clients : {};
+  for (const [id, entry] of Object.entries(clients)) {
+    try {
+      if (!isObject(entry)) throw new Error('not an object');
+      overrides.set(id, parseOverride(entry, `${SETTINGS_FILE}: ${id}.`));
+    } catch (error) {
+      problems.push(`${SETTINGS_FILE}: skipping ${id}: ${(error as Error).message}`);
+    }
+  }
+  return { overrides, problems };
+}
+
+export async function saveSettings(dir: string, overrides: ReadonlyMap<string, SettingsOverride>): Promise<void> {
+  const clients: JsonObject = {};
+  for (const [id, override] of overrides) clients[id] = overrideJson(override);
+  const path = join(dir, SETTINGS_FILE);
+  const temporary = `${path}.tmp`;
+  const file = await open(temporary, 'w', 0o640);
+  try {
+    await file.writeFile(JSON.stringify({ version: 1, saved: new Date().toISOString(), clients }, null, 2) + '\n');
+    await file.sync();
+  } finally {
+    await file.close();
+  }
+  await rename(temporary, path);
+  await syncDirectory(dir);
+}
