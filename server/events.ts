@@ -14,6 +14,8 @@ export interface DownEvent {
   transitionId: string;
   /** Set when the client reported its own failure (or a probe failed) instead of going silent. */
   reason?: string;
+  /** Set on the one alert that says healing gave up on a client that is still down. */
+  intervention?: string;
 }
 
 export interface UpEvent {

@@ -5,6 +5,8 @@
  */
 import type { Extension } from '../extension.js';
 import type { NetmonitorServer } from '../server.js';
+import type { HealingConfig } from './config.js';
+import { HealingRunner } from './healing/runner.js';
 import { samplesToCsv } from './probes/rttStats.js';
 import { ProbeRunner } from './probes/runner.js';
 
@@ -27,10 +29,22 @@ export async function startSupervision(server: NetmonitorServer): Promise<Extens
     });
     server.logger.info(`probing ${probes.size} client(s)`);
   }
+  const healingConfigs = new Map<string, HealingConfig>();
+  for (const client of server.config.clients) {
+    if (client.supervision?.healing != null) healingConfigs.set(client.id, client.supervision.healing);
+  }
+  let healing: HealingRunner | null = null;
+  if (healingConfigs.size > 0) {
+    healing = new HealingRunner(server, healingConfigs);
+    server.subscribe(healing);
+    await healing.restore();
+    healing.start();
+  }
   return {
     name: 'supervision',
     async stop() {
       await Promise.all([...probes.values()].map((r) => r.stop()));
+      await healing?.stop();
     },
   };
 }
