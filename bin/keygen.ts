@@ -1,5 +1,5 @@
 /** `netmonitor keygen`: a new sensor id and key, printed as the two config snippets that use them. */
-import { randomBytes } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 
 export interface KeygenOptions {
   id?: string | undefined;
@@ -17,6 +17,39 @@ export function keygen(options: KeygenOptions, random: (n: number) => Buffer = r
     '',
     `# On the server: add this entry to "clients" in its config file`,
     `${JSON.stringify(id)}: ${JSON.stringify({ key })}`,
+    '',
+  ].join('\n');
+}
+
+export interface HttpKeygenOptions {
+  client: string;
+  /** The server's HTTP address for the curl line (default: the listener's default). */
+  url?: string | undefined;
+}
+
+/**
+ * `netmonitor keygen --http CLIENT`: a new bearer token for an HTTP client, printed once.
+ * Only its SHA-256 goes into the server's configuration, so the token itself is shown here
+ * and nowhere else.
+ */
+export function keygenHttp(options: HttpKeygenOptions, random: (n: number) => Buffer = randomBytes): string {
+  const token = random(32).toString('base64url');
+  const hash = createHash('sha256').update(token).digest('hex');
+  const base = (options.url ?? 'http://127.0.0.1:8080').replace(/\/+$/, '');
+  const endpoint = `${base}/api/v1/heartbeat/${encodeURIComponent(options.client)}`;
+  const curl = `curl -fsS -m 10 --retry 3 -X POST -H 'Authorization: Bearer ${token}' '${endpoint}'`;
+  return [
+    `# The token for ${options.client} (shown only now; the server keeps only its hash):`,
+    token,
+    '',
+    `# On the server: add this entry to "clients" in its config file`,
+    `${JSON.stringify(options.client)}: ${JSON.stringify({ token_sha256: hash })}`,
+    '',
+    `# On the client: one heartbeat (add ?status=fail to report a failure; a body up to 4 KiB is kept)`,
+    curl,
+    '',
+    `# Or in its crontab: a heartbeat every 5 minutes (set down_interval above that)`,
+    `*/5 * * * * ${curl} >/dev/null`,
     '',
   ].join('\n');
 }
