@@ -5,13 +5,17 @@
  */
 import type { Extension } from '../extension.js';
 import type { NetmonitorServer } from '../server.js';
-import type { HealingConfig } from './config.js';
+import { join } from 'node:path';
+import { checkSupervisionTogether, type HealingConfig } from './config.js';
 import { HealingRunner } from './healing/runner.js';
+import { librenmsAlertRoute } from './librenms/route.js';
+import { LibrenmsSupervisor } from './librenms/supervisor.js';
 import { samplesToCsv } from './probes/rttStats.js';
 import { ProbeRunner } from './probes/runner.js';
 
 export async function startSupervision(server: NetmonitorServer): Promise<Extension | null> {
   if (server.config.supervision === null && !server.config.clients.some((c) => c.supervision !== null)) return null;
+  checkSupervisionTogether(server.config.supervision, server.config.clients);
   const probes = new Map<string, ProbeRunner>();
   for (const client of server.config.clients) {
     const probe = client.supervision?.probe;
@@ -40,11 +44,24 @@ export async function startSupervision(server: NetmonitorServer): Promise<Extens
     await healing.restore();
     healing.start();
   }
+  let librenms: LibrenmsSupervisor | null = null;
+  const section = server.config.supervision?.librenms ?? null;
+  if (section !== null) {
+    const devices = new Map<string, number>();
+    for (const client of server.config.clients) {
+      if (client.supervision?.librenmsDeviceId != null) devices.set(client.id, client.supervision.librenmsDeviceId);
+    }
+    librenms = new LibrenmsSupervisor(server, section, section.stateFile ?? join(server.config.clientLogDir, '@librenms.json'), devices);
+    server.subscribe(librenms);
+    server.routes.add(librenmsAlertRoute(librenms));
+    await librenms.start();
+  }
   return {
     name: 'supervision',
     async stop() {
       await Promise.all([...probes.values()].map((r) => r.stop()));
       await healing?.stop();
+      await librenms?.stop();
     },
   };
 }
