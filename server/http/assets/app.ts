@@ -193,8 +193,9 @@ class Card {
       const from = Date.parse(outage.start);
       const to = outage.end === null ? end : Date.parse(outage.end);
       const mark = el('span', outage.ongoing ? 'mark ongoing' : 'mark');
-      mark.style.left = `${(100 * (from - start)) / width}%`;
-      mark.style.width = `max(2px, ${(100 * (to - from)) / width}%)`;
+      // Kept inside the bar: an outage at the right edge (ongoing) must stay visible.
+      mark.style.left = `min(${(100 * (from - start)) / width}%, calc(100% - 3px))`;
+      mark.style.width = `max(3px, ${(100 * (to - from)) / width}%)`;
       mark.title = `${localTime(outage.start)}: ${span(outage.duration_s)} (${outage.cause})`;
       this.timeline.append(mark);
     }
@@ -243,18 +244,30 @@ class Card {
     const status = el('p', 'editor-status');
     const save = el('button', undefined, 'Save');
     save.type = 'submit';
-    this.editor.append(
-      el('h3', undefined, 'Settings'),
-      field('Down interval (s)', input('down_interval', String(data.down_interval_s))),
-      field('Grace (s)', input('grace', String(data.grace_s))),
-      field('Schedule', kind),
+    const hoursFields = el('div', 'hours');
+    hoursFields.append(
       days,
       field('Start', input('start', hours?.start ?? '08:00', 'HH:MM')),
       field('End', input('end', hours?.end ?? '18:00', 'HH:MM')),
       field('Time zone', input('timezone', zone)),
+    );
+    const showHours = (): void => {
+      hoursFields.hidden = kind.value === 'always';
+    };
+    kind.addEventListener('change', showHours);
+    showHours();
+    // Folded by default: on a phone the states matter more than the form.
+    const fold = el('details');
+    fold.append(
+      el('summary', undefined, 'Edit settings'),
+      field('Down interval (s)', input('down_interval', String(data.down_interval_s))),
+      field('Grace (s)', input('grace', String(data.grace_s))),
+      field('Schedule', kind),
+      hoursFields,
       save,
       status,
     );
+    this.editor.append(fold);
     this.editor.hidden = false;
   }
 

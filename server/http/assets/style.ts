@@ -35,8 +35,9 @@ details { margin-top: 6px; font-size: 0.9rem; }
 summary { cursor: pointer; color: var(--muted); }
 .transitions { margin: 4px 0; padding-left: 20px; }
 .transitions li.down { color: var(--down); }
-.editor { border-top: 1px solid var(--line); margin-top: 8px; padding-top: 8px; display: grid; gap: 6px; }
-.editor h3 { margin: 0; font-size: 0.95rem; }
+.editor { border-top: 1px solid var(--line); margin-top: 8px; padding-top: 4px; }
+.editor details[open], .editor .hours { display: grid; gap: 6px; }
+.editor .hours[hidden] { display: none; }
 .editor label { display: flex; justify-content: space-between; gap: 8px; align-items: center; font-size: 0.9rem; }
 .editor input:not([type="checkbox"]), .editor select { width: 12em; max-width: 60%; font: inherit; padding: 4px 6px; }
 .days { display: flex; flex-wrap: wrap; gap: 6px; border: 1px solid var(--line); border-radius: 6px; }
