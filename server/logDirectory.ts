@@ -3,21 +3,51 @@
  * (`@server.nmlog`; `@` is in no client name). Every append is durable before it resolves:
  * written, then fdatasync'd, and the folder fsync'd when the file is new, so that an alert
  * is only ever sent for a transition that a crash cannot take back.
+ *
+ * When a write fails (disk full, folder unwritable) the records are kept in memory, up to
+ * MAX_UNWRITTEN_BYTES, and written before anything else for that client on the next append
+ * or retryUnwritten(): monitoring goes on, and the log catches up, in order, once space
+ * returns. A failed fsync is different: after one, the kernel may have dropped the data while
+ * reporting the pages clean, so retrying would lie. It throws EFSYNC, which is fatal.
  */
-import { mkdir, open, readdir } from 'node:fs/promises';
+import { mkdir, open as openFile, readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { encodeLine, type LogRecord } from '../shared/logLine.js';
 import { NetmonitorError } from '../shared/errors.js';
 
 export const LOG_SUFFIX = '.nmlog';
 export const SERVER_LOG = '@server';
+export const MAX_UNWRITTEN_BYTES = 16 * 1024 * 1024;
+
+/** The file operations used; tests replace them only to inject an fsync failure. */
+export type OpenFile = typeof openFile;
 
 export class LogDirectory {
   /** Appends in flight per file: appends to one file happen one after another. */
   private readonly tails = new Map<string, Promise<void>>();
   private readonly known = new Set<string>();
+  /** Encoded lines that could not be written yet, per client. */
+  private readonly unwritten = new Map<string, string>();
+  private unwrittenBytes = 0;
+  /** Records given up because the unwritten buffer was full (reported in stats). */
+  dropped = 0;
+  /** Called when the last kept record reached the disk, however that happened. */
+  onDrained: (() => void) | null = null;
 
-  constructor(readonly dir: string) {}
+  constructor(
+    readonly dir: string,
+    private readonly open: OpenFile = openFile,
+  ) {}
+
+  /** How many clients have records waiting for the disk. */
+  get backlog(): number {
+    return this.unwritten.size;
+  }
+
+  /** Tries again to write what earlier appends could not. */
+  async retryUnwritten(): Promise<void> {
+    await Promise.allSettled([...this.unwritten.keys()].map((client) => this.append(client, [])));
+  }
 
   async create(): Promise<void> {
     await mkdir(this.dir, { recursive: true, mode: 0o750 });
@@ -52,34 +82,57 @@ export class LogDirectory {
 
   private async write(client: string, records: readonly LogRecord[]): Promise<void> {
     const path = this.pathOf(client);
-    let text = records.map(encodeLine).join('');
+    const waiting = this.unwritten.get(client) ?? '';
+    const fresh = records.map(encodeLine).join('');
+    if (waiting === '' && fresh === '') return;
+    let text = waiting + fresh;
+    let file;
     try {
-      const file = await open(path, 'a+', 0o640);
-      try {
-        const { size } = await file.stat();
-        if (size > 0) {
-          // A crash may have torn the last line; start on a fresh line so this record
-          // is not glued to the torn one and lost with it.
-          const last = Buffer.alloc(1);
-          await file.read(last, 0, 1, size - 1);
-          if (last[0] !== 0x0a) text = '\n' + text;
-        }
-        await file.write(text);
-        await file.datasync();
-      } finally {
-        await file.close();
+      file = await this.open(path, 'a+', 0o640);
+      const { size } = await file.stat();
+      if (size > 0) {
+        // A crash may have torn the last line; start on a fresh line so this record
+        // is not glued to the torn one and lost with it.
+        const last = Buffer.alloc(1);
+        await file.read(last, 0, 1, size - 1);
+        if (last[0] !== 0x0a) text = '\n' + text;
       }
+      await file.write(text);
+    } catch (error) {
+      await file?.close().catch(() => undefined);
+      this.keep(client, waiting, fresh);
+      throw new NetmonitorError('ELOG', `cannot write ${path}: ${(error as NodeJS.ErrnoException).code ?? String(error)}`, { cause: error });
+    }
+    try {
+      await file.datasync();
       if (!this.known.has(path)) {
-        await syncDirectory(this.dir);
+        await syncDirectory(this.dir, this.open);
         this.known.add(path);
       }
     } catch (error) {
-      throw new NetmonitorError('ELOG', `cannot write ${path}: ${(error as NodeJS.ErrnoException).code ?? String(error)}`, { cause: error });
+      throw new NetmonitorError('EFSYNC', `the disk could not make ${path} durable (${(error as NodeJS.ErrnoException).code ?? String(error)})`, { cause: error });
+    } finally {
+      await file.close().catch(() => undefined);
     }
+    if (waiting !== '') {
+      this.unwrittenBytes -= waiting.length;
+      this.unwritten.delete(client);
+      if (this.unwritten.size === 0) this.onDrained?.();
+    }
+  }
+
+  /** Keeps records for a later write, as long as the buffer has room. */
+  private keep(client: string, waiting: string, fresh: string): void {
+    if (this.unwrittenBytes + fresh.length > MAX_UNWRITTEN_BYTES) {
+      this.dropped += fresh.split('\n').length - 1;
+      return;
+    }
+    this.unwritten.set(client, waiting + fresh);
+    this.unwrittenBytes += fresh.length;
   }
 }
 
-export async function syncDirectory(dir: string): Promise<void> {
+export async function syncDirectory(dir: string, open: OpenFile = openFile): Promise<void> {
   const handle = await open(dir, 'r');
   try {
     await handle.sync();

@@ -6,7 +6,14 @@ import { NetmonitorServer } from './server.js';
 export async function runServer(configPath: string): Promise<void> {
   const config = loadServerConfig(configPath);
   const logger = createLogger();
-  const server = new NetmonitorServer({ config, logger });
+  const server = new NetmonitorServer({
+    config,
+    logger,
+    onFatal: () => {
+      logger.on('finish', () => process.exit(1));
+      logger.end();
+    },
+  });
   await server.start();
   // `kill -USR1` prints the running counts, as the final stats line does at stop.
   const printStats = (): void => {

@@ -14,6 +14,7 @@ import { createSocket, type Socket } from 'node:dgram';
 import { performance } from 'node:perf_hooks';
 import { access } from 'node:fs/promises';
 import type { Logger } from 'winston';
+import type { NetmonitorError } from '../shared/errors.js';
 import type { LogRecord } from '../shared/logLine.js';
 import { restoredWindow } from '../shared/replay.js';
 import { VERSION } from '../shared/version.js';
@@ -25,7 +26,7 @@ import type { Extension } from './extension.js';
 import { startHttp } from './http/index.js';
 import { RouteTable } from './http/routes.js';
 import { startSupervision } from './supervision/index.js';
-import { LogDirectory, SERVER_LOG } from './logDirectory.js';
+import { LogDirectory, SERVER_LOG, type OpenFile } from './logDirectory.js';
 import { fileMailer, smtpMailer, type Mailer } from './mailer.js';
 import { iso, Monitor, newClientState, type Action, type ClientSettings, type ClientState, type HeartbeatInfo, type Instant } from './monitor.js';
 import { AlertOutbox, type AlertEvent } from './outbox.js';
@@ -52,6 +53,13 @@ export interface ServerOptions {
   logger: Logger;
   clock?: Clock;
   mailer?: Mailer;
+  /** The log folder's file operations (tests inject an fsync failure through this only). */
+  openFile?: OpenFile;
+  /**
+   * Called when the server cannot go on safely (a failed fsync). `netmonitor server` exits
+   * with status 1 so systemd restarts it and state is read back from what is really on disk.
+   */
+  onFatal?: (error: Error) => void;
 }
 
 export interface Stats {
@@ -60,6 +68,9 @@ export interface Stats {
   clients: { up: number; down: number; unknown: number };
   alerts: { sent: number; failed: number; retried: number; held: number; summaries: number; queued: number; held_now: number };
   log_errors: number;
+  /** Clients whose records wait in memory for the disk (full or unwritable log folder). */
+  log_backlog: number;
+  log_dropped: number;
 }
 
 export class NetmonitorServer {
@@ -91,7 +102,8 @@ export class NetmonitorServer {
     this.config = config;
     this.clock = options.clock ?? systemClock;
     this.logger = options.logger;
-    this.logs = new LogDirectory(config.clientLogDir);
+    this.logs = new LogDirectory(config.clientLogDir, options.openFile);
+    this.logs.onDrained = () => this.logger.warn('log writes resumed: every kept record is now on disk');
     this.mailer = options.mailer ?? (config.smtp === null ? fileMailer(config.outboxFile) : smtpMailer(config.smtp));
     this.outbox = new AlertOutbox({
       mailer: this.mailer,
@@ -141,7 +153,10 @@ export class NetmonitorServer {
     const bound = socket.address();
     this.timers.push(
       setInterval(() => this.tick(), TICK_MS),
-      setInterval(() => void this.saveState(), STATE_SAVE_PERIOD_MS),
+      setInterval(() => {
+        void this.saveState();
+        void this.retryUnwritten();
+      }, STATE_SAVE_PERIOD_MS),
       setInterval(() => this.outbox.releaseSummaries(), 1000),
       setInterval(() => void this.appendServerRecord({ type: 'alive', at: iso(this.clock.now().wall) }), ALIVE_PERIOD_MS),
     );
@@ -235,6 +250,8 @@ export class NetmonitorServer {
       clients,
       alerts: { ...this.outbox.counts, queued: this.outbox.depth, held_now: this.outbox.storm.held },
       log_errors: this.logErrors,
+      log_backlog: this.logs.backlog,
+      log_dropped: this.logs.dropped,
     };
   }
 
@@ -264,10 +281,11 @@ export class NetmonitorServer {
       const event = action.event;
       this.logs.append(action.client, [action.record]).then(
         () => event !== null && this.publish(event),
-        (error: Error) => {
-          // Tracking and alerting go on without the log; the error is counted and reported.
+        (error: NetmonitorError) => {
+          if (error.code === 'EFSYNC') return this.fatal(error);
+          // Tracking and alerting go on; the record waits in memory until the disk takes it.
           this.logErrors++;
-          this.logger.error(`${error.message}; alerting anyway`);
+          this.logger.error(`${error.message}; kept in memory until it can be written, alerting anyway`);
           if (event !== null) this.publish(event);
         },
       );
@@ -284,9 +302,19 @@ export class NetmonitorServer {
     try {
       await this.logs.append(SERVER_LOG, [record]);
     } catch (error) {
+      if ((error as NetmonitorError).code === 'EFSYNC') return this.fatal(error as Error);
       this.logErrors++;
       this.logger.error((error as Error).message);
     }
+  }
+
+  private async retryUnwritten(): Promise<void> {
+    if (this.logs.backlog > 0) await this.logs.retryUnwritten();
+  }
+
+  private fatal(error: Error): void {
+    this.logger.error(`fatal: ${error.message}; stopping so that a restart reads back what is really on disk`);
+    this.options.onFatal?.(error);
   }
 
   private async restore(now: Instant): Promise<AlertEvent[]> {

@@ -4,7 +4,8 @@
  */
 export type ErrorCode =
   | 'ECONFIG' // invalid configuration: the CLI exits with status 2
-  | 'ELOG' // a client log could not be written durably
+  | 'ELOG' // a client log could not be written (disk full, read-only); kept in memory, retried
+  | 'EFSYNC' // the disk failed to make a write durable: fatal, the process exits (docs/reliability.md)
   | 'ESMTP' // an alert could not be handed to the SMTP server
   | 'EAUTH' // the SMTP server refused our credentials
   | 'ETLS' // the SMTP server offered no usable TLS, so credentials were not sent
