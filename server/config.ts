@@ -18,7 +18,7 @@ import { SOURCE_LIMIT_PER_SECOND } from './sourceLimiter.js';
 import { DEFAULT_LIMITS, type StormLimits } from './storm.js';
 import { HTTP_CLIENT_KEYS, HTTP_TOP_KEYS, isHttpClient, validateHttpClient, validateHttpSection, type HttpClientConfig, type HttpConfig } from './http/config.js';
 import {
-  isProbedClient, SUPERVISION_CLIENT_KEYS, SUPERVISION_TOP_KEYS, validateSupervisionClient, validateSupervisionSection,
+  checkSupervisionTogether, isProbedClient, SUPERVISION_CLIENT_KEYS, SUPERVISION_TOP_KEYS, validateSupervisionClient, validateSupervisionSection,
   type SupervisionClientConfig, type SupervisionConfig,
 } from './supervision/config.js';
 
@@ -271,6 +271,7 @@ export function validateServerConfig(raw: JsonObject, configPath: string, env: E
     http: validateHttpSection(raw),
     supervision: validateSupervisionSection(raw, configDir),
   };
+  checkSupervisionTogether(config.supervision, config.clients);
   return deepFreeze(config);
 }
 
