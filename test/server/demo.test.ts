@@ -15,7 +15,7 @@ t.test('the README demo shows an outage caught: a down alert, a recovery alert a
 t.test('--help and --version work for every command', async (t) => {
   const { stdout: version } = await run(process.execPath, [cliPath, '--version']);
   t.match(version.trim(), /^\d+\.\d+\.\d+$/);
-  for (const command of ['server', 'sensor', 'keygen', 'demo']) {
+  for (const command of ['server', 'sensor', 'keygen', 'report', 'test-alert', 'demo']) {
     const { stdout } = await run(process.execPath, [cliPath, command, '--help']);
     t.match(stdout, new RegExp(`netmonitor ${command}`), `${command} --help`);
   }
