@@ -65,15 +65,7 @@ export interface ClientSettings {
 }
 
 /** What a restart knows of a client from its log and the saved state. */
-export interface SavedClient {
-  status: ClientStatus;
-  lastHeard: number | null;
-  lastUpBeforeOutage: number | null;
-  addr: string | null;
-  boot: number | null;
-  sensorInterval: number | null;
-  window: ReplayWindow | null;
-}
+export type SavedClient = Pick<ClientState, 'status' | 'lastHeard' | 'lastUpBeforeOutage' | 'addr' | 'boot' | 'sensorInterval' | 'window'>;
 
 const NO_ACTIONS: readonly Action[] = Object.freeze([]);
 

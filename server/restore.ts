@@ -6,15 +6,9 @@
 import type { LogRecord } from '../shared/logLine.js';
 import { readRecords, type ReadCounts } from '../shared/logReader.js';
 import type { MonitorEvent } from './events.js';
-import type { ClientStatus } from './monitor.js';
+import type { SavedClient } from './monitor.js';
 
-export interface LoggedClient {
-  status: ClientStatus;
-  lastHeard: number | null;
-  lastUpBeforeOutage: number | null;
-  addr: string | null;
-  boot: number | null;
-  sensorInterval: number | null;
+export interface LoggedClient extends Omit<SavedClient, 'window'> {
   /** Transitions whose alert was never marked delivered, oldest first. */
   undelivered: MonitorEvent[];
 }
