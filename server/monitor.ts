@@ -214,15 +214,17 @@ export class Monitor {
   }
 
   /**
-   * New settings for a client. A pending deadline starts over from `now` with the new
-   * interval (the moment of the last heartbeat is on the wall clock only, and a changed
-   * interval should never declare a client down on the spot).
+   * New settings for a client. When its interval or schedule changes, a pending deadline
+   * starts over from `now` with the new interval (the moment of the last heartbeat is on the
+   * wall clock only, and a changed interval should never declare a client down on the spot).
+   * A new grace alone changes no deadline: it only matters when one passes.
    */
   reconfigure(client: ClientState, settings: ClientSettings, now: Instant): void {
+    const moved = client.downIntervalMs !== settings.downIntervalMs || client.schedule !== settings.schedule;
     client.downIntervalMs = settings.downIntervalMs;
     client.graceMs = settings.graceMs;
     client.schedule = settings.schedule;
-    if (client.queue !== null) this.deadlines.schedule(client, now.mono, client.downIntervalMs);
+    if (moved && client.queue !== null) this.deadlines.schedule(client, now.mono, client.downIntervalMs);
   }
 
   /** Stops tracking a client's deadline (it was removed from the configuration). */
