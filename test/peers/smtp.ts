@@ -106,6 +106,8 @@ export async function startSmtpPeer(options: Partial<SMTPServerOptions> = {}): P
       });
     },
   });
+  // A netmonitor server killed mid-session resets the connection; that is expected here.
+  server.on('error', () => undefined);
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', () => resolve()));
   peer.port = (server.server.address() as { port: number }).port;
   return peer;
