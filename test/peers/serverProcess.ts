@@ -64,7 +64,7 @@ export async function startServer(configPath: string, env: NodeJS.ProcessEnv = {
       }
     });
 
-  const listening = await waitForOutput(/listening on \S+:(\d+)/);
+  const listening = await waitForOutput(/listening on \S+:(\d+) \(udp\)/);
   return {
     port: Number(listening[1]),
     child,
