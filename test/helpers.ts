@@ -18,3 +18,13 @@ export function tempDir(prefix = 'netmonitor-test-'): string {
 
 /** The `netmonitor` command of this checkout. */
 export const cliPath = join(repoRoot, 'bin', 'netmonitor');
+
+/** What `fn` throws (undefined when it returns). */
+export function thrown(fn: () => unknown): unknown {
+  try {
+    fn();
+  } catch (error) {
+    return error;
+  }
+  return undefined;
+}

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { validateServerConfig, type Environment } from '../../server/config.js';
 import { ConfigError } from '../../shared/errors.js';
 import type { JsonObject } from '../../shared/configCheck.js';
-import { cliPath, tempDir } from '../helpers.js';
+import { cliPath, tempDir, thrown } from '../helpers.js';
 
 const PASSWORD = 'hunter2-s3cret';
 const KEY = 'ab'.repeat(32);
@@ -26,14 +26,6 @@ const ORIGINAL: JsonObject = {
 
 const validate = (raw: JsonObject, env: Environment = NO_ENV, path = '/etc/netmonitor/server.json') => validateServerConfig(raw, path, env);
 
-function thrown(fn: () => unknown): unknown {
-  try {
-    fn();
-  } catch (error) {
-    return error;
-  }
-  return undefined;
-}
 
 t.test("the original netmonitor's example configuration is accepted unchanged", async (t) => {
   const config = validate(ORIGINAL);

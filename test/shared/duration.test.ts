@@ -1,4 +1,5 @@
 import t from 'tap';
+import { thrown } from '../helpers.js';
 import { formatDuration, parseDuration } from '../../shared/duration.js';
 import { ConfigError } from '../../shared/errors.js';
 
@@ -17,15 +18,6 @@ t.test('compound, fractional and ISO forms add up', async (t) => {
   t.equal(parseDuration({ hours: 1, minutes: 30 }, 'k'), 5_400_000);
 });
 
-/** What `fn` throws (undefined when it returns). */
-function thrown(fn: () => unknown): unknown {
-  try {
-    fn();
-  } catch (error) {
-    return error;
-  }
-  return undefined;
-}
 
 t.test('a zero, negative or unreadable duration is refused with the key it was given under', async (t) => {
   for (const bad of [0, -5, '0s', '-3m', '3x', 'm', '', 'P', 'PT', [], null, true, {}, { minutes: 0 }, { minutes: -1 }, Number.NaN, Number.POSITIVE_INFINITY]) {
