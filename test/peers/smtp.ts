@@ -43,7 +43,7 @@ export function parseMail(raw: string): { headers: Map<string, string>; body: st
   return { headers, body: body.replace(/\r\n/g, '\n') };
 }
 
-export async function startSmtpPeer(options: Partial<SMTPServerOptions> = {}): Promise<SmtpPeer> {
+export async function startSmtpPeer(options: Partial<SMTPServerOptions> = {}, port = 0): Promise<SmtpPeer> {
   const mails: ReceivedMail[] = [];
   const failures: number[] = [];
   const waiters: (() => void)[] = [];
@@ -108,7 +108,7 @@ export async function startSmtpPeer(options: Partial<SMTPServerOptions> = {}): P
   });
   // A netmonitor server killed mid-session resets the connection; that is expected here.
   server.on('error', () => undefined);
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', () => resolve()));
+  await new Promise<void>((resolve) => server.listen(port, '127.0.0.1', () => resolve()));
   peer.port = (server.server.address() as { port: number }).port;
   return peer;
 }

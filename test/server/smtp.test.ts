@@ -142,3 +142,30 @@ t.test('a closed SMTP port is a transient failure', async (t) => {
   t.equal(await box.deliverOne(), 'retry');
   t.match(lines.join('\n'), /ECONNECTION|ECONNREFUSED/);
 });
+
+t.test('with the SMTP server down for a while, queued alerts arrive in order once it is back', async (t) => {
+  const port = await new Promise<number>((resolve) => {
+    const probe = createServer().listen(0, '127.0.0.1', () => {
+      const { port } = probe.address() as { port: number };
+      probe.close(() => resolve(port));
+    });
+  });
+  const dir = tempDir();
+  const { logger } = captureLogger();
+  const box = new AlertOutbox({
+    mailer: smtpMailer({ host: '127.0.0.1', port, tls: 'none', username: '', password: '', caFile: null }),
+    logs: new LogDirectory(dir), logger, from: 'm@example.net', to: ['me@example.net'], timezone: 'UTC',
+  });
+  t.teardown(() => box.stop(100));
+  // The background loop runs for real here: refused connections, backoff, then delivery.
+  box.enqueue(down('home-gw', 1_000_000));
+  box.enqueue(up('home-gw', 2_000_000));
+  box.enqueue(down('cabin', 3_000_000));
+  await new Promise((resolve) => setTimeout(resolve, 2500));
+  t.equal(box.depth, 3, 'nothing is lost while SMTP is down');
+  t.ok(box.counts.retried >= 2, `retried with backoff (${box.counts.retried} attempts)`);
+  const smtp = await startSmtpPeer({}, port);
+  t.teardown(() => smtp.close());
+  const mails = await smtp.waitFor(3, 15_000);
+  t.same(mails.map((m) => m.subject), ['DOWN: home-gw', 'UP: home-gw after 10m 00s', 'DOWN: cabin'], 'in the order they happened');
+});
