@@ -4,6 +4,7 @@
  * Built by folding records one at a time, so a year of log never has to be held in memory.
  */
 import type { LogRecord } from '../shared/logLine.js';
+import { addAction, newActionList, RECENT_SCOPE, type ActionList, type ActionScope } from './actions.js';
 
 /** What a `boot` record says: when the sensor's host says it booted. */
 export interface BootEvidence {
@@ -53,12 +54,14 @@ export interface ClientHistory {
   /** The first public address seen, for the report's header. */
   firstAddress: string | null;
   lastAddress: string | null;
+  /** What the supervision modules did (actions.ts), within the builder's scope. */
+  actions: ActionList;
   records: number;
   corrupt: number;
 }
 
 export function newHistory(client: string, format: LogFormat): ClientHistory {
-  return { client, formats: [format], firstSeen: null, outages: [], addressChanges: [], firstAddress: null, lastAddress: null, records: 0, corrupt: 0 };
+  return { client, formats: [format], firstSeen: null, outages: [], addressChanges: [], firstAddress: null, lastAddress: null, actions: newActionList(), records: 0, corrupt: 0 };
 }
 
 /** The fold's working state: the outage still open, and the last one closed (it may yet get its BOOT). */
@@ -66,10 +69,12 @@ export interface HistoryBuilder {
   history: ClientHistory;
   open: RawOutage | null;
   lastClosed: RawOutage | null;
+  /** Which supervision actions to keep: the report keeps its window's, the API the latest. */
+  actionScope: ActionScope;
 }
 
-export function newBuilder(client: string): HistoryBuilder {
-  return { history: newHistory(client, 'netmonitor'), open: null, lastClosed: null };
+export function newBuilder(client: string, actionScope: ActionScope = RECENT_SCOPE): HistoryBuilder {
+  return { history: newHistory(client, 'netmonitor'), open: null, lastClosed: null, actionScope };
 }
 
 const LEGACY_BOOT_SLACK_MS = 120_000;
@@ -95,7 +100,8 @@ function noteAddress(history: ClientHistory, addr: string | null): void {
  *  2. `up` not marked `first`: its `at` ends the open outage; without an open one (the
  *     `down` line was damaged) the `up` record's own `last_up` is the start;
  *  3. `boot`: the BOOT the client came back with, kept as evidence for the cause;
- *  4. `addr`: a change of public address.
+ *  4. `addr`: a change of public address;
+ *  5. `healing`, `librenms`, `rtt`: what supervision did, kept as actions (actions.ts).
  */
 export function addRecord(builder: HistoryBuilder, record: LogRecord): void {
   const { history } = builder;
@@ -106,6 +112,7 @@ export function addRecord(builder: HistoryBuilder, record: LogRecord): void {
   }
   history.records++;
   if (history.firstSeen === null || at < history.firstSeen) history.firstSeen = at;
+  addAction(history.actions, builder.actionScope, record, at);
   switch (record.type) {
     case 'down': {
       const lastUp = timeOf(record.last_up);
@@ -197,6 +204,7 @@ export function mergeHistories(a: ClientHistory, b: ClientHistory): ClientHistor
     firstSeen,
     outages: [...a.outages, ...b.outages].sort((x, y) => x.start - y.start),
     addressChanges: [...a.addressChanges, ...b.addressChanges].sort((x, y) => x.at - y.at),
+    actions: { listed: [...a.actions.listed, ...b.actions.listed].sort((x, y) => x.at - y.at), omitted: a.actions.omitted + b.actions.omitted },
     firstAddress: early.firstAddress ?? late.firstAddress,
     lastAddress: late.lastAddress ?? early.lastAddress,
     records: a.records + b.records,

@@ -1,7 +1,8 @@
 /**
  * `--format html`: one self-contained file (inline CSS and SVG, no scripts, nothing
- * fetched) with each client's summary, a picture of its outages per day and the table, fit
- * to attach to a complaint to the ISP. Everything that comes from the logs is escaped.
+ * fetched) with each client's summary, a picture of its outages per day, the outage table
+ * and what supervision did (healing, probes, LibreNMS), fit to attach to a complaint to the
+ * ISP. Everything that comes from the logs is escaped.
  */
 import type { ClientReport } from './outages.js';
 import type { Report } from './report.js';
@@ -12,7 +13,7 @@ import { formatDuration, readableIn, uncertaintyText } from './timeText.js';
 
 const STYLE = `
 body { font-family: system-ui, sans-serif; margin: 2em; color: #222; }
-h1 { font-size: 1.4em; } h2 { font-size: 1.2em; margin-top: 2em; border-bottom: 1px solid #ccc; }
+h1 { font-size: 1.4em; } h2 { font-size: 1.2em; margin-top: 2em; border-bottom: 1px solid #ccc; } h3 { font-size: 1em; }
 table { border-collapse: collapse; margin: 1em 0; font-size: 0.9em; }
 th, td { border: 1px solid #ccc; padding: 0.2em 0.6em; text-align: left; vertical-align: top; }
 td.num { text-align: right; white-space: nowrap; } td.time { white-space: nowrap; }
@@ -51,6 +52,18 @@ function clientHtml(client: ClientReport, report: Report): string {
           `<td class="time">${outage.end === null ? 'ongoing' : e(readableIn(outage.end, zone))}</td>` +
           `<td class="num">${e(formatDuration(outage.durationMs))}</td><td class="num">${e(uncertaintyText(outage.uncertaintyMs))}</td>` +
           `<td>${e(causeText(outage))}</td><td>${e(notesOf(outage).join('; '))}</td></tr>`,
+      );
+    }
+    parts.push('</table>');
+  }
+  if (client.actions.length > 0) {
+    parts.push('<h3>Actions (supervision)</h3>');
+    if (client.actionsOmitted > 0) parts.push(`<p class="note">${client.actionsOmitted} earlier action(s) not listed.</p>`);
+    parts.push('<table class="actions"><tr><th>time</th><th>module</th><th>what</th><th>result</th><th>detail</th></tr>');
+    for (const action of client.actions) {
+      parts.push(
+        `<tr><td class="time">${e(readableIn(action.at, zone))}</td><td>${e(action.module)}</td><td>${e(action.kind)}</td>` +
+          `<td>${e(action.result)}</td><td>${e(action.detail)}</td></tr>`,
       );
     }
     parts.push('</table>');

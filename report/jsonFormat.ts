@@ -3,6 +3,7 @@
  * docs/report.md: fields may be added, never renamed or removed. Times are ISO 8601 in the
  * chosen zone, with its offset; lengths are seconds.
  */
+import { avgMs, type Action } from './actions.js';
 import type { ClientReport, Outage } from './outages.js';
 import type { Report } from './report.js';
 import { isoIn, seconds } from './timeText.js';
@@ -27,6 +28,16 @@ function outageJson(outage: Outage, zone: string): Record<string, unknown> {
   };
 }
 
+/** One supervision action, as the report's JSON and the API's client detail show it. */
+export function actionJson(action: Action, zone: string): Record<string, unknown> {
+  const json: Record<string, unknown> = { at: isoIn(action.at, zone), module: action.module, kind: action.kind, result: action.result, detail: action.detail };
+  if (action.rtt !== null) {
+    const { rtt } = action;
+    json.rtt = { from: isoIn(rtt.from, zone), periods: rtt.periods, count: rtt.count, lost: rtt.lost, min_ms: rtt.minMs, avg_ms: avgMs(rtt), max_ms: rtt.maxMs };
+  }
+  return json;
+}
+
 export function clientJson(client: ClientReport, zone: string): Record<string, unknown> {
   return {
     client: client.client,
@@ -49,6 +60,8 @@ export function clientJson(client: ClientReport, zone: string): Record<string, u
     address_changes: client.addressChanges.map((change) => ({ at: isoIn(change.at, zone), addr: change.addr, previous: change.previous })),
     corrupt_lines: client.corrupt,
     outages: client.outages.map((outage) => outageJson(outage, zone)),
+    actions: client.actions.map((action) => actionJson(action, zone)),
+    actions_omitted: client.actionsOmitted,
   };
 }
 

@@ -6,6 +6,7 @@ import { readdir } from 'node:fs/promises';
 import { isIP } from 'node:net';
 import { join } from 'node:path';
 import { NetmonitorError } from '../shared/errors.js';
+import type { ActionScope } from './actions.js';
 import { mergeHistories, type ClientHistory } from './history.js';
 import { readNmlog } from './nmlog.js';
 import { readOriginalLog } from './originalLog.js';
@@ -51,8 +52,9 @@ export async function listClients(dir: string, wanted: readonly string[], folder
   return [...new Set(wanted)].map((client) => byName.get(client)!);
 }
 
-export async function readClientHistory(files: ClientFiles): Promise<ClientHistory> {
-  const nmlog = files.nmlog === null ? null : await readNmlog(files.client, files.nmlog);
+/** `actionScope`: which supervision actions to keep (the original netmonitor wrote none). */
+export async function readClientHistory(files: ClientFiles, actionScope?: ActionScope): Promise<ClientHistory> {
+  const nmlog = files.nmlog === null ? null : await readNmlog(files.client, files.nmlog, actionScope);
   const original = files.original === null ? null : await readOriginalLog(files.client, files.original);
   if (nmlog !== null && original !== null) return mergeHistories(original, nmlog);
   return (nmlog ?? original)!;

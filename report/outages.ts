@@ -9,6 +9,7 @@
  * - Uptime % = (observed − downtime) / observed; mean time between outages =
  *   (observed − downtime) / number of outages.
  */
+import type { Action } from './actions.js';
 import { CAUSES, decideCause, type Cause } from './cause.js';
 import type { AddressChange, ClientHistory, LogFormat, RawOutage } from './history.js';
 import { clip, overlapMs, type Span } from './spans.js';
@@ -55,6 +56,10 @@ export interface ClientReport {
   addressChanges: AddressChange[];
   firstAddress: string | null;
   lastAddress: string | null;
+  /** What supervision did in the window (actions.ts), oldest first. */
+  actions: Action[];
+  /** Earlier ones left out to keep the list bounded. */
+  actionsOmitted: number;
   corrupt: number;
 }
 
@@ -130,6 +135,8 @@ export function clientReport(history: ClientHistory, monitorOff: readonly Span[]
     addressChanges: history.addressChanges.filter((change) => change.at >= windowSpan.start && change.at <= windowSpan.end),
     firstAddress: history.firstAddress,
     lastAddress: history.lastAddress,
+    actions: history.actions.listed.filter((action) => action.at >= windowSpan.start && action.at <= windowSpan.end),
+    actionsOmitted: history.actions.omitted,
     corrupt: history.corrupt,
   };
 }

@@ -30,16 +30,22 @@ export interface ReportRequest {
 }
 
 const PARALLEL_READS = 4;
+/**
+ * Supervision actions kept per client (the latest in the window): enough for months of
+ * healing and LibreNMS checks, yet a bound on memory however long the window is.
+ */
+export const REPORT_ACTION_LIMIT = 500;
 
 export async function buildReport(request: ReportRequest): Promise<Report> {
   const files = await listClients(request.logDir, request.clients, request.folderKey);
   const monitor = await readMonitorLog(request.logDir, request.now);
   const clients: ClientReport[] = new Array(files.length);
+  const actionScope = { since: request.window.since, until: Math.min(request.window.until ?? request.now, request.now), limit: REPORT_ACTION_LIMIT };
   let next = 0;
   const worker = async (): Promise<void> => {
     while (next < files.length) {
       const index = next++;
-      const history = await readClientHistory(files[index]!);
+      const history = await readClientHistory(files[index]!, actionScope);
       clients[index] = clientReport(history, monitor.off, request.window, request.now);
     }
   };

@@ -1,4 +1,4 @@
-/** `--format text` (the default): per client a short summary and a table of outages. */
+/** `--format text` (the default): per client a short summary, a table of outages and what supervision did. */
 import type { ClientReport } from './outages.js';
 import type { Report } from './report.js';
 import { causeText, monitorLines, notesOf, summaryLines, windowLine } from './summaryText.js';
@@ -7,6 +7,17 @@ import { formatDuration, readableIn, uncertaintyText } from './timeText.js';
 function table(rows: string[][]): string[] {
   const widths = rows[0]!.map((_, column) => Math.max(...rows.map((row) => row[column]!.length)));
   return rows.map((row) => row.map((cell, column) => (column === row.length - 1 ? cell : cell.padEnd(widths[column]!))).join('  ').trimEnd());
+}
+
+/** The "Actions" section: what healing, probes and LibreNMS did, oldest first. */
+function actionLines(client: ClientReport, zone: string): string[] {
+  if (client.actions.length === 0) return [];
+  const lines = ['', '  Actions (supervision)'];
+  if (client.actionsOmitted > 0) lines.push(`    (${client.actionsOmitted} earlier action(s) not listed)`);
+  const rows = [['time', 'module', 'what', 'result', 'detail']];
+  for (const action of client.actions) rows.push([readableIn(action.at, zone), action.module, action.kind, action.result, action.detail]);
+  for (const line of table(rows)) lines.push(`    ${line}`);
+  return lines;
 }
 
 function clientText(client: ClientReport, zone: string): string[] {
@@ -34,6 +45,7 @@ function clientText(client: ClientReport, zone: string): string[] {
     }
     for (const line of table(rows)) lines.push(`  ${line}`);
   }
+  lines.push(...actionLines(client, zone));
   lines.push('');
   return lines;
 }

@@ -1,12 +1,12 @@
 /**
- * The JSON API over clients (docs/api.md): their state now, their recent transitions and
- * uptime from the logs, their outages as the report computes them, and changes to their
+ * The JSON API over clients (docs/api.md): their state now, their recent transitions,
+ * supervision actions and uptime from the logs, their outages as the report computes them, and changes to their
  * down interval, grace and schedule. Times are ISO 8601 in the alert time zone; lengths
  * are seconds.
  */
 import { isObject, checkKnownKeys } from '../../shared/configCheck.js';
 import { ConfigError, NetmonitorError } from '../../shared/errors.js';
-import { clientJson } from '../../report/jsonFormat.js';
+import { actionJson, clientJson } from '../../report/jsonFormat.js';
 import { isoIn, seconds } from '../../report/timeText.js';
 import { parseTimeArgument } from '../../report/window.js';
 import type { ClientKind } from '../config.js';
@@ -102,6 +102,8 @@ export function apiRoutes(context: ApiContext): HttpRoute[] {
             transitions: view.transitions.map((t) => ({
               type: t.type, at: isoIn(t.at, zone), reason: t.reason, outage_s: t.outageMs === null ? null : seconds(t.outageMs),
             })),
+            // The log history is read with the report's code and its default scope: the latest actions.
+            actions: view.history.actions.listed.map((action) => actionJson(action, zone)),
           },
         };
       },

@@ -1,9 +1,11 @@
 /** The JSON API and the heartbeat endpoint, over real HTTP on 127.0.0.1, against a server in this process. */
 import t from 'tap';
-import { readFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { request } from 'node:http';
 import { join } from 'node:path';
-import { decodeLine } from '../../shared/logLine.js';
+import { rttRecord } from '../../server/supervision/probes/runner.js';
+import { decodeLine, encodeLine, type LogRecord } from '../../shared/logLine.js';
+import { tempDir } from '../helpers.js';
 import { sleep } from '../peers/udp.js';
 import { bearer, startInProcess } from './peer.js';
 
@@ -49,6 +51,26 @@ t.test('an HTTP client that goes silent is declared down, and its next heartbeat
   const outages = await json(await fetch(`${peer.base}/api/v1/clients/cron-job/outages?since=1h`));
   t.equal(outages.outage_count, 1, 'the outages endpoint gives what the report computes');
   t.ok(outages.outages[0].duration_s >= 2, 'with its length');
+});
+
+t.test('the client detail lists the supervision actions in its log, newest last, as the report shows them', async (t) => {
+  const dir = tempDir();
+  const start = Date.now() - 3_600_000;
+  const iso = (ms: number): string => new Date(ms).toISOString();
+  const records: LogRecord[] = [
+    rttRecord({ from: start, to: start + 300_000, count: 10, lost: 0, minMs: 1, avgMs: 2, maxMs: 4 }),
+    rttRecord({ from: start + 300_000, to: start + 600_000, count: 10, lost: 2, minMs: 1, avgMs: 3, maxMs: 8 }),
+    { type: 'healing', at: iso(start + 700_000), phase: 'attempt', down: 'down-home-gw-1', attempt: 1, of: 3 },
+    { type: 'healing', at: iso(start + 701_000), phase: 'step', down: 'down-home-gw-1', attempt: 1, step: 0, kind: 'local', what: 'local restart-modem', ok: true, code: 'ok', status: 0, output: '' },
+  ];
+  mkdirSync(join(dir, 'logs'), { recursive: true });
+  writeFileSync(join(dir, 'logs', 'home-gw.nmlog'), records.map(encodeLine).join(''));
+  const peer = await startInProcess({ dir });
+  t.teardown(() => peer.stop());
+  const detail = await json(await fetch(`${peer.base}/api/v1/clients/home-gw`));
+  t.same(detail.actions.map((a: { module: string; kind: string; result: string }) => `${a.module}:${a.kind}:${a.result}`), ['probe:rtt:some lost', 'healing:attempt:started', 'healing:step:ok'], JSON.stringify(detail.actions));
+  t.match(detail.actions[0], { rtt: { periods: 2, count: 20, lost: 2, min_ms: 1, avg_ms: 2.444, max_ms: 8 } }, 'round-trip records summed up');
+  t.match(detail.actions[2], { at: /^\d{4}-\d\d-\d\dT.*[+-]\d\d:\d\d$/, detail: /local restart-modem/ });
 });
 
 t.test('?status=fail declares its client down at once, with the body as the reason', async (t) => {
