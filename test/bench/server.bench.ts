@@ -1,0 +1,384 @@
+/**
+ * `npm run bench -- server`: the real `netmonitor server` under load on loopback.
+ *
+ *  1. Throughput: for 10, 10,000 and 100,000 configured sensors (each heard once first), the
+ *     highest rate of valid, distinct NM1 datagrams the server accepts with ≤ 0.1 % loss, and
+ *     its CPU time per datagram. Rates step up a few seconds each; loss is what the server's
+ *     own stats (SIGUSR1) did not count as accepted. source_rate_limit is 0: the generator
+ *     sends from one address (the limit is for hostile floods, and costs one Map lookup).
+ *  2. Memory: the server's VmRSS with 100,000 and 1,000,000 sensors configured, each heard once.
+ *  3. Down-detection lag: 100,000 clients restored from their logs, 1,000 of them silent; from
+ *     each one's deadline (the `down` record's `at`) to its alert handed to the mailer (the
+ *     `delivered` record's `at`; no smtp_server, so the mailer is the outbox file).
+ *  4. Recovery: spawn to `listening` with those 100,000 clients' logs to read.
+ *
+ * Datagrams are encoded before each timed step, by worker threads (test/bench/loadWorker.ts)
+ * that also send them, so the generator is not the server's main thread's competitor for
+ * more than the spare cores. NETMONITOR_BENCH_QUICK=1 runs shorter steps and fewer repeats.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdirSync, readFileSync, rmSync, writeFileSync, existsSync } from 'node:fs';
+import { availableParallelism, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { performance } from 'node:perf_hooks';
+import { Worker } from 'node:worker_threads';
+import { encodeLine, decodeLine } from '../../shared/logLine.js';
+import { cliPath } from '../helpers.js';
+import { sensorId, sensorKey, type Prepare, type WorkerSetup } from './loadWorker.js';
+
+const QUICK = process.env.NETMONITOR_BENCH_QUICK === '1';
+const STEP_MS = QUICK ? 1500 : 2500;
+const REPEATS = QUICK ? 1 : 3;
+const SIZES = (process.env.NETMONITOR_BENCH_SIZES ?? '10,10000,100000').split(',').map(Number);
+const MEMORY_SIZES = (process.env.NETMONITOR_BENCH_MEMORY_SIZES ?? '100000,1000000').split(',').map(Number);
+const LAG_CLIENTS = 100_000;
+const LAG_SILENT = 1000;
+// Longer than the server's start-up with 100,000 logs (about 26 s here): the server counts
+// restored clients' deadlines from before it reads the logs, so a shorter down_interval
+// declares every client down at start (see docs/benchmarks.md).
+const LAG_DOWN_S = 60;
+const MAX_LOSS = 0.001;
+const CLK_TCK = 100; // Linux's USER_HZ: /proc/<pid>/stat counts CPU time in 1/100 s
+const WORKERS = Math.max(1, Math.min(4, Number(process.env.NETMONITOR_BENCH_WORKERS ?? availableParallelism() - 1)));
+// Scratch on tmpfs where there is one: the benchmark creates up to a million log files, and
+// steady-state throughput writes no log records. The lag and recovery runs use the real disk.
+const FAST_SCRATCH = existsSync('/dev/shm') ? '/dev/shm' : tmpdir();
+
+// e.g. NETMONITOR_BENCH_NODE_FLAGS='--cpu-prof --cpu-prof-dir=/tmp/prof' to profile the server.
+const SERVER_NODE_FLAGS = (process.env.NETMONITOR_BENCH_NODE_FLAGS ?? '').split(' ').filter(Boolean);
+
+const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
+const median = (values: number[]): number => {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted.length === 0 ? NaN : sorted[Math.floor((sorted.length - 1) / 2)]!;
+};
+const quantile = (sorted: number[], q: number): number => sorted[Math.min(sorted.length - 1, Math.ceil(q * sorted.length) - 1)]!;
+
+interface Stats {
+  accepted: number;
+  refused: Record<string, number>;
+  clients: { up: number; down: number; unknown: number };
+}
+
+/** The `netmonitor server` command as a child, with its output, CPU time, RSS and stats. */
+class BenchServer {
+  output = '';
+  readonly spawnedAt = performance.now();
+  listeningAt = 0;
+  port = 0;
+  private readonly exited: Promise<number | null>;
+
+  constructor(readonly child: ChildProcess) {
+    const onData = (chunk: Buffer): void => void (this.output += chunk.toString('utf8'));
+    child.stdout!.on('data', onData);
+    child.stderr!.on('data', onData);
+    this.exited = new Promise((resolve) => child.on('exit', (code) => resolve(code)));
+  }
+
+  static async start(configPath: string, timeoutMs = 600_000): Promise<BenchServer> {
+    const server = new BenchServer(spawn(process.execPath, [...SERVER_NODE_FLAGS, cliPath, 'server', '--config', configPath], { stdio: ['ignore', 'pipe', 'pipe'] }));
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      const match = /listening on \S+:(\d+)/.exec(server.output);
+      if (match !== null) {
+        server.listeningAt = performance.now();
+        server.port = Number(match[1]);
+        return server;
+      }
+      if (server.child.exitCode !== null || Date.now() > deadline) throw new Error(`the server did not start:\n${server.output.slice(-2000)}`);
+      await sleep(5);
+    }
+  }
+
+  get pid(): number {
+    return this.child.pid!;
+  }
+
+  cpuSeconds(): number {
+    const fields = readFileSync(`/proc/${this.pid}/stat`, 'utf8').replace(/^.*\) /, '').split(' ');
+    // After the command name: utime and stime are fields 14 and 15 of the whole line.
+    return (Number(fields[11]) + Number(fields[12])) / CLK_TCK;
+  }
+
+  rssMiB(): number {
+    return Number(/VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${this.pid}/status`, 'utf8'))![1]) / 1024;
+  }
+
+  /** SIGUSR1, then the stats line it prints. */
+  async stats(): Promise<Stats> {
+    const before = this.output.split('stats {').length;
+    this.child.kill('SIGUSR1');
+    for (let i = 0; this.output.split('stats {').length === before; i++) {
+      if (i > 1200 || this.child.exitCode !== null) throw new Error(`no stats line after SIGUSR1 (exit code ${this.child.exitCode}):\n${this.output.slice(-3000)}`);
+      await sleep(25);
+    }
+    const lines = [...this.output.matchAll(/stats (\{.*\})/g)];
+    return JSON.parse(lines.at(-1)![1]!) as Stats;
+  }
+
+  async stop(): Promise<number | null> {
+    this.child.kill('SIGTERM');
+    const timer = setTimeout(() => this.child.kill('SIGKILL'), 120_000);
+    const code = await this.exited;
+    clearTimeout(timer);
+    return code;
+  }
+}
+
+/** Worker threads that encode and send NM1 datagrams for sensors 0..n-1. */
+class LoadGenerator {
+  private constructor(private readonly workers: Worker[]) {}
+
+  static async start(port: number, sensors: number): Promise<LoadGenerator> {
+    const workers = Array.from({ length: WORKERS }, (_, worker) => {
+      const setup: WorkerSetup = { port, worker, workers: WORKERS, sensors };
+      return new Worker(new URL('./loadWorker.js', import.meta.url), { workerData: setup });
+    });
+    return new LoadGenerator(workers);
+  }
+
+  private all<T>(message: unknown, reply: string): Promise<T[]> {
+    return Promise.all(
+      this.workers.map(
+        (worker) =>
+          new Promise<T>((resolve, reject) => {
+            const onMessage = (answer: { type: string } & T): void => {
+              if (answer.type !== reply) return;
+              worker.off('message', onMessage);
+              resolve(answer);
+            };
+            worker.on('message', onMessage);
+            worker.once('error', reject);
+            worker.once('message', () => worker.off('error', reject));
+            worker.postMessage(message);
+          }),
+      ),
+    );
+  }
+
+  /** Encodes `total` datagrams for sensors [from, to), to be sent at `rate` per second. */
+  async prepare(from: number, to: number, total: number, rate: number): Promise<void> {
+    const message: Prepare = { type: 'prepare', from, to, total, rate };
+    await this.all(message, 'ready');
+  }
+
+  /** Sends what was prepared; the number sent and the seconds it took. */
+  async go(): Promise<{ sent: number; seconds: number }> {
+    const results = await this.all<{ sent: number; elapsedMs: number }>({ type: 'go' }, 'done');
+    return { sent: results.reduce((s, r) => s + r.sent, 0), seconds: Math.max(...results.map((r) => r.elapsedMs)) / 1000 };
+  }
+
+  async close(): Promise<void> {
+    for (const worker of this.workers) worker.postMessage({ type: 'close' });
+    await Promise.all(this.workers.map((worker) => worker.terminate()));
+  }
+}
+
+/** A server config with `count` NM1 sensors (streamed as text: a million entries is 100 MB). */
+function writeServerConfig(dir: string, count: number, settings: Record<string, unknown>): string {
+  const path = join(dir, 'server.json');
+  const parts: string[] = [];
+  for (let i = 0; i < count; i++) parts.push(`"${sensorId(i)}":{"key":"${sensorKey(i).toString('hex')}"}`);
+  const head = JSON.stringify({ listen_address: '127.0.0.1', listen_port: 0, source_rate_limit: 0, ...settings });
+  writeFileSync(path, `${head.slice(0, -1)},"clients":{${parts.join(',')}}}`);
+  return path;
+}
+
+function scratch(base: string, name: string): string {
+  const dir = join(base, `netmonitor-bench-${name}-${process.pid}`);
+  rmSync(dir, { recursive: true, force: true });
+  mkdirSync(dir, { recursive: true });
+  return dir;
+}
+
+/** Every sensor heard once (passes repeat until the server counts them all up, or give up). */
+async function hearEveryone(server: BenchServer, load: LoadGenerator, count: number, rate: number): Promise<number> {
+  let up = 0;
+  for (let pass = 0; pass < 4 && up < count; pass++) {
+    await load.prepare(0, count, count, rate);
+    await load.go();
+    // Wait for the first-heard log writes to settle: all up, or no progress for 1.5 s.
+    for (let stable = 0; stable < 3 && up < count; ) {
+      await sleep(500);
+      const now = (await server.stats()).clients.up;
+      stable = now === up ? stable + 1 : 0;
+      up = now;
+    }
+  }
+  return up;
+}
+
+/** The kernel's count of UDP datagrams dropped because a socket's receive queue was full. */
+function receiveQueueDrops(): number {
+  const lines = readFileSync('/proc/net/snmp', 'utf8').split('\n').filter((line) => line.startsWith('Udp:'));
+  const names = lines[0]!.split(/\s+/);
+  return Number(lines[1]!.split(/\s+/)[names.indexOf('RcvbufErrors')]);
+}
+
+interface Step {
+  queueDrops: number;
+  rate: number;
+  sent: number;
+  accepted: number;
+  loss: number;
+  acceptedPerSecond: number;
+  cpuPerDatagramUs: number;
+}
+
+async function step(server: BenchServer, load: LoadGenerator, sensors: number, rate: number): Promise<Step> {
+  const total = Math.round((rate * STEP_MS) / 1000);
+  await load.prepare(0, sensors, total, rate);
+  const before = await server.stats();
+  const cpuBefore = server.cpuSeconds();
+  const dropsBefore = receiveQueueDrops();
+  const { sent, seconds } = await load.go();
+  await sleep(300); // what is still queued in the socket buffer
+  const after = await server.stats();
+  const cpu = server.cpuSeconds() - cpuBefore;
+  const accepted = after.accepted - before.accepted;
+  return { queueDrops: receiveQueueDrops() - dropsBefore, rate, sent, accepted, loss: 1 - accepted / sent, acceptedPerSecond: accepted / seconds, cpuPerDatagramUs: (cpu / accepted) * 1e6 };
+}
+
+/** Steps the rate up until loss passes 0.1 % or the generator cannot keep the pace. */
+async function highestRate(server: BenchServer, load: LoadGenerator, sensors: number): Promise<{ best: Step | null; limit: string }> {
+  let best: Step | null = null;
+  for (let rate = 20_000; rate <= 1_000_000; rate = Math.round(rate * 1.35)) {
+    const result = await step(server, load, sensors, rate);
+    if (result.loss > MAX_LOSS) return { best, limit: `server: ${(result.loss * 100).toFixed(2)} % lost at ${fmt(result.rate)}/s, ${fmt(result.queueDrops)} dropped by a full receive queue` };
+    best = result;
+    if (result.acceptedPerSecond < rate * 0.9) return { best, limit: `generator: ${fmt(result.acceptedPerSecond)}/s sent of ${fmt(rate)}/s asked` };
+  }
+  return { best, limit: 'the step table ended' };
+}
+
+const fmt = (n: number): string => Math.round(n).toLocaleString('en-US');
+const verdict = (ok: boolean): string => (ok ? 'pass' : 'MISS');
+
+async function throughput(rows: { push(row: string[]): void }): Promise<void> {
+  for (const sensors of SIZES) {
+    const dir = scratch(FAST_SCRATCH, `tput-${sensors}`);
+    const server = await BenchServer.start(writeServerConfig(dir, sensors, { client_log_dir: join(dir, 'logs'), down_interval: 3600 }));
+    const load = await LoadGenerator.start(server.port, sensors);
+    try {
+      const heard = await hearEveryone(server, load, sensors, 5000);
+      const search = await highestRate(server, load, sensors);
+      const runs: Step[] = [];
+      if (search.best !== null) {
+        runs.push(search.best);
+        for (let i = 1; i < REPEATS; i++) runs.push(await step(server, load, sensors, search.best.rate));
+      }
+      const rate = median(runs.map((r) => r.acceptedPerSecond));
+      const cpu = median(runs.map((r) => r.cpuPerDatagramUs));
+      const losses = runs.map((r) => `${(r.loss * 100).toFixed(3)}%`).join(' ');
+      const target = sensors === 100_000 ? `≥ 100,000/s: ${verdict(rate >= 100_000)}` : '';
+      rows.push([`accepted/s, ${fmt(sensors)} sensors`, `${fmt(rate)}/s (loss ${losses}; ${heard === sensors ? 'all heard' : `${heard} heard`})`, target]);
+      rows.push([`  CPU per datagram, ${fmt(sensors)} sensors`, `${cpu.toFixed(2)} µs (= ${fmt(1e6 / cpu)}/s on one core)`, `stopped by ${search.limit}`]);
+    } finally {
+      await load.close();
+      await server.stop();
+      rmSync(dir, { recursive: true, force: true });
+    }
+  }
+}
+
+async function memory(rows: { push(row: string[]): void }): Promise<void> {
+  for (const sensors of MEMORY_SIZES) {
+    const dir = scratch(FAST_SCRATCH, `mem-${sensors}`);
+    const server = await BenchServer.start(writeServerConfig(dir, sensors, { client_log_dir: join(dir, 'logs'), down_interval: 3600 }));
+    const load = await LoadGenerator.start(server.port, sensors);
+    try {
+      const idle = server.rssMiB();
+      const heard = await hearEveryone(server, load, sensors, 5000);
+      await sleep(6000); // past a state save, so its buffers are part of the figure
+      const rss = server.rssMiB();
+      const target = sensors === 1_000_000 ? `≤ 512 MB: ${verdict(rss * 1.048576 <= 512)}` : '';
+      rows.push([`RSS, ${fmt(sensors)} sensors`, `${fmt(rss)} MiB (${fmt(idle)} MiB before any was heard; ${fmt(heard)} heard)`, target]);
+    } finally {
+      await load.close();
+      await server.stop();
+      rmSync(dir, { recursive: true, force: true });
+    }
+  }
+}
+
+function readRecords(path: string): Record<string, unknown>[] {
+  return readFileSync(path, 'utf8').split('\n').filter(Boolean).map((line) => decodeLine(line)).filter((r): r is NonNullable<typeof r> => r !== null) as Record<string, unknown>[];
+}
+
+/** Recovery time, then the down-detection lag, over the same 100,000 logs on the real disk. */
+async function lagAndRecovery(rows: { push(row: string[]): void }): Promise<void> {
+  const dir = scratch(tmpdir(), 'lag');
+  const logs = join(dir, 'logs');
+  mkdirSync(logs);
+  const at = new Date(Date.now() - 3_600_000).toISOString();
+  for (let i = 0; i < LAG_CLIENTS; i++) {
+    const id = sensorId(i);
+    writeFileSync(
+      join(logs, `${id}.nmlog`),
+      encodeLine({ type: 'up', at, id: `up-${id}-1`, last_up: null, outage_s: null, first: true, boot: 1, interval: 30, addr: '127.0.0.1' }) +
+        encodeLine({ type: 'boot', at, boot: 1, uptime: 40, interval: 30, addr: '127.0.0.1' }),
+    );
+  }
+  // Storm control off: this measures the path from deadline to mailer, not the policy that
+  // deliberately holds a burst of 1,000 alerts for one summary.
+  const config = writeServerConfig(dir, LAG_CLIENTS, {
+    client_log_dir: logs, down_interval: LAG_DOWN_S, alert_limits: { storm_threshold: 1_000_000, hourly_cap: 1_000_000, flap_changes: 1_000_000 },
+  });
+
+  const recoveries: number[] = [];
+  for (let i = 0; i < REPEATS; i++) {
+    const server = await BenchServer.start(config);
+    recoveries.push((server.listeningAt - server.spawnedAt) / 1000);
+    await server.stop();
+  }
+  rows.push([`start-up, ${fmt(LAG_CLIENTS)} clients with logs`, `${median(recoveries).toFixed(2)} s to listening (runs: ${recoveries.map((s) => s.toFixed(2)).join(', ')})`, '']);
+
+  const server = await BenchServer.start(config);
+  const load = await LoadGenerator.start(server.port, LAG_CLIENTS);
+  try {
+    // Everyone but the first LAG_SILENT keeps sending; those go silent at once, from the start.
+    const started = performance.now();
+    let delivered = 0;
+    const silent = Array.from({ length: LAG_SILENT }, (_, i) => sensorId(i));
+    while (performance.now() - started < (LAG_DOWN_S + 60) * 1000 && server.child.exitCode === null) {
+      await load.prepare(LAG_SILENT, LAG_CLIENTS, LAG_CLIENTS - LAG_SILENT, 40_000);
+      await load.go();
+      if (performance.now() - started > LAG_DOWN_S * 1000) {
+        delivered = silent.filter((id) => readRecords(join(logs, `${id}.nmlog`)).some((r) => r.type === 'delivered')).length;
+        if (delivered === LAG_SILENT) break;
+      }
+      await sleep(2000);
+    }
+    const lags: number[] = [];
+    for (const id of silent) {
+      const records = readRecords(join(logs, `${id}.nmlog`));
+      const down = records.find((r) => r.type === 'down');
+      const sent = down && records.find((r) => r.type === 'delivered' && r.ref === down.id);
+      if (down && sent) lags.push(Date.parse(String(sent.at)) - Date.parse(String(down.at)));
+    }
+    lags.sort((a, b) => a - b);
+    const stats = await server.stats();
+    const wrongDowns = stats.clients.down - LAG_SILENT;
+    const p99 = quantile(lags, 0.99);
+    rows.push([`down-detection lag, ${fmt(LAG_SILENT)} of ${fmt(LAG_CLIENTS)} silent`, `p50 ${quantile(lags, 0.5)} ms, p99 ${p99} ms, max ${lags.at(-1)} ms (${lags.length} delivered${wrongDowns > 0 ? `, ${wrongDowns} others down` : ''})`, `p99 ≤ 1 s: ${verdict(lags.length === LAG_SILENT && p99 <= 1000)}`]);
+  } finally {
+    await load.close();
+    const code = await server.stop();
+    if (code !== 0) console.log(`the server exited with ${code}:\n${server.output.slice(-3000)}`);
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+export async function run(): Promise<void> {
+  console.log(`generator: ${WORKERS} worker thread(s), one connected socket each, from 127.0.0.1; source_rate_limit 0${QUICK ? '; quick mode' : ''}`);
+  // Each row is printed as soon as it is measured: the million-sensor run alone takes minutes.
+  const rows = {
+    push(row: string[]): void {
+      console.log(row.map((cell, c) => cell.padEnd([44, 70][c] ?? 0)).join(' | ').trimEnd());
+    },
+  };
+  const sections = (process.env.NETMONITOR_BENCH_ONLY ?? 'throughput,memory,lag').split(',');
+  if (sections.includes('throughput')) await throughput(rows);
+  if (sections.includes('memory')) await memory(rows);
+  if (sections.includes('lag')) await lagAndRecovery(rows);
+}
