@@ -125,13 +125,14 @@ t.test('steps run in order, each recorded; after the last attempt one alert asks
 t.test('a recovery during an attempt ends it and resets the attempts', async (t) => {
   const env = host();
   await env.logs.create();
-  let release!: () => void;
+  let release: (() => void) | null = null;
   const runner = new HealingRunner(env.h, new Map([['gw', { ...CONFIG, afterMs: 0 }]]), () => new Promise((r) => (release = () => r(OK))));
   runner.handle(DOWN);
   runner.tick();
-  await new Promise((r) => setTimeout(r, 50));
+  // The first step starts once the attempt record is on disk; wait for it, not for a fixed time.
+  for (let waited = 0; release === null && waited < 10_000; waited += 10) await new Promise((r) => setTimeout(r, 10));
   runner.handle(UP);
-  release();
+  release!();
   await runner.stop();
   t.equal(runner.planOf('gw')!.phase, 'idle');
   t.same(env.records().map((r) => `${r.type}:${r.phase}`), ['healing:attempt', 'healing:reset', 'healing:step'], 'the second step never ran');
