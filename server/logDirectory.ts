@@ -18,6 +18,8 @@ import { NetmonitorError } from '../shared/errors.js';
 export const LOG_SUFFIX = '.nmlog';
 export const SERVER_LOG = '@server';
 export const MAX_UNWRITTEN_BYTES = 16 * 1024 * 1024;
+/** Files written at once: a storm of transitions must not run the process out of file handles. */
+export const MAX_OPEN_WRITES = 64;
 
 /** The file operations used; tests replace them only to inject an fsync failure. */
 export type OpenFile = typeof openFile;
@@ -33,6 +35,8 @@ export class LogDirectory {
   dropped = 0;
   /** Called when the last kept record reached the disk, however that happened. */
   onDrained: (() => void) | null = null;
+  private writing = 0;
+  private readonly waitingForSlot: (() => void)[] = [];
 
   constructor(
     readonly dir: string,
@@ -81,6 +85,17 @@ export class LogDirectory {
   }
 
   private async write(client: string, records: readonly LogRecord[]): Promise<void> {
+    if (this.writing >= MAX_OPEN_WRITES) await new Promise<void>((resolve) => this.waitingForSlot.push(resolve));
+    this.writing++;
+    try {
+      await this.writeNow(client, records);
+    } finally {
+      this.writing--;
+      this.waitingForSlot.shift()?.();
+    }
+  }
+
+  private async writeNow(client: string, records: readonly LogRecord[]): Promise<void> {
     const path = this.pathOf(client);
     const waiting = this.unwritten.get(client) ?? '';
     const fresh = records.map(encodeLine).join('');
@@ -105,14 +120,24 @@ export class LogDirectory {
     }
     try {
       await file.datasync();
-      if (!this.known.has(path)) {
-        await syncDirectory(this.dir, this.open);
-        this.known.add(path);
-      }
     } catch (error) {
       throw new NetmonitorError('EFSYNC', `the disk could not make ${path} durable (${(error as NodeJS.ErrnoException).code ?? String(error)})`, { cause: error });
     } finally {
       await file.close().catch(() => undefined);
+    }
+    if (!this.known.has(path)) {
+      // Only a failed fsync of the folder is fatal; failing to open it (EMFILE) is not.
+      const folder = await this.open(this.dir, 'r').catch(() => null);
+      if (folder !== null) {
+        try {
+          await folder.sync();
+        } catch (error) {
+          throw new NetmonitorError('EFSYNC', `the disk could not make ${this.dir} durable (${(error as NodeJS.ErrnoException).code ?? String(error)})`, { cause: error });
+        } finally {
+          await folder.close().catch(() => undefined);
+        }
+        this.known.add(path);
+      }
     }
     if (waiting !== '') {
       this.unwrittenBytes -= waiting.length;

@@ -28,7 +28,7 @@ import { RouteTable } from './http/routes.js';
 import { startSupervision } from './supervision/index.js';
 import { LogDirectory, SERVER_LOG, type OpenFile } from './logDirectory.js';
 import { fileMailer, smtpMailer, type Mailer } from './mailer.js';
-import { iso, Monitor, newClientState, type Action, type ClientSettings, type ClientState, type HeartbeatInfo, type Instant } from './monitor.js';
+import { iso, Monitor, newClientState, type Action, type ClientSettings, type ClientState, type HeartbeatInfo, type Instant, type SavedClient } from './monitor.js';
 import { AlertOutbox, type AlertEvent } from './outbox.js';
 import { Refusals } from './refusals.js';
 import { SourceLimiter } from './sourceLimiter.js';
@@ -131,7 +131,7 @@ export class NetmonitorServer {
     const { config } = this.options;
     await this.logs.create();
     const now = this.clock.now();
-    const undelivered = await this.restore(now);
+    const undelivered = await this.restore();
     await this.logs.append(SERVER_LOG, [{ type: 'start', at: iso(now.wall), pid: process.pid, version: VERSION }]);
     undelivered.sort((a, b) => a.at - b.at);
     for (const event of undelivered) this.outbox.enqueue(event);
@@ -317,12 +317,13 @@ export class NetmonitorServer {
     this.options.onFatal?.(error);
   }
 
-  private async restore(now: Instant): Promise<AlertEvent[]> {
+  private async restore(): Promise<AlertEvent[]> {
     const { config } = this.options;
     const saved = await loadState(config.clientLogDir);
     if (saved.problem !== null) this.logger.warn(saved.problem);
     const counts = { records: 0, corrupt: 0 };
     const undelivered: AlertEvent[] = [];
+    const restored: [ClientState, SavedClient][] = [];
     for (const client of config.clients) {
       const state = newClientState(client.id, client.downIntervalMs);
       this.clients.push(state);
@@ -335,7 +336,7 @@ export class NetmonitorServer {
       const logged = await readClientLog(client.id, path, counts);
       const sensor: SavedSensor | undefined = saved.sensors.get(client.id);
       const lastHeard = Math.max(logged.lastHeard ?? 0, sensor?.lastHeard ?? 0) || null;
-      this.monitor.restore(state, {
+      restored.push([state, {
         status: logged.status,
         lastHeard,
         lastUpBeforeOutage: logged.lastUpBeforeOutage,
@@ -343,9 +344,13 @@ export class NetmonitorServer {
         boot: logged.boot,
         sensorInterval: logged.sensorInterval,
         window: sensor?.boot != null && sensor.seq != null && client.kind === 'nm1' ? restoredWindow(sensor.boot, sensor.seq) : null,
-      }, now);
+      }]);
       undelivered.push(...(logged.undelivered as AlertEvent[]));
     }
+    // The grace of a full down interval counts from when reading the logs is done: with many
+    // clients that reading alone may take longer than the interval.
+    const now = this.clock.now();
+    for (const [state, saved] of restored) this.monitor.restore(state, saved, now);
     if (counts.corrupt > 0) this.logger.warn(`skipped ${counts.corrupt} damaged log line(s) while restoring state`);
     this.logger.info(`restored ${this.clients.length} client(s) from ${counts.records} log record(s)`);
     return undelivered;

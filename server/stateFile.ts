@@ -45,8 +45,8 @@ export async function loadState(dir: string): Promise<{ sensors: Map<string, Sav
 }
 
 export async function saveState(dir: string, sensors: Iterable<[string, SavedSensor]>): Promise<void> {
-  const entries: Record<string, [number | null, number | null, number | null]> = {};
-  for (const [id, s] of sensors) entries[id] = [s.boot, s.seq, s.lastHeard];
+  // fromEntries defines own properties, so an id such as `__proto__` is saved like any other.
+  const entries = Object.fromEntries([...sensors].map(([id, s]) => [id, [s.boot, s.seq, s.lastHeard]]));
   const path = join(dir, STATE_FILE);
   const temporary = `${path}.tmp`;
   const file = await open(temporary, 'w', 0o640);

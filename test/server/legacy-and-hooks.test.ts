@@ -44,7 +44,9 @@ appendFileSync(process.argv[2], JSON.stringify({ event: e.NETMONITOR_EVENT, clie
   const records = readFileSync(join(logDir, '127.0.0.1.nmlog'), 'utf8').split('\n').filter(Boolean).map((l) => decodeLine(l)!);
   t.match(records.find((r) => r.type === 'boot'), { uptime: 2468.38, boot: null }, 'the BOOT uptime is recorded, unlike in the original');
 
-  await sleep(500);
+  // Hooks run in their own processes; wait (bounded) for all four to have written.
+  const lines = () => (existsSync(hookLog) ? readFileSync(hookLog, 'utf8').split('\n').filter(Boolean).length : 0);
+  for (let waited = 0; lines() < 4 && waited < 10_000; waited += 100) await sleep(100);
   t.ok(existsSync(hookLog), 'the hook ran');
   const calls = readFileSync(hookLog, 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l) as Record<string, string | null>);
   t.same(calls.map((c) => c.event).sort(), ['boot', 'down', 'up', 'up'], 'once per event: first seen, boot, down, up');

@@ -46,7 +46,7 @@ t.test('a client that was up when the server was killed gets a full down interva
   const sensor = new TestSensor('home-gw', key, server.port);
   t.teardown(() => sensor.close());
   await sensor.ping('BOOT');
-  await sleep(300);
+  await until(() => records(logDir, 'home-gw').some((r) => r.type === 'up'));
   await server.kill9();
   await sleep(2500); // longer than down_interval: counting from the last heartbeat would alert at once
   server = await startServer(config);
