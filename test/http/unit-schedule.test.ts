@@ -3,6 +3,7 @@ import { DeadlineQueues, type DeadlineNode } from '../../server/deadlines.js';
 import { validateSchedule } from '../../server/http/config.js';
 import { Monitor, newClientState, type HeartbeatInfo, type Instant } from '../../server/monitor.js';
 import { ALWAYS, downAllowedFrom, isOpen, scheduleJson, type Schedule } from '../../server/schedule.js';
+import { FakeClock } from '../peers/fakeClock.js';
 
 const MINUTE = 60_000;
 const HOUR = 60 * MINUTE;
@@ -67,24 +68,12 @@ t.test('a schedule is shown as it is written', async (t) => {
   t.same(scheduleJson(nightShift), { days: ['fri'], start: '22:00', end: '06:00', timezone: 'America/Chicago' });
 });
 
-class FakeClock {
-  mono = 5_000_000;
-  constructor(public wall: number) {}
-  now(): Instant {
-    return { mono: this.mono, wall: this.wall };
-  }
-  advance(ms: number): Instant {
-    this.mono += ms;
-    this.wall += ms;
-    return this.now();
-  }
-}
 
 const ping: HeartbeatInfo = { type: 'PING', boot: 1, uptime: 10, interval: 30, addr: '192.0.2.9' };
 
 function office(schedule: Schedule, graceMs: number, startWall: number) {
   const monitor = new Monitor();
-  const clock = new FakeClock(startWall);
+  const clock = new FakeClock(startWall, 5_000_000);
   const client = newClientState('office', 3 * MINUTE);
   monitor.reconfigure(client, { downIntervalMs: 3 * MINUTE, graceMs, schedule }, clock.now());
   return { monitor, clock, client };

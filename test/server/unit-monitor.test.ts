@@ -1,34 +1,18 @@
 import t from 'tap';
 import fc from 'fast-check';
+import { FakeClock } from '../peers/fakeClock.js';
 import { Monitor, newClientState, type Action, type ClientState, type HeartbeatInfo, type Instant, type SavedClient } from '../../server/monitor.js';
 
 const MINUTE = 60_000;
 const INTERVAL = 3 * MINUTE;
 const START_WALL = Date.parse('2026-11-25T06:00:00.000Z');
 
-/** A fake clock: `advance` moves both clocks, `stepWall` only the wall clock (an NTP step). */
-class FakeClock {
-  mono = 1_000_000;
-  wall = START_WALL;
-  now(): Instant {
-    return { mono: this.mono, wall: this.wall };
-  }
-  advance(ms: number): Instant {
-    this.mono += ms;
-    this.wall += ms;
-    return this.now();
-  }
-  stepWall(ms: number): void {
-    this.wall += ms;
-  }
-}
-
 const ping = (addr = '192.0.2.1', boot: number | null = 7): HeartbeatInfo => ({ type: 'PING', boot, uptime: 100, interval: 30, addr });
 const bootBeat = (boot: number | null, addr = '192.0.2.1'): HeartbeatInfo => ({ type: 'BOOT', boot, uptime: 5, interval: 30, addr });
 const types = (actions: readonly Action[]): string[] => actions.map((a) => a.record.type);
 
 function setUp(interval = INTERVAL): { monitor: Monitor; clock: FakeClock; gw: ClientState } {
-  return { monitor: new Monitor(), clock: new FakeClock(), gw: newClientState('home-gw', interval) };
+  return { monitor: new Monitor(), clock: new FakeClock(START_WALL), gw: newClientState('home-gw', interval) };
 }
 
 t.test("a client's first heartbeat ever is an up with first:true and no outage", async (t) => {
@@ -188,7 +172,7 @@ t.test('a legacy client (no boot counter) gets a boot record for every BOOT', as
 
 t.test('two clients with different intervals are declared down in deadline order', async (t) => {
   const monitor = new Monitor();
-  const clock = new FakeClock();
+  const clock = new FakeClock(START_WALL);
   const slow = newClientState('slow', 10 * MINUTE);
   const fast = newClientState('fast', MINUTE);
   const medium = newClientState('medium', 3 * MINUTE);
@@ -218,7 +202,7 @@ t.test('expire returns exactly the clients whose last heartbeat + interval has p
   fc.assert(
     fc.property(fc.array(step, { minLength: 1, maxLength: 400 }), (script) => {
       const monitor = new Monitor();
-      const clock = new FakeClock();
+      const clock = new FakeClock(START_WALL);
       const clients = Array.from({ length: 40 }, (_, i) => newClientState(`c${i}`, intervals[i % intervals.length]!));
       const lastHeard = new Map<string, number>(); // mono time of the last heartbeat, while up
       for (const { client, gap, expire } of script) {
@@ -247,7 +231,7 @@ t.test('expire returns the expired clients earliest deadline first', async (t) =
   fc.assert(
     fc.property(fc.array(fc.record({ client: fc.integer({ min: 0, max: 19 }), gap: fc.integer({ min: 0, max: 20_000 }) }), { maxLength: 200 }), (beats) => {
       const monitor = new Monitor();
-      const clock = new FakeClock();
+      const clock = new FakeClock(START_WALL);
       const clients = Array.from({ length: 20 }, (_, i) => newClientState(`c${i}`, (1 + (i % 4)) * 30_000));
       for (const { client, gap } of beats) monitor.heartbeat(clients[client]!, ping(), clock.advance(gap));
       const stamps = monitor.expire(clock.advance(10 * MINUTE)).map((a) => a.event!.at);
