@@ -1,7 +1,7 @@
 import t from 'tap';
 import { DeadlineQueues, type DeadlineNode } from '../../server/deadlines.js';
 import { validateSchedule } from '../../server/http/config.js';
-import { Monitor, newClientState, type HeartbeatInfo, type Instant } from '../../server/monitor.js';
+import { Monitor, newClientState, type HeartbeatInfo } from '../../server/monitor.js';
 import { ALWAYS, downAllowedFrom, isOpen, scheduleJson, type Schedule } from '../../server/schedule.js';
 import { FakeClock } from '../peers/fakeClock.js';
 

@@ -1,7 +1,7 @@
 import t from 'tap';
 import fc from 'fast-check';
 import { FakeClock } from '../peers/fakeClock.js';
-import { Monitor, newClientState, type Action, type ClientState, type HeartbeatInfo, type Instant, type SavedClient } from '../../server/monitor.js';
+import { Monitor, newClientState, type Action, type ClientState, type HeartbeatInfo, type SavedClient } from '../../server/monitor.js';
 
 const MINUTE = 60_000;
 const INTERVAL = 3 * MINUTE;
