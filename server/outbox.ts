@@ -130,7 +130,7 @@ export class AlertOutbox implements EventConsumer {
     const item = this.queue[0];
     if (item === undefined) return 'idle';
     const { subject, body } = this.textOf(item);
-    const { mailer, logs, logger } = this.options;
+    const { mailer, logger } = this.options;
     const now = this.options.now ?? Date.now;
     const what = item.kind === 'alert' ? `alert for ${item.event.client} (${item.event.type})` : `summary of ${item.summary.events.length} ${item.summary.reason} alerts`;
     try {

@@ -12,7 +12,7 @@ import type { ConfigError } from '../../shared/errors.js';
 import { decodeLine } from '../../shared/logLine.js';
 import { tempDir } from '../helpers.js';
 import { captureLogger } from '../peers/logger.js';
-import { startLibrenmsPeer, type LibrenmsPeer } from './librenmsPeer.js';
+import { startLibrenmsPeer } from './librenmsPeer.js';
 import { startInProcessServer } from './serverPeer.js';
 
 const MIN = 60_000;
