@@ -9,10 +9,8 @@ import type { Logger } from 'winston';
 import type { HookConfig } from './config.js';
 import type { EventConsumer, MonitorEvent } from './events.js';
 import { iso } from './monitor.js';
+import { outputCapture, squeeze } from './outputCapture.js';
 
-const OUTPUT_LIMIT = 400;
-/** Bytes of a hook's output kept in memory; the log shows at most OUTPUT_LIMIT characters of them. */
-const CAPTURE_LIMIT = 64 * 1024;
 
 export function eventEnvironment(event: MonitorEvent): Record<string, string> {
   const env: Record<string, string> = {
@@ -33,11 +31,6 @@ export function eventEnvironment(event: MonitorEvent): Record<string, string> {
   return env;
 }
 
-function squeeze(output: string): string {
-  const text = output.trim().replace(/\s+/g, ' ');
-  return text.length > OUTPUT_LIMIT ? `${text.slice(0, OUTPUT_LIMIT)}…` : text;
-}
-
 export interface HookResult {
   exitCode: number | null;
   timedOut: boolean;
@@ -55,16 +48,9 @@ export function runHook(hook: HookConfig, event: MonitorEvent): Promise<HookResu
   const env = { PATH: process.env.PATH ?? '/usr/bin:/bin', ...eventEnvironment(event) };
   return new Promise((resolve) => {
     const child = spawn(program, args, { env, stdio: ['ignore', 'pipe', 'pipe'], shell: false });
-    const kept: Buffer[] = [];
-    let keptBytes = 0;
-    const keep = (chunk: Buffer): void => {
-      if (keptBytes >= CAPTURE_LIMIT) return;
-      const part = chunk.subarray(0, CAPTURE_LIMIT - keptBytes);
-      kept.push(part);
-      keptBytes += part.length;
-    };
-    child.stdout.on('data', keep);
-    child.stderr.on('data', keep);
+    const output = outputCapture();
+    child.stdout.on('data', output.keep);
+    child.stderr.on('data', output.keep);
     let timedOut = false;
     let spawnError = '';
     let settled = false;
@@ -72,7 +58,7 @@ export function runHook(hook: HookConfig, event: MonitorEvent): Promise<HookResu
       if (settled) return;
       settled = true;
       clearTimeout(timer);
-      resolve({ exitCode: timedOut ? null : exitCode, timedOut, output: squeeze(`${Buffer.concat(kept).toString('utf8')} ${spawnError}`) });
+      resolve({ exitCode: timedOut ? null : exitCode, timedOut, output: squeeze(`${output.text()} ${spawnError}`) });
     };
     const timer = setTimeout(() => {
       timedOut = true;

@@ -7,10 +7,9 @@ import { createHash } from 'node:crypto';
 import { Client } from 'ssh2';
 import type { MonitorEvent } from '../../events.js';
 import { runHook } from '../../execHook.js';
+import { CAPTURE_LIMIT, outputCapture, squeeze } from '../../outputCapture.js';
 import type { HealingStep, HttpStep, LocalStep, SshStep } from '../config.js';
 
-export const OUTPUT_LIMIT = 400;
-const CAPTURE_LIMIT = 64 * 1024;
 
 export type StepCode = 'ok' | 'exit' | 'timeout' | 'spawn' | 'hostkey' | 'auth' | 'connect' | 'status';
 
@@ -22,11 +21,6 @@ export interface StepOutcome {
   output: string;
   /** Why it failed, for people. */
   error: string | null;
-}
-
-export function squeeze(text: string): string {
-  const flat = text.trim().replace(/\s+/g, ' ');
-  return flat.length > OUTPUT_LIMIT ? `${flat.slice(0, OUTPUT_LIMIT)}…` : flat;
 }
 
 /** One step's name for logs: never its secrets. */
@@ -59,20 +53,14 @@ export function runSshStep(step: SshStep): Promise<StepOutcome> {
     const client = new Client();
     let seenKey: string | null = null;
     let settled = false;
-    const chunks: Buffer[] = [];
-    let kept = 0;
-    const keep = (chunk: Buffer): void => {
-      if (kept >= CAPTURE_LIMIT) return;
-      const part = chunk.subarray(0, CAPTURE_LIMIT - kept);
-      chunks.push(part);
-      kept += part.length;
-    };
+    const captured = outputCapture();
+    const keep = captured.keep;
     const finish = (outcome: Omit<StepOutcome, 'output'> & { output?: string }): void => {
       if (settled) return;
       settled = true;
       clearTimeout(timer);
       client.end();
-      resolve({ output: squeeze(Buffer.concat(chunks).toString('utf8')), ...outcome });
+      resolve({ output: squeeze(captured.text()), ...outcome });
     };
     const timer = setTimeout(() => finish({ ok: false, code: 'timeout', status: null, error: `no result within ${step.timeoutMs} ms` }), step.timeoutMs);
     client.on('ready', () => {
