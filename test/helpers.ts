@@ -1,9 +1,9 @@
 /** Shared test helpers: fixtures on disk, temporary folders. */
-import { readFileSync } from 'node:fs';
-import { mkdtempSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { decodeLine, type LogRecord } from '../shared/logLine.js';
 
 /** The repository root (tests run from build/test/...). */
 export const repoRoot = fileURLToPath(new URL('../../', import.meta.url));
@@ -27,4 +27,10 @@ export function thrown(fn: () => unknown): unknown {
     return error;
   }
   return undefined;
+}
+
+/** A netmonitor log's records as the server wrote them; [] when the file does not exist yet. */
+export function readLog(path: string): LogRecord[] {
+  if (!existsSync(path)) return [];
+  return readFileSync(path, 'utf8').split('\n').filter(Boolean).map(decodeLine).filter((r): r is LogRecord => r !== null);
 }

@@ -4,14 +4,14 @@ import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { request } from 'node:http';
 import { join } from 'node:path';
 import { rttRecord } from '../../server/supervision/probes/runner.js';
-import { decodeLine, encodeLine, type LogRecord } from '../../shared/logLine.js';
-import { tempDir } from '../helpers.js';
+import { encodeLine, type LogRecord } from '../../shared/logLine.js';
+import { tempDir, readLog } from '../helpers.js';
 import { sleep } from '../peers/udp.js';
 import { bearer, startInProcess } from './peer.js';
 
 function records(dir: string, client: string): Record<string, unknown>[] {
   try {
-    return readFileSync(join(dir, 'logs', `${client}.nmlog`), 'utf8').split('\n').filter(Boolean).map((line) => decodeLine(line)!);
+    return readLog(join(dir, 'logs', `${client}.nmlog`));
   } catch {
     return [];
   }

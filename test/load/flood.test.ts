@@ -12,8 +12,7 @@ import { createSocket } from 'node:dgram';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { decodeLine } from '../../shared/logLine.js';
-import { tempDir } from '../helpers.js';
+import { tempDir, readLog } from '../helpers.js';
 import { startServer, writeConfig, type ServerProcess } from '../peers/serverProcess.js';
 import { startSmtpPeer } from '../peers/smtp.js';
 import { sleep, TestSensor } from '../peers/udp.js';
@@ -99,7 +98,7 @@ t.test('a flood of forged, replayed and garbage datagrams from one address neith
   t.ok(running.refused['rate-limited']! > 0, `the SIGUSR1 stats line during the run counts rate-limited datagrams (${running.refused['rate-limited']})`);
 
   t.equal(smtp.mails.length, 0, 'no alert was sent: the honest sensor never looked down');
-  const records = readFileSync(join(logDir, 'home-gw.nmlog'), 'utf8').split('\n').filter(Boolean).map((line) => decodeLine(line)!);
+  const records = readLog(join(logDir, 'home-gw.nmlog'));
   t.same(records.filter((r) => r.type === 'down'), [], 'no down record in the client log');
   t.ok(records.some((r) => r.type === 'up' && r.first === true), 'the honest sensor was marked up');
   t.ok(stats.accepted >= 1 && stats.accepted <= honestSent, `only honest datagrams were accepted (${stats.accepted} of ${honestSent} sent)`);

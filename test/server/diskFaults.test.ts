@@ -7,14 +7,14 @@
 import t, { type Test } from 'tap';
 import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { existsSync, mkdirSync, openSync, readFileSync, rmSync, writeFileSync, writeSync, closeSync } from 'node:fs';
+import { mkdirSync, openSync, rmSync, writeFileSync, writeSync, closeSync } from 'node:fs';
 import { open } from 'node:fs/promises';
 import { join } from 'node:path';
-import { decodeLine, encodeLine } from '../../shared/logLine.js';
+import { encodeLine } from '../../shared/logLine.js';
 import { validateServerConfig } from '../../server/config.js';
 import { NetmonitorServer } from '../../server/server.js';
 import type { NetmonitorError } from '../../shared/errors.js';
-import { tempDir } from '../helpers.js';
+import { tempDir, readLog } from '../helpers.js';
 import { captureLogger } from '../peers/logger.js';
 import { startServer, writeConfig } from '../peers/serverProcess.js';
 import { startSmtpPeer } from '../peers/smtp.js';
@@ -42,7 +42,7 @@ function fill(path: string): void {
   }
 }
 
-const records = (path: string) => (existsSync(path) ? readFileSync(path, 'utf8') : '').split('\n').filter(Boolean).map((l) => decodeLine(l)!).filter(Boolean);
+const records = readLog;
 
 async function runOnTinyDisk(t: Test, breakDisk: (mount: string) => void, repairDisk: (mount: string) => void) {
   const dir = tempDir();

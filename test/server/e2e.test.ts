@@ -5,16 +5,14 @@
 import t from 'tap';
 import { randomBytes } from 'node:crypto';
 import { spawn } from 'node:child_process';
-import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { decodeLine } from '../../shared/logLine.js';
-import { cliPath, tempDir } from '../helpers.js';
+import { cliPath, tempDir, readLog } from '../helpers.js';
 import { startServer, writeConfig } from '../peers/serverProcess.js';
 import { startSmtpPeer } from '../peers/smtp.js';
 import { sleep, TestSensor } from '../peers/udp.js';
 
 function logRecords(dir: string, client: string): Record<string, unknown>[] {
-  return readFileSync(join(dir, `${client}.nmlog`), 'utf8').split('\n').filter(Boolean).map((line) => decodeLine(line)!);
+  return readLog(join(dir, `${client}.nmlog`));
 }
 
 t.test('a sensor going silent gives one down e-mail, and its return one recovery e-mail with the outage length', async (t) => {

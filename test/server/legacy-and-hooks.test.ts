@@ -6,8 +6,7 @@ import t from 'tap';
 import { createSocket } from 'node:dgram';
 import { readFileSync, writeFileSync, existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { decodeLine } from '../../shared/logLine.js';
-import { tempDir } from '../helpers.js';
+import { tempDir, readLog } from '../helpers.js';
 import { startServer, writeConfig } from '../peers/serverProcess.js';
 import { startSmtpPeer } from '../peers/smtp.js';
 import { sleep } from '../peers/udp.js';
@@ -41,7 +40,7 @@ appendFileSync(process.argv[2], JSON.stringify({ event: e.NETMONITOR_EVENT, clie
   await send('PING');
   await smtp.waitFor(2);
   t.same(smtp.mails.map((m) => m.subject.replace(/after .*/, 'after')), ['DOWN: 127.0.0.1', 'UP: 127.0.0.1 after'], 'a legacy client is named by its address');
-  const records = readFileSync(join(logDir, '127.0.0.1.nmlog'), 'utf8').split('\n').filter(Boolean).map((l) => decodeLine(l)!);
+  const records = readLog(join(logDir, '127.0.0.1.nmlog'));
   t.match(records.find((r) => r.type === 'boot'), { uptime: 2468.38, boot: null }, 'the BOOT uptime is recorded, unlike in the original');
 
   // Hooks run in their own processes; wait (bounded) for all four to have written.

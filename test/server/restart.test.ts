@@ -4,10 +4,10 @@
  */
 import t, { type Test } from 'tap';
 import { randomBytes } from 'node:crypto';
-import { existsSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { decodeLine, type LogRecord } from '../../shared/logLine.js';
-import { tempDir } from '../helpers.js';
+import type { LogRecord } from '../../shared/logLine.js';
+import { tempDir, readLog } from '../helpers.js';
 import { startServer, writeConfig } from '../peers/serverProcess.js';
 import { startSmtpPeer } from '../peers/smtp.js';
 import { sleep, TestSensor } from '../peers/udp.js';
@@ -20,9 +20,7 @@ async function until(condition: () => boolean, timeoutMs = 15_000): Promise<void
 }
 
 function records(logDir: string, file: string): LogRecord[] {
-  const path = join(logDir, `${file}.nmlog`);
-  if (!existsSync(path)) return [];
-  return readFileSync(path, 'utf8').split('\n').filter(Boolean).map(decodeLine).filter((r): r is LogRecord => r !== null);
+  return readLog(join(logDir, `${file}.nmlog`));
 }
 
 async function setup(t: Test, downSeconds = 1, limits: Record<string, number> = {}) {

@@ -7,13 +7,12 @@ import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
-import { decodeLine } from '../../shared/logLine.js';
 import type { SmtpConfig } from '../../server/config.js';
 import type { DownEvent, UpEvent } from '../../server/events.js';
 import { LogDirectory } from '../../server/logDirectory.js';
 import { smtpMailer } from '../../server/mailer.js';
 import { AlertOutbox } from '../../server/outbox.js';
-import { tempDir } from '../helpers.js';
+import { tempDir, readLog } from '../helpers.js';
 import { captureLogger } from '../peers/logger.js';
 import { startSmtpPeer } from '../peers/smtp.js';
 
@@ -29,7 +28,7 @@ function outbox(smtp: Partial<SmtpConfig> & { port: number }) {
   // Deliveries are driven one call at a time by the test, never by the background loop.
   (box as unknown as { kick(): void }).kick = () => undefined;
   const logged = (client: string) =>
-    readFileSync(join(dir, `${client}.nmlog`), 'utf8').split('\n').filter(Boolean).map((line) => decodeLine(line)!);
+    readLog(join(dir, `${client}.nmlog`));
   return { box, lines, logged };
 }
 

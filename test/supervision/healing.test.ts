@@ -1,5 +1,4 @@
 import t from 'tap';
-import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { downAlert, SMS_LIMIT } from '../../server/alertText.js';
 import type { DownEvent, UpEvent } from '../../server/events.js';
@@ -9,8 +8,7 @@ import { HealingPlan } from '../../server/supervision/healing/plan.js';
 import { HealingRunner, type HealingHost } from '../../server/supervision/healing/runner.js';
 import type { StepOutcome } from '../../server/supervision/healing/steps.js';
 import { ConfigError } from '../../shared/errors.js';
-import { decodeLine } from '../../shared/logLine.js';
-import { tempDir } from '../helpers.js';
+import { tempDir, readLog } from '../helpers.js';
 import { captureLogger } from '../peers/logger.js';
 
 const step = (name: string): HealingStep => ({ type: 'local', command: [name], timeoutMs: 1000 });
@@ -84,7 +82,7 @@ function host(dir = tempDir()) {
   const logs = new LogDirectory(dir);
   const h: HealingHost = { logs, logger, clock: { now: () => ({ ...now }) }, outbox: { enqueue: (e) => alerts.push(e) }, clientState: (id) => ({ status: status.get(id) ?? 'up' }) };
   const advance = (ms: number): void => { now.mono += ms; now.wall += ms; };
-  const records = (client = 'gw') => readFileSync(join(dir, `${client}.nmlog`), 'utf8').split('\n').filter(Boolean).map((l) => decodeLine(l)!);
+  const records = (client = 'gw') => readLog(join(dir, `${client}.nmlog`));
   return { h, logs, dir, now, alerts, status, lines, advance, records };
 }
 

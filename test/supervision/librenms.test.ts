@@ -9,8 +9,7 @@ import { librenmsAlertRoute } from '../../server/supervision/librenms/route.js';
 import { RecoverySchedule } from '../../server/supervision/librenms/schedule.js';
 import { LibrenmsSupervisor } from '../../server/supervision/librenms/supervisor.js';
 import type { ConfigError } from '../../shared/errors.js';
-import { decodeLine } from '../../shared/logLine.js';
-import { tempDir } from '../helpers.js';
+import { tempDir, readLog } from '../helpers.js';
 import { captureLogger } from '../peers/logger.js';
 import { startLibrenmsPeer } from './librenmsPeer.js';
 import { startInProcessServer } from './serverPeer.js';
@@ -80,7 +79,7 @@ async function setup(t: { teardown(fn: () => unknown): void }, extra: Partial<Li
   t.teardown(() => supervisor.stop());
   await supervisor.start();
   const advance = (ms: number): void => { now.mono += ms; now.wall += ms; };
-  const records = (name: string) => readFileSync(join(dir, `${name}.nmlog`), 'utf8').split('\n').filter(Boolean).map((l) => decodeLine(l)!);
+  const records = (name: string) => readLog(join(dir, `${name}.nmlog`));
   return { peer, dir, supervisor, make, alerts, lines, advance, records, statePath: join(dir, '@librenms.json') };
 }
 

@@ -1,13 +1,12 @@
 import t from 'tap';
+import { readLog } from '../helpers.js';
 import { createServer, type AddressInfo } from 'node:net';
-import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { validateServerConfig } from '../../server/config.js';
 import { validateProbe } from '../../server/supervision/config.js';
 import { icmpProbe, parsePingTime, pingArguments, tcpProbe } from '../../server/supervision/probes/probe.js';
 import { RttStats, samplesToCsv } from '../../server/supervision/probes/rttStats.js';
 import { ProbeTracker } from '../../server/supervision/probes/tracker.js';
-import { decodeLine } from '../../shared/logLine.js';
 import { ConfigError } from '../../shared/errors.js';
 import { createNamespace, namespacesUnavailable } from './netns.js';
 import { startInProcessServer, until } from './serverPeer.js';
@@ -129,7 +128,7 @@ t.test('a probed TCP client goes down after the threshold and up on the next suc
     t.match(String(reply.text), /,web,down,\r\n/);
   }
   await server.stop();
-  const records = readFileSync(join(logDir, 'web.nmlog'), 'utf8').split('\n').filter(Boolean).map((l) => decodeLine(l)!);
+  const records = readLog(join(logDir, 'web.nmlog'));
   t.match(records.find((r) => r.type === 'down'), { reason: /probe: 2 probe\(s\) in a row failed: ECONNREFUSED/ });
   t.ok(records.some((r) => r.type === 'rtt' && typeof r.count === 'number'), 'round-trip summaries are in the log');
 });
