@@ -16,6 +16,7 @@ import { access } from 'node:fs/promises';
 import type { Logger } from 'winston';
 import type { NetmonitorError } from '../shared/errors.js';
 import type { LogRecord } from '../shared/logLine.js';
+import type { RefusalReason } from '../shared/nm1.js';
 import { restoredWindow } from '../shared/replay.js';
 import { VERSION } from '../shared/version.js';
 import { acceptDatagram, normalizeAddress, type ClientDirectory } from './acceptance.js';
@@ -172,11 +173,7 @@ export class NetmonitorServer {
   receive(datagram: Buffer, sourceAddress: string): void {
     const source = normalizeAddress(sourceAddress);
     const now = this.clock.now();
-    if (this.limiter !== null && !this.limiter.allow(source, now.mono)) {
-      const line = this.refusals.refuse('rate-limited', source, now.mono);
-      if (line !== null) this.logger.warn(line);
-      return;
-    }
+    if (this.limiter !== null && !this.limiter.allow(source, now.mono)) return this.refuse('rate-limited', source, now);
     let verdict;
     try {
       verdict = acceptDatagram(this.directory, datagram, source);
@@ -184,14 +181,21 @@ export class NetmonitorServer {
       this.logger.error(`internal error on a datagram from ${source}: ${(error as Error).message}`);
       return;
     }
-    if (!verdict.ok) {
-      const line = this.refusals.refuse(verdict.reason, source, now.mono);
-      if (line !== null) this.logger.warn(line);
-      return;
-    }
+    if (!verdict.ok) return this.refuse(verdict.reason, source, now);
+    this.accept(verdict.client, verdict.beat, now);
+  }
+
+  /** Counts a refusal and logs it within the log budget; nothing else happens. */
+  private refuse(reason: RefusalReason, source: string, now: Instant): void {
+    const line = this.refusals.refuse(reason, source, now.mono);
+    if (line !== null) this.logger.warn(line);
+  }
+
+  /** An accepted heartbeat, however it arrived: through the state machine to the logs and events. */
+  private accept(client: ClientState, beat: HeartbeatInfo, now: Instant): void {
     this.accepted++;
     this.stateDirty = true;
-    const actions = this.monitor.heartbeat(verdict.client, verdict.beat, now);
+    const actions = this.monitor.heartbeat(client, beat, now);
     if (actions.length > 0) this.perform(actions);
   }
 
@@ -211,10 +215,7 @@ export class NetmonitorServer {
   heartbeatFrom(id: string, beat: HeartbeatInfo): boolean {
     const client = this.byId.get(id);
     if (client === undefined) return false;
-    this.accepted++;
-    this.stateDirty = true;
-    const actions = this.monitor.heartbeat(client, beat, this.clock.now());
-    if (actions.length > 0) this.perform(actions);
+    this.accept(client, beat, this.clock.now());
     return true;
   }
 
