@@ -3,17 +3,9 @@
  * rename, fsync of the folder) before the first datagram of a start: a counter that went
  * backwards after a power cut would make the server refuse every datagram as a replay.
  */
-import { mkdir, open, readFile, rename } from 'node:fs/promises';
+import { mkdir, readFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
-
-async function syncFolder(dir: string): Promise<void> {
-  const handle = await open(dir, 'r');
-  try {
-    await handle.sync();
-  } finally {
-    await handle.close();
-  }
-}
+import { writeFileAtomic } from '../shared/atomicFile.js';
 
 /** Reads the stored counter (0 when there is none yet), stores counter + 1 and returns it. */
 export async function nextBoot(stateFile: string): Promise<number> {
@@ -29,17 +21,7 @@ export async function nextBoot(stateFile: string): Promise<number> {
     if (code !== 'ENOENT') previous = Math.floor(Date.now() / 1000);
   }
   const boot = previous + 1;
-  const dir = dirname(stateFile);
-  await mkdir(dir, { recursive: true });
-  const temporary = `${stateFile}.tmp`;
-  const file = await open(temporary, 'w', 0o600);
-  try {
-    await file.writeFile(JSON.stringify({ boot }) + '\n');
-    await file.sync();
-  } finally {
-    await file.close();
-  }
-  await rename(temporary, stateFile);
-  await syncFolder(dir);
+  await mkdir(dirname(stateFile), { recursive: true });
+  await writeFileAtomic(stateFile, JSON.stringify({ boot }) + '\n', 0o600);
   return boot;
 }

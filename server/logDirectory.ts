@@ -156,12 +156,3 @@ export class LogDirectory {
     this.unwrittenBytes += fresh.length;
   }
 }
-
-export async function syncDirectory(dir: string, open: OpenFile = openFile): Promise<void> {
-  const handle = await open(dir, 'r');
-  try {
-    await handle.sync();
-  } finally {
-    await handle.close();
-  }
-}

@@ -7,9 +7,9 @@
  * This bounds replays across restarts: after a clean stop nothing accepted before can be
  * accepted again; after a crash, only datagrams from the last save period before it.
  */
-import { open, readFile, rename } from 'node:fs/promises';
+import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { syncDirectory } from './logDirectory.js';
+import { writeFileAtomic } from '../shared/atomicFile.js';
 
 export const STATE_FILE = '@state.json';
 export const STATE_SAVE_PERIOD_MS = 5000;
@@ -47,15 +47,5 @@ export async function loadState(dir: string): Promise<{ sensors: Map<string, Sav
 export async function saveState(dir: string, sensors: Iterable<[string, SavedSensor]>): Promise<void> {
   // fromEntries defines own properties, so an id such as `__proto__` is saved like any other.
   const entries = Object.fromEntries([...sensors].map(([id, s]) => [id, [s.boot, s.seq, s.lastHeard]]));
-  const path = join(dir, STATE_FILE);
-  const temporary = `${path}.tmp`;
-  const file = await open(temporary, 'w', 0o640);
-  try {
-    await file.writeFile(JSON.stringify({ version: 1, saved: new Date().toISOString(), sensors: entries }));
-    await file.sync();
-  } finally {
-    await file.close();
-  }
-  await rename(temporary, path);
-  await syncDirectory(dir);
+  await writeFileAtomic(join(dir, STATE_FILE), JSON.stringify({ version: 1, saved: new Date().toISOString(), sensors: entries }));
 }

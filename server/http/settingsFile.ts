@@ -5,11 +5,11 @@
  * file, never a torn one. On start, each entry is checked with the configuration's own
  * validators; a bad entry is reported and skipped, never fatal.
  */
-import { open, readFile, rename } from 'node:fs/promises';
+import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { isObject, type JsonObject } from '../../shared/configCheck.js';
 import { parseDuration } from '../../shared/duration.js';
-import { syncDirectory } from '../logDirectory.js';
+import { writeFileAtomic } from '../../shared/atomicFile.js';
 import { scheduleJson, type Schedule } from '../schedule.js';
 import { validateGrace, validateSchedule } from './config.js';
 
@@ -74,15 +74,5 @@ export async function loadSettings(dir: string): Promise<{ overrides: Map<string
 export async function saveSettings(dir: string, overrides: ReadonlyMap<string, SettingsOverride>): Promise<void> {
   const clients: JsonObject = {};
   for (const [id, override] of overrides) clients[id] = overrideJson(override);
-  const path = join(dir, SETTINGS_FILE);
-  const temporary = `${path}.tmp`;
-  const file = await open(temporary, 'w', 0o640);
-  try {
-    await file.writeFile(JSON.stringify({ version: 1, saved: new Date().toISOString(), clients }, null, 2) + '\n');
-    await file.sync();
-  } finally {
-    await file.close();
-  }
-  await rename(temporary, path);
-  await syncDirectory(dir);
+  await writeFileAtomic(join(dir, SETTINGS_FILE), JSON.stringify({ version: 1, saved: new Date().toISOString(), clients }, null, 2) + '\n');
 }

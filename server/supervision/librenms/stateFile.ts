@@ -4,9 +4,8 @@
  * and one write at a time, so a crash leaves either the old or the new list, never a mix,
  * and never forgets an original IP it has overwritten.
  */
-import { open, readFile, rename } from 'node:fs/promises';
-import { dirname } from 'node:path';
-import { syncDirectory } from '../../logDirectory.js';
+import { readFile } from 'node:fs/promises';
+import { writeFileAtomic } from '../../../shared/atomicFile.js';
 
 export interface SupervisedDevice {
   deviceId: number;
@@ -42,18 +41,7 @@ export class SupervisionState {
   /** Saves the whole list; resolves once it is on disk. Saves never overlap. */
   save(devices: readonly SupervisedDevice[]): Promise<void> {
     const text = JSON.stringify({ version: 1, devices }, null, 2) + '\n';
-    const next = this.writing.catch(() => undefined).then(async () => {
-      const temporary = `${this.path}.tmp`;
-      const file = await open(temporary, 'w', 0o640);
-      try {
-        await file.writeFile(text);
-        await file.sync();
-      } finally {
-        await file.close();
-      }
-      await rename(temporary, this.path);
-      await syncDirectory(dirname(this.path));
-    });
+    const next = this.writing.catch(() => undefined).then(() => writeFileAtomic(this.path, text));
     this.writing = next;
     return next;
   }

@@ -1,0 +1,29 @@
+/**
+ * Replacing a small file so that a crash or power cut leaves either the old content or the
+ * new, never a torn mix: write a temporary file, fsync it, rename it over the old one, and
+ * fsync the folder so the rename itself is durable. Node's own modules only (the sensor uses it).
+ */
+import { open, rename } from 'node:fs/promises';
+import { dirname } from 'node:path';
+
+export async function syncFolder(dir: string): Promise<void> {
+  const handle = await open(dir, 'r');
+  try {
+    await handle.sync();
+  } finally {
+    await handle.close();
+  }
+}
+
+export async function writeFileAtomic(path: string, text: string, mode = 0o640): Promise<void> {
+  const temporary = `${path}.tmp`;
+  const file = await open(temporary, 'w', mode);
+  try {
+    await file.writeFile(text);
+    await file.sync();
+  } finally {
+    await file.close();
+  }
+  await rename(temporary, path);
+  await syncFolder(dirname(path));
+}
