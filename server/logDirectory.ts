@@ -43,6 +43,11 @@ export class LogDirectory {
     private readonly open: OpenFile = openFile,
   ) {}
 
+  /** How many logs have appends in flight (being written, or waiting for their turn). */
+  get pending(): number {
+    return this.tails.size;
+  }
+
   /** How many clients have records waiting for the disk. */
   get backlog(): number {
     return this.unwritten.size;

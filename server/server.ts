@@ -19,7 +19,7 @@ import type { LogRecord } from '../shared/logLine.js';
 import type { RefusalReason } from '../shared/nm1.js';
 import { restoredWindow } from '../shared/replay.js';
 import { VERSION } from '../shared/version.js';
-import { acceptDatagram, normalizeAddress, type ClientDirectory } from './acceptance.js';
+import { acceptDatagram, ClientDirectory, normalizeAddress } from './acceptance.js';
 import type { ServerConfig } from './config.js';
 import { EventBus, type EventConsumer, type MonitorEvent } from './events.js';
 import { execHookConsumer } from './execHook.js';
@@ -72,6 +72,8 @@ export interface Stats {
   /** Clients whose records wait in memory for the disk (full or unwritable log folder). */
   log_backlog: number;
   log_dropped: number;
+  /** Logs with appends in flight right now (a burst of transitions shows here first). */
+  log_pending: number;
 }
 
 export class NetmonitorServer {
@@ -81,7 +83,7 @@ export class NetmonitorServer {
   readonly routes = new RouteTable();
   readonly outbox: AlertOutbox;
   private readonly monitor = new Monitor();
-  private readonly directory: ClientDirectory = { sensors: new Map(), legacy: new Map() };
+  private readonly directory = new ClientDirectory();
   private readonly clients: ClientState[] = [];
   private readonly byId = new Map<string, ClientState>();
   private extensions: Extension[] = [];
@@ -96,6 +98,7 @@ export class NetmonitorServer {
   private accepted = 0;
   private logErrors = 0;
   private stateDirty = false;
+  private saveQueued = false;
   private saving: Promise<void> = Promise.resolve();
 
   constructor(private readonly options: ServerOptions) {
@@ -253,6 +256,7 @@ export class NetmonitorServer {
       log_errors: this.logErrors,
       log_backlog: this.logs.backlog,
       log_dropped: this.logs.dropped,
+      log_pending: this.logs.pending,
     };
   }
 
@@ -329,8 +333,8 @@ export class NetmonitorServer {
       const state = newClientState(client.id, client.downIntervalMs);
       this.clients.push(state);
       this.byId.set(client.id, state);
-      if (client.kind === 'legacy') this.directory.legacy.set(client.id, state);
-      else if (client.kind === 'nm1') this.directory.sensors.set(client.id, { state, key: client.key! });
+      if (client.kind === 'legacy') this.directory.addLegacy(state);
+      else if (client.kind === 'nm1') this.directory.addSensor(state, client.key!);
       const path = this.logs.pathOf(client.id);
       const exists = await access(path).then(() => true, () => false);
       if (!exists) continue;
@@ -359,20 +363,30 @@ export class NetmonitorServer {
 
   /** Saves replay windows and last-heard times when anything changed (or when forced). */
   private saveState(force = false): Promise<void> {
-    if (!this.stateDirty && !force) return this.saving;
-    this.stateDirty = false;
-    const sensors: [string, SavedSensor][] = [];
-    for (const state of this.clients) {
-      const { window } = state;
-      if (window !== null || state.lastHeard !== null) {
-        sensors.push([state.id, { boot: window?.boot ?? null, seq: window?.highest ?? null, lastHeard: state.lastHeard }]);
-      }
-    }
-    this.saving = this.saving.then(() => saveState(this.options.config.clientLogDir, sensors)).catch((error: Error) => {
+    if ((!this.stateDirty && !force) || this.saveQueued) return this.saving;
+    // One save waits behind the one being written, however long that takes (a million
+    // sensors): it reads the states when it starts, so it covers every change until then.
+    this.saveQueued = true;
+    const save = (): Promise<void> => {
+      this.saveQueued = false;
+      this.stateDirty = false;
+      return saveState(this.options.config.clientLogDir, savedStates(this.clients));
+    };
+    this.saving = this.saving.then(save).catch((error: Error) => {
       this.stateDirty = true;
       this.logErrors++;
       this.logger.error(`cannot save state: ${error.message}`);
     });
     return this.saving;
+  }
+}
+
+/** Each client's saved state, read from the live states as the file is written. */
+function* savedStates(clients: readonly ClientState[]): Iterable<[string, SavedSensor]> {
+  for (const state of clients) {
+    const { window } = state;
+    if (window !== null || state.lastHeard !== null) {
+      yield [state.id, { boot: window?.boot ?? null, seq: window?.highest ?? null, lastHeard: state.lastHeard }];
+    }
   }
 }

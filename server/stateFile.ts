@@ -44,8 +44,30 @@ export async function loadState(dir: string): Promise<{ sensors: Map<string, Sav
   }
 }
 
+/** Sensors per part of the file: small enough that writing one never stalls the datagrams. */
+const SAVE_PART = 2000;
+
+/**
+ * Writes the state file from `sensors`, which is read as the file is written (a part at a
+ * time, with the event loop free between parts), so each entry is that sensor's state when
+ * its part was written. That is all a restart needs: every saved window is one the sensor
+ * really passed through, so nothing from after it can be refused and nothing before accepted.
+ */
 export async function saveState(dir: string, sensors: Iterable<[string, SavedSensor]>): Promise<void> {
-  // fromEntries defines own properties, so an id such as `__proto__` is saved like any other.
-  const entries = Object.fromEntries([...sensors].map(([id, s]) => [id, [s.boot, s.seq, s.lastHeard]]));
-  await writeFileAtomic(join(dir, STATE_FILE), JSON.stringify({ version: 1, saved: new Date().toISOString(), sensors: entries }));
+  await writeFileAtomic(join(dir, STATE_FILE), stateParts(sensors));
+}
+
+function* stateParts(sensors: Iterable<[string, SavedSensor]>): Iterable<string> {
+  yield `{"version":1,"saved":"${new Date().toISOString()}","sensors":{`;
+  let part: string[] = [];
+  let first = true;
+  for (const [id, s] of sensors) {
+    part.push(`${JSON.stringify(id)}:[${s.boot},${s.seq},${s.lastHeard}]`);
+    if (part.length === SAVE_PART) {
+      yield (first ? '' : ',') + part.join(',');
+      first = false;
+      part = [];
+    }
+  }
+  yield (first || part.length === 0 ? '' : ',') + part.join(',') + '}}';
 }

@@ -37,18 +37,9 @@ export type ParseResult =
   | { ok: false; reason: RefusalReason };
 
 const SENSOR_ID = /^[A-Za-z0-9._-]{1,64}$/;
-const CANONICAL_INT = /^(?:0|[1-9][0-9]{0,15})$/;
-const UPTIME = /^(?:0|[1-9][0-9]*)(?:\.[0-9]{1,3})?$/;
-const MAC_HEX = /^[0-9a-f]{32}$/;
 
 export function isSensorId(value: string): boolean {
   return SENSOR_ID.test(value);
-}
-
-function counter(text: string): number | null {
-  if (!CANONICAL_INT.test(text)) return null;
-  const value = Number(text);
-  return value <= MAX_COUNTER ? value : null;
 }
 
 function formatUptime(uptime: number | null): string {
@@ -73,44 +64,151 @@ export function computeMac(key: Buffer, signed: Buffer): Buffer {
   return createHmac('sha256', key).update(signed).digest().subarray(0, MAC_HEX_LENGTH / 2);
 }
 
+/** Where a well-formed datagram's fields are; filled in place by scanDatagram. */
+export interface Scan {
+  /** The sensor id is bytes [4, sensorEnd). */
+  sensorEnd: number;
+  boot: number;
+  seq: number;
+  type: DatagramType;
+  uptime: number | null;
+  interval: number;
+  /** The MAC covers bytes [0, signedEnd); its 32 hex digits start at signedEnd + 1. */
+  signedEnd: number;
+}
+
+export function newScan(): Scan {
+  return { sensorEnd: 0, boot: 0, seq: 0, type: 'PING', uptime: null, interval: 0, signedEnd: 0 };
+}
+
+const SPACE = 0x20;
+const DOT = 0x2e;
+const DIGIT_0 = 0x30;
+const DIGIT_9 = 0x39;
+const NM1_SPACE = [0x4e, 0x4d, 0x31, SPACE]; // "NM1 "
+const BOOT = [0x42, 0x4f, 0x4f, 0x54];
+const PING = [0x50, 0x49, 0x4e, 0x47];
+const MAX_SENSOR_ID = 64;
+const MAX_COUNTER_DIGITS = 16;
+
+const isDigit = (byte: number): boolean => byte >= DIGIT_0 && byte <= DIGIT_9;
+const isIdByte = (byte: number): boolean =>
+  (byte >= 0x61 && byte <= 0x7a) || (byte >= 0x41 && byte <= 0x5a) || isDigit(byte) || byte === DOT || byte === 0x5f || byte === 0x2d;
+const isMacDigit = (byte: number): boolean => isDigit(byte) || (byte >= 0x61 && byte <= 0x66);
+
+// The scanner keeps its position here between the field readers below; single-threaded.
+let at = 0;
+
+/** A canonical counter (no leading zeros, at most 16 digits, at most 2^53 - 1) followed by a space; -1 when not. */
+function counterField(datagram: Buffer, end: number): number {
+  const start = at;
+  let value = 0;
+  while (at < end && isDigit(datagram[at]!)) value = value * 10 + (datagram[at++]! - DIGIT_0);
+  const digits = at - start;
+  if (digits === 0 || digits > MAX_COUNTER_DIGITS || (digits > 1 && datagram[start] === DIGIT_0)) return -1;
+  if (value > MAX_COUNTER || datagram[at] !== SPACE || at >= end) return -1;
+  at++;
+  return value;
+}
+
+function literal(datagram: Buffer, bytes: readonly number[]): boolean {
+  for (let i = 0; i < bytes.length; i++) if (datagram[at + i] !== bytes[i]) return false;
+  at += bytes.length;
+  return true;
+}
+
+/** `-`, or a canonical whole number with up to three decimals, followed by a space; undefined when neither. */
+function uptimeField(datagram: Buffer, end: number): number | null | undefined {
+  if (datagram[at] === 0x2d) {
+    at++;
+    return datagram[at++] === SPACE && at <= end ? null : undefined;
+  }
+  const start = at;
+  let whole = 0;
+  while (at < end && isDigit(datagram[at]!)) whole = whole * 10 + (datagram[at++]! - DIGIT_0);
+  const wholeDigits = at - start;
+  if (wholeDigits === 0 || (wholeDigits > 1 && datagram[start] === DIGIT_0)) return undefined;
+  let thousandths = 0;
+  if (datagram[at] === DOT && at < end) {
+    at++;
+    let decimals = 0;
+    while (at < end && isDigit(datagram[at]!) && decimals < 3) {
+      thousandths += (datagram[at++]! - DIGIT_0) * (decimals === 0 ? 100 : decimals === 1 ? 10 : 1);
+      decimals++;
+    }
+    if (decimals === 0) return undefined;
+  }
+  if (datagram[at] !== SPACE || at >= end) return undefined;
+  const value =
+    wholeDigits <= 12
+      ? // Exact integer over 1000: one correctly rounded division, so the same double as Number(text).
+        (whole * 1000 + thousandths) / 1000
+      : Number(datagram.toString('latin1', start, at));
+  at++;
+  return value;
+}
+
 /**
- * Step 1 of acceptance: length, ASCII and the form of every field. Never throws.
- * The tolerated trailing `\n` is not part of the line (nor of the MAC input).
+ * Step 1 of acceptance, without allocating: length, ASCII and the form of every field, with
+ * the fields' values and positions left in `scan`. Returns null for a well-formed datagram,
+ * else why it is refused. Never throws. The tolerated trailing `\n` is not part of the line
+ * (nor of the MAC input).
  */
-export function parseDatagram(datagram: Buffer): ParseResult {
+export function scanDatagram(datagram: Buffer, scan: Scan): RefusalReason | null {
   let length = datagram.length;
   if (length > 0 && datagram[length - 1] === 0x0a) length -= 1;
-  if (length > MAX_DATAGRAM_BYTES) return { ok: false, reason: 'too-long' };
-  for (let i = 0; i < length; i++) if (datagram[i]! > 0x7f) return { ok: false, reason: 'not-ascii' };
+  if (length > MAX_DATAGRAM_BYTES) return 'too-long';
+  let control = false;
   for (let i = 0; i < length; i++) {
     const byte = datagram[i]!;
-    if (byte < 0x20 || byte === 0x7f) return { ok: false, reason: 'malformed' };
+    if (byte > 0x7f) return 'not-ascii';
+    if (byte < 0x20 || byte === 0x7f) control = true;
   }
-  const line = datagram.toString('latin1', 0, length);
-  const fields = line.split(' ');
-  if (fields.length !== 8) return { ok: false, reason: 'malformed' };
-  const [magic, sensor, bootText, seqText, type, uptimeText, intervalText, macText] = fields as [
-    string, string, string, string, string, string, string, string,
-  ];
-  if (magic !== 'NM1' || !SENSOR_ID.test(sensor)) return { ok: false, reason: 'malformed' };
-  const boot = counter(bootText);
-  const seq = counter(seqText);
-  const interval = counter(intervalText);
-  if (boot === null || seq === null || interval === null) return { ok: false, reason: 'malformed' };
-  if (interval < 1 || interval > MAX_INTERVAL_S) return { ok: false, reason: 'malformed' };
-  if (type !== 'BOOT' && type !== 'PING') return { ok: false, reason: 'malformed' };
-  let uptime: number | null = null;
-  if (uptimeText !== '-') {
-    if (!UPTIME.test(uptimeText)) return { ok: false, reason: 'malformed' };
-    uptime = Number(uptimeText);
-  }
-  if (!MAC_HEX.test(macText)) return { ok: false, reason: 'malformed' };
-  const signedLength = length - MAC_HEX_LENGTH - 1;
+  if (control) return 'malformed';
+  // The MAC is the last 32 bytes, after a space; everything before is signed.
+  const signedEnd = length - MAC_HEX_LENGTH - 1;
+  if (signedEnd < 4 || datagram[signedEnd] !== SPACE) return 'malformed';
+  for (let i = signedEnd + 1; i < length; i++) if (!isMacDigit(datagram[i]!)) return 'malformed';
+  const end = signedEnd + 1; // each field below must end with a space before this
+  at = 0;
+  if (!literal(datagram, NM1_SPACE)) return 'malformed';
+  while (at < end && isIdByte(datagram[at]!)) at++;
+  const sensorEnd = at;
+  if (sensorEnd === 4 || sensorEnd - 4 > MAX_SENSOR_ID || datagram[at] !== SPACE || at >= end) return 'malformed';
+  at++;
+  const boot = counterField(datagram, end);
+  const seq = boot < 0 ? -1 : counterField(datagram, end);
+  if (seq < 0) return 'malformed';
+  let type: DatagramType;
+  if (literal(datagram, BOOT)) type = 'BOOT';
+  else if (literal(datagram, PING)) type = 'PING';
+  else return 'malformed';
+  if (datagram[at++] !== SPACE || at > end) return 'malformed';
+  const uptime = uptimeField(datagram, end);
+  if (uptime === undefined) return 'malformed';
+  const interval = counterField(datagram, end);
+  if (interval < 1 || interval > MAX_INTERVAL_S || at !== end) return 'malformed';
+  scan.sensorEnd = sensorEnd;
+  scan.boot = boot;
+  scan.seq = seq;
+  scan.type = type;
+  scan.uptime = uptime;
+  scan.interval = interval;
+  scan.signedEnd = signedEnd;
+  return null;
+}
+
+/** Step 1 of acceptance as a value (scanDatagram is the allocation-free form the server uses). */
+export function parseDatagram(datagram: Buffer): ParseResult {
+  const scan = newScan();
+  const reason = scanDatagram(datagram, scan);
+  if (reason !== null) return { ok: false, reason };
+  const { sensorEnd, boot, seq, type, uptime, interval, signedEnd } = scan;
   return {
     ok: true,
-    heartbeat: { sensor, boot, seq, type, uptime, interval },
-    signed: datagram.subarray(0, signedLength),
-    mac: Buffer.from(macText, 'hex'),
+    heartbeat: { sensor: datagram.toString('latin1', 4, sensorEnd), boot, seq, type, uptime, interval },
+    signed: datagram.subarray(0, signedEnd),
+    mac: Buffer.from(datagram.toString('latin1', signedEnd + 1, signedEnd + 1 + MAC_HEX_LENGTH), 'hex'),
   };
 }
 

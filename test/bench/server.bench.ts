@@ -58,6 +58,7 @@ interface Stats {
   accepted: number;
   refused: Record<string, number>;
   clients: { up: number; down: number; unknown: number };
+  log_pending: number;
 }
 
 /** The `netmonitor server` command as a child, with its output, CPU time, RSS and stats. */
@@ -197,12 +198,14 @@ async function hearEveryone(server: BenchServer, load: LoadGenerator, count: num
   for (let pass = 0; pass < 4 && up < count; pass++) {
     await load.prepare(0, count, count, rate);
     await load.go();
-    // Wait for the first-heard log writes to settle: all up, or no progress for 1.5 s.
-    for (let stable = 0; stable < 3 && up < count; ) {
+    // Wait for the first-heard log writes to finish (a client is up before its record is on
+    // disk), or for no progress in 1.5 s.
+    for (let stable = 0, pending = 1; stable < 3 && (up < count || pending > 0); ) {
       await sleep(500);
-      const now = (await server.stats()).clients.up;
-      stable = now === up ? stable + 1 : 0;
-      up = now;
+      const stats = await server.stats();
+      stable = stats.clients.up === up && stats.log_pending === pending ? stable + 1 : 0;
+      up = stats.clients.up;
+      pending = stats.log_pending;
     }
   }
   return up;

@@ -14,7 +14,7 @@ import fc from 'fast-check';
 import { createHmac } from 'node:crypto';
 import { encode, parseDatagram, type Heartbeat } from '../../shared/nm1.js';
 import { acceptSequence, newWindow, type ReplayWindow } from '../../shared/replay.js';
-import { acceptDatagram, type ClientDirectory } from '../../server/acceptance.js';
+import { acceptDatagram, ClientDirectory } from '../../server/acceptance.js';
 import { newClientState } from '../../server/monitor.js';
 
 const RUNS = Number(process.env.NM1_FUZZ_RUNS ?? 3000);
@@ -99,10 +99,12 @@ class ReferenceAcceptor {
 }
 
 function productionDirectory(): ClientDirectory {
-  const sensors = new Map(KNOWN_IDS.map((id) => [id, { state: newClientState(id, 60_000), key: KEYS.get(id)! }]));
+  const directory = new ClientDirectory();
+  for (const id of KNOWN_IDS) directory.addSensor(newClientState(id, 60_000), KEYS.get(id)!);
   // A legacy client elsewhere, so acceptance takes its legacy branch for every datagram; the
   // datagrams here come from SOURCE, which is not legacy, so NM1 rules alone apply.
-  return { sensors, legacy: new Map([[LEGACY_ADDRESS, newClientState(LEGACY_ADDRESS, 60_000)]]) };
+  directory.addLegacy(newClientState(LEGACY_ADDRESS, 60_000));
+  return directory;
 }
 
 // ---------------------------------------------------------------------------------------

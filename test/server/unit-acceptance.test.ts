@@ -1,5 +1,5 @@
 import t from 'tap';
-import { acceptDatagram, normalizeAddress, type ClientDirectory } from '../../server/acceptance.js';
+import { acceptDatagram, ClientDirectory, normalizeAddress } from '../../server/acceptance.js';
 import { newClientState, type ClientState } from '../../server/monitor.js';
 import { encode, type Heartbeat } from '../../shared/nm1.js';
 
@@ -10,7 +10,10 @@ const LEGACY_ADDRESS = '203.0.113.7';
 function setUp(): { directory: ClientDirectory; gw: ClientState; legacy: ClientState } {
   const gw = newClientState('home-gw', 180_000);
   const legacy = newClientState(LEGACY_ADDRESS, 180_000);
-  return { directory: { sensors: new Map([['home-gw', { state: gw, key: KEY }]]), legacy: new Map([[LEGACY_ADDRESS, legacy]]) }, gw, legacy };
+  const directory = new ClientDirectory();
+  directory.addSensor(gw, KEY);
+  directory.addLegacy(legacy);
+  return { directory, gw, legacy };
 }
 
 const beat = (fields: Partial<Heartbeat> = {}): Heartbeat => ({ sensor: 'home-gw', boot: 3, seq: 0, type: 'BOOT', uptime: 12.5, interval: 30, ...fields });

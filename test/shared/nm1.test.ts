@@ -1,6 +1,6 @@
 import t from 'tap';
 import { encode, parseDatagram, verifyMac, type Heartbeat } from '../../shared/nm1.js';
-import { acceptDatagram, type ClientDirectory } from '../../server/acceptance.js';
+import { acceptDatagram, ClientDirectory } from '../../server/acceptance.js';
 import { newClientState } from '../../server/monitor.js';
 import { acceptSequence, newWindow, type ReplayWindow } from '../../shared/replay.js';
 import { fixture } from '../helpers.js';
@@ -14,10 +14,9 @@ interface Vectors {
 const vectors = fixture<Vectors>('nm1-vectors.json');
 
 function directory(): ClientDirectory {
-  const sensors = new Map(
-    Object.entries(vectors.keys).map(([id, hex]) => [id, { state: newClientState(id, 60_000), key: Buffer.from(hex, 'hex') }]),
-  );
-  return { sensors, legacy: new Map() };
+  const directory = new ClientDirectory();
+  for (const [id, hex] of Object.entries(vectors.keys)) directory.addSensor(newClientState(id, 60_000), Buffer.from(hex, 'hex'));
+  return directory;
 }
 
 t.test('every valid vector is parsed to its fields and its MAC verifies', async (t) => {
