@@ -27,7 +27,11 @@ export type OpenFile = typeof openFile;
 export class LogDirectory {
   /** Appends in flight per file: appends to one file happen one after another. */
   private readonly tails = new Map<string, Promise<void>>();
-  private readonly known = new Set<string>();
+  /** A folder fsync running, and one waiting to start after it (group commit). */
+  private runningFolderSync: Promise<void> | null = null;
+  private queuedFolderSync: Promise<void> | null = null;
+  /** A new file's folder entry could not be synced yet (the folder could not be opened). */
+  private folderUnsynced = false;
   /** Encoded lines that could not be written yet, per client. */
   private readonly unwritten = new Map<string, string>();
   private unwrittenBytes = 0;
@@ -107,9 +111,12 @@ export class LogDirectory {
     if (waiting === '' && fresh === '') return;
     let text = waiting + fresh;
     let file;
+    let created = false;
     try {
       file = await this.open(path, 'a+', 0o640);
       const { size } = await file.stat();
+      // Empty: most likely created just now, so its folder entry must be made durable too.
+      created = size === 0;
       if (size > 0) {
         // A crash may have torn the last line; start on a fresh line so this record
         // is not glued to the torn one and lost with it.
@@ -130,24 +137,52 @@ export class LogDirectory {
     } finally {
       await file.close().catch(() => undefined);
     }
-    if (!this.known.has(path)) {
-      // Only a failed fsync of the folder is fatal; failing to open it (EMFILE) is not.
-      const folder = await this.open(this.dir, 'r').catch(() => null);
-      if (folder !== null) {
-        try {
-          await folder.sync();
-        } catch (error) {
-          throw new NetmonitorError('EFSYNC', `the disk could not make ${this.dir} durable (${(error as NodeJS.ErrnoException).code ?? String(error)})`, { cause: error });
-        } finally {
-          await folder.close().catch(() => undefined);
-        }
-        this.known.add(path);
-      }
-    }
+    if (created || this.folderUnsynced) await this.syncFolder();
     if (waiting !== '') {
       this.unwrittenBytes -= waiting.length;
       this.unwritten.delete(client);
       if (this.unwritten.size === 0) this.onDrained?.();
+    }
+  }
+
+  /**
+   * Makes new folder entries durable. Syncs are shared: a caller waits for a sync that
+   * starts after its file was created, and every caller that arrives while one runs waits
+   * for the same next one, so a burst of new files costs a few folder fsyncs, not one each.
+   */
+  private syncFolder(): Promise<void> {
+    if (this.queuedFolderSync !== null) return this.queuedFolderSync;
+    const start = (): Promise<void> => {
+      const run = this.fsyncFolder().finally(() => {
+        if (this.runningFolderSync === run) this.runningFolderSync = null;
+      });
+      this.runningFolderSync = run;
+      return run;
+    };
+    if (this.runningFolderSync === null) return start();
+    const queued = this.runningFolderSync.catch(() => undefined).then(() => {
+      this.queuedFolderSync = null;
+      return start();
+    });
+    this.queuedFolderSync = queued;
+    return queued;
+  }
+
+  private async fsyncFolder(): Promise<void> {
+    this.folderUnsynced = false;
+    // Only a failed fsync of the folder is fatal; failing to open it (EMFILE) is not: the
+    // next append tries again.
+    const folder = await this.open(this.dir, 'r').catch(() => null);
+    if (folder === null) {
+      this.folderUnsynced = true;
+      return;
+    }
+    try {
+      await folder.sync();
+    } catch (error) {
+      throw new NetmonitorError('EFSYNC', `the disk could not make ${this.dir} durable (${(error as NodeJS.ErrnoException).code ?? String(error)})`, { cause: error });
+    } finally {
+      await folder.close().catch(() => undefined);
     }
   }
 

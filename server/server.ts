@@ -12,7 +12,6 @@
  */
 import { createSocket, type Socket } from 'node:dgram';
 import { performance } from 'node:perf_hooks';
-import { access } from 'node:fs/promises';
 import type { Logger } from 'winston';
 import type { NetmonitorError } from '../shared/errors.js';
 import type { LogRecord } from '../shared/logLine.js';
@@ -20,7 +19,7 @@ import type { RefusalReason } from '../shared/nm1.js';
 import { restoredWindow } from '../shared/replay.js';
 import { VERSION } from '../shared/version.js';
 import { acceptDatagram, ClientDirectory, normalizeAddress } from './acceptance.js';
-import type { ServerConfig } from './config.js';
+import type { ClientConfig, ServerConfig } from './config.js';
 import { EventBus, type EventConsumer, type MonitorEvent } from './events.js';
 import { execHookConsumer } from './execHook.js';
 import type { Extension } from './extension.js';
@@ -38,6 +37,8 @@ import { readClientLog } from './restore.js';
 import { loadState, saveState, STATE_SAVE_PERIOD_MS, type SavedSensor } from './stateFile.js';
 
 export const TICK_MS = 250;
+/** Client logs read at once while restoring. */
+const RESTORE_READERS = 16;
 export const ALIVE_PERIOD_MS = 60_000;
 export { VERSION } from '../shared/version.js';
 
@@ -329,29 +330,39 @@ export class NetmonitorServer {
     const counts = { records: 0, corrupt: 0 };
     const undelivered: AlertEvent[] = [];
     const restored: [ClientState, SavedClient][] = [];
+    // One listing of the folder instead of asking for each configured client's file.
+    const logged = new Set(await this.logs.clients());
+    const toRead: [ClientConfig, ClientState][] = [];
     for (const client of config.clients) {
       const state = newClientState(client.id, client.downIntervalMs);
       this.clients.push(state);
       this.byId.set(client.id, state);
       if (client.kind === 'legacy') this.directory.addLegacy(state);
       else if (client.kind === 'nm1') this.directory.addSensor(state, client.key!);
-      const path = this.logs.pathOf(client.id);
-      const exists = await access(path).then(() => true, () => false);
-      if (!exists) continue;
-      const logged = await readClientLog(client.id, path, counts);
+      if (logged.has(client.id)) toRead.push([client, state]);
+    }
+    logged.clear();
+    const readOne = async ([client, state]: [ClientConfig, ClientState]): Promise<void> => {
+      const log = await readClientLog(client.id, this.logs.pathOf(client.id), counts);
       const sensor: SavedSensor | undefined = saved.sensors.get(client.id);
-      const lastHeard = Math.max(logged.lastHeard ?? 0, sensor?.lastHeard ?? 0) || null;
+      const lastHeard = Math.max(log.lastHeard ?? 0, sensor?.lastHeard ?? 0) || null;
       restored.push([state, {
-        status: logged.status,
+        status: log.status,
         lastHeard,
-        lastUpBeforeOutage: logged.lastUpBeforeOutage,
-        addr: logged.addr,
-        boot: logged.boot,
-        sensorInterval: logged.sensorInterval,
+        lastUpBeforeOutage: log.lastUpBeforeOutage,
+        addr: log.addr,
+        boot: log.boot,
+        sensorInterval: log.sensorInterval,
         window: sensor?.boot != null && sensor.seq != null && client.kind === 'nm1' ? restoredWindow(sensor.boot, sensor.seq) : null,
       }]);
-      undelivered.push(...(logged.undelivered as AlertEvent[]));
-    }
+      undelivered.push(...(log.undelivered as AlertEvent[]));
+    };
+    // A few logs at a time: the disk works on several reads at once, and memory stays bounded.
+    let next = 0;
+    const reader = async (): Promise<void> => {
+      while (next < toRead.length) await readOne(toRead[next++]!);
+    };
+    await Promise.all(Array.from({ length: RESTORE_READERS }, reader));
     // The grace of a full down interval counts from when reading the logs is done: with many
     // clients that reading alone may take longer than the interval.
     const now = this.clock.now();

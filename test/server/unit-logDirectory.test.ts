@@ -3,7 +3,8 @@ import { appendFileSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { encodeLine, type LogRecord } from '../../shared/logLine.js';
 import { readRecords, type ReadCounts } from '../../shared/logReader.js';
-import { LogDirectory } from '../../server/logDirectory.js';
+import { LogDirectory, type OpenFile } from '../../server/logDirectory.js';
+import { open as realOpen } from 'node:fs/promises';
 import { tempDir } from '../helpers.js';
 
 const rec = (n: number): LogRecord => ({ type: 'addr', at: new Date(1_800_000_000_000 + n).toISOString(), n });
@@ -66,4 +67,61 @@ t.test('clients() lists the client logs and not the server files', async (t) => 
   await logs.append('203.0.113.7', [rec(1)]);
   await logs.append('@server', [rec(1)]);
   t.same((await logs.clients()).sort(), ['203.0.113.7', 'gw']);
+});
+
+/** The real fs/promises open, counting how often the log folder itself is opened (for its fsync). */
+function countingFolderOpens(dir: string): { open: OpenFile; folderOpens: () => number; failFolderOpens: (n: number) => void } {
+  let opens = 0;
+  let failures = 0;
+  const open = (async (path: Parameters<OpenFile>[0], ...rest: unknown[]) => {
+    if (path === dir) {
+      if (failures > 0) {
+        failures--;
+        throw Object.assign(new Error('too many open files'), { code: 'EMFILE' });
+      }
+      opens++;
+    }
+    return (realOpen as (...args: unknown[]) => ReturnType<OpenFile>)(path, ...rest);
+  }) as OpenFile;
+  return { open, folderOpens: () => opens, failFolderOpens: (n) => (failures = n) };
+}
+
+t.test('a burst of new logs shares folder fsyncs, and every file and record is there', async (t) => {
+  const dir = join(tempDir(), 'logs');
+  const counter = countingFolderOpens(dir);
+  const logs = new LogDirectory(dir, counter.open);
+  await logs.create();
+  await Promise.all(Array.from({ length: 300 }, (_, n) => logs.append(`client-${n}`, [rec(n)])));
+  t.ok(counter.folderOpens() >= 1, 'the folder was synced');
+  t.ok(counter.folderOpens() < 100, `far fewer folder fsyncs than new files (${counter.folderOpens()} for 300)`);
+  const missing = [];
+  for (let n = 0; n < 300; n++) if ((await readAll(logs.pathOf(`client-${n}`))).read[0]?.n !== n) missing.push(n);
+  t.same(missing, []);
+});
+
+t.test('appending to a log that already has records does not sync the folder again', async (t) => {
+  const dir = join(tempDir(), 'logs');
+  const counter = countingFolderOpens(dir);
+  const logs = new LogDirectory(dir, counter.open);
+  await logs.create();
+  await logs.append('gw', [rec(1)]);
+  const afterCreate = counter.folderOpens();
+  t.equal(afterCreate, 1, 'one folder fsync for the new file');
+  await logs.append('gw', [rec(2)]);
+  await logs.append('gw', [rec(3)]);
+  t.equal(counter.folderOpens(), afterCreate, 'none for later records');
+});
+
+t.test('a folder that cannot be opened for its fsync (EMFILE) is synced on the next append instead', async (t) => {
+  const dir = join(tempDir(), 'logs');
+  const counter = countingFolderOpens(dir);
+  const logs = new LogDirectory(dir, counter.open);
+  await logs.create();
+  counter.failFolderOpens(1);
+  await logs.append('new-client', [rec(1)]);
+  t.equal(counter.folderOpens(), 0, 'the fsync could not happen, and the append still succeeded');
+  await logs.append('old-client-record', [rec(2)]);
+  t.equal(counter.folderOpens(), 1, 'the next append syncs the folder');
+  await logs.append('old-client-record', [rec(3)]);
+  t.equal(counter.folderOpens(), 1, 'and then no more');
 });
