@@ -7,41 +7,48 @@
  * scanned in place, only the sensor id becomes a string (to look it up), and the MAC is
  * checked against each key's precomputed HMAC states (shared/hmacSha256.ts).
  */
-import { KeyStates } from '../shared/hmacSha256.js';
+import type { HmacKeys } from '../shared/hmacSha256.js';
 import { MAC_HEX_LENGTH, newScan, parseLegacy, scanDatagram, type RefusalReason } from '../shared/nm1.js';
-import { acceptSequence, newWindow } from '../shared/replay.js';
+import { ReplayWindows, type ReplayWindow } from '../shared/replay.js';
 import type { ClientState, HeartbeatInfo } from './monitor.js';
 
-/** The clients a datagram can name: NM1 sensors by id (with their keys), legacy clients by address. */
+/**
+ * Every configured client by id, with what acceptance needs: legacy clients by address, and
+ * for NM1 sensors their keys and replay windows, by the sensor's key slot.
+ */
 export class ClientDirectory {
-  /** Sensor id to slot: the index of its state here and of its key in `keys`. */
-  private readonly slots = new Map<string, number>();
-  private readonly states: ClientState[] = [];
-  private readonly keys = new KeyStates();
+  readonly clients = new Map<string, ClientState>();
   /** Legacy clients by source IP address. */
   readonly legacy = new Map<string, ClientState>();
+  private readonly windows: ReplayWindows;
 
-  addSensor(state: ClientState, key: Uint8Array): void {
-    if (this.slots.has(state.id)) throw new Error(`sensor ${state.id} is already in the directory`);
-    this.slots.set(state.id, this.keys.add(key));
-    this.states.push(state);
+  /** `keys` holds every NM1 sensor's key; a sensor's ClientState names its slot there. */
+  constructor(private readonly keys: HmacKeys) {
+    this.windows = new ReplayWindows(Math.max(16, keys.size));
   }
 
-  addLegacy(state: ClientState): void {
-    this.legacy.set(state.id, state);
+  add(state: ClientState, legacy = false): void {
+    if (this.clients.has(state.id)) throw new Error(`client ${state.id} is already in the directory`);
+    this.clients.set(state.id, state);
+    if (legacy) this.legacy.set(state.id, state);
   }
 
-  /** The slot of a sensor id, or undefined. */
-  slotOf(id: string): number | undefined {
-    return this.slots.get(id);
+  /** An NM1 sensor's replay window (a copy); null before its first datagram and for other clients. */
+  windowOf(state: ClientState): ReplayWindow | null {
+    return state.keySlot < 0 ? null : this.windows.get(state.keySlot);
   }
 
-  stateAt(slot: number): ClientState {
-    return this.states[slot]!;
+  /** Puts back a window saved before a restart (shared/replay.ts restoredWindow). */
+  restoreWindow(state: ClientState, window: ReplayWindow): void {
+    if (state.keySlot >= 0) this.windows.set(state.keySlot, window);
   }
 
   macMatches(slot: number, datagram: Buffer, signedEnd: number): boolean {
     return this.keys.hexPrefixMatches(slot, datagram, 0, signedEnd, datagram, signedEnd + 1, MAC_HEX_LENGTH / 2);
+  }
+
+  acceptSequence(slot: number, boot: number, seq: number): boolean {
+    return this.windows.accept(slot, boot, seq);
   }
 }
 
@@ -69,12 +76,11 @@ export function acceptDatagram(directory: ClientDirectory, datagram: Buffer, sou
   }
   const malformed = scanDatagram(datagram, scan);
   if (malformed !== null) return refusal(malformed);
-  const slot = directory.slotOf(datagram.toString('latin1', 4, scan.sensorEnd));
-  if (slot === undefined) return refusal('unknown-sensor');
-  if (!directory.macMatches(slot, datagram, scan.signedEnd)) return refusal('bad-mac');
-  const client = directory.stateAt(slot);
+  const client = directory.clients.get(datagram.toString('latin1', 4, scan.sensorEnd));
+  // Clients without a key (legacy, HTTP, probed) cannot send NM1 datagrams.
+  if (client === undefined || client.keySlot < 0) return refusal('unknown-sensor');
+  if (!directory.macMatches(client.keySlot, datagram, scan.signedEnd)) return refusal('bad-mac');
   const { boot, seq } = scan;
-  if (client.window === null) client.window = newWindow(boot, seq);
-  else if (!acceptSequence(client.window, boot, seq)) return refusal('replay');
+  if (!directory.acceptSequence(client.keySlot, boot, seq)) return refusal('replay');
   return { ok: true, client, beat: { type: scan.type, boot, uptime: scan.uptime, interval: scan.interval, addr: sourceAddress } };
 }

@@ -12,7 +12,9 @@ import {
 } from '../shared/configCheck.js';
 import { parseDuration } from '../shared/duration.js';
 import { ConfigError } from '../shared/errors.js';
+import { HmacKeys } from '../shared/hmacSha256.js';
 import { isSensorId, parseKey } from '../shared/nm1.js';
+import { readClientsFile, SensorFleet } from './clientsFile.js';
 import type { EventType } from './events.js';
 import { SOURCE_LIMIT_PER_SECOND } from './sourceLimiter.js';
 import { DEFAULT_LIMITS, type StormLimits } from './storm.js';
@@ -32,7 +34,8 @@ export interface ClientConfig {
   id: string;
   kind: ClientKind;
   legacy: boolean;
-  key: Buffer | null;
+  /** An NM1 sensor's key, as its slot in ServerConfig.keys; null for other kinds. */
+  keySlot: number | null;
   downIntervalMs: number;
   http: HttpClientConfig | null;
   supervision: SupervisionClientConfig | null;
@@ -65,7 +68,12 @@ export interface ServerConfig {
   alertAddresses: string[];
   alertFrom: string;
   alertTimezone: string;
+  /** The clients of `clients`, in order. */
   clients: ClientConfig[];
+  /** The sensors of `clients_file` (none without one); allClients() gives both. */
+  fleet: SensorFleet;
+  /** Every NM1 sensor's key, ready for checking MACs (never logged). */
+  keys: HmacKeys;
   hooks: HookConfig[];
   /** Storm control: when alerts are summarised instead of sent one by one (server/storm.ts). */
   alertLimits: StormLimits;
@@ -79,7 +87,7 @@ export interface ServerConfig {
 const KNOWN_KEYS = [
   'username', 'password', 'password_file', 'smtp_server', 'smtp_port', 'smtp_tls', 'smtp_ca_file', 'alert_address',
   'alert_from', 'alert_timezone', 'alert_outbox', 'client_log_dir', 'listen_port', 'listen_address', 'down_interval',
-  'clients', 'hooks', 'source_rate_limit', 'alert_limits', ...HTTP_TOP_KEYS, ...SUPERVISION_TOP_KEYS,
+  'clients', 'clients_file', 'hooks', 'source_rate_limit', 'alert_limits', ...HTTP_TOP_KEYS, ...SUPERVISION_TOP_KEYS,
 ];
 const TLS_MODES: readonly SmtpTls[] = ['starttls', 'tls', 'none'];
 const EVENT_TYPES: readonly EventType[] = ['down', 'up', 'boot'];
@@ -144,10 +152,15 @@ function addresses(raw: JsonObject, required: boolean): string[] {
   });
 }
 
-function clientList(raw: JsonObject, defaultDownMs: number, configDir: string, env: Environment): ClientConfig[] {
+function clientList(raw: JsonObject, defaultDownMs: number, configDir: string, env: Environment, keys: HmacKeys): ClientConfig[] {
   const value = raw.clients;
   if (value === undefined || value === null) return [];
   if (!isObject(value)) throw new ConfigError('clients', 'must be an object mapping a sensor id or a legacy IP address to its settings');
+  // Each client is written out as one literal of the same shape: objects built by spreading
+  // a common part get a hidden class each in V8, hundreds of bytes per client.
+  const client = (id: string, kind: ClientKind, keySlot: number | null, downIntervalMs: number, http: HttpClientConfig | null, supervision: SupervisionClientConfig | null): ClientConfig => (
+    { id, kind, legacy: kind === 'legacy', keySlot, downIntervalMs, http, supervision }
+  );
   return Object.entries(value).map(([id, settings]) => {
     const key = `clients.${id}`;
     if (!isObject(settings)) throw new ConfigError(key, 'must be an object such as {"key": "<64 hex digits>"} or {"legacy": true}');
@@ -155,17 +168,16 @@ function clientList(raw: JsonObject, defaultDownMs: number, configDir: string, e
     const downIntervalMs = settings.down_interval === undefined ? defaultDownMs : parseDuration(settings.down_interval, `${key}.down_interval`);
     const http = validateHttpClient(settings, key);
     const supervision = validateSupervisionClient(settings, key, configDir);
-    const base = { id, downIntervalMs, http, supervision };
     if (settings.legacy !== undefined && typeof settings.legacy !== 'boolean') throw new ConfigError(`${key}.legacy`, 'must be true or false');
     if (settings.legacy === true) {
       if (isIP(id) === 0) throw new ConfigError(key, 'a legacy client is named by its IP address (such as 203.0.113.7)');
       if (settings.key !== undefined || settings.key_file !== undefined) throw new ConfigError(`${key}.key`, 'a legacy client has no key');
-      return { ...base, kind: 'legacy', legacy: true, key: null };
+      return client(id, 'legacy', null, downIntervalMs, http, supervision);
     }
     if (!isSensorId(id)) throw new ConfigError(key, 'a client id is 1 to 64 of the characters A-Z a-z 0-9 . _ -');
     if (settings.key === undefined && settings.key_file === undefined) {
-      if (isHttpClient(http)) return { ...base, kind: 'http', legacy: false, key: null };
-      if (isProbedClient(supervision)) return { ...base, kind: 'probe', legacy: false, key: null };
+      if (isHttpClient(http)) return client(id, 'http', null, downIntervalMs, http, supervision);
+      if (isProbedClient(supervision)) return client(id, 'probe', null, downIntervalMs, http, supervision);
     }
     const keyFile = optionalString(settings, 'key_file', `${key}.key_file`);
     const keyText = keyFile !== undefined ? readSecretFile(secretPath(keyFile, `${key}.key_file`, configDir, env), `${key}.key_file`).trim() : settings.key;
@@ -173,8 +185,21 @@ function clientList(raw: JsonObject, defaultDownMs: number, configDir: string, e
     if (sensorKey === null) {
       throw new ConfigError(keyFile !== undefined ? `${key}.key_file` : `${key}.key`, 'must be 64 hex digits (32 bytes; `netmonitor keygen` makes one)');
     }
-    return { ...base, kind: 'nm1', legacy: false, key: sensorKey };
+    return client(id, 'nm1', keys.add(sensorKey), downIntervalMs, http, supervision);
   });
+}
+
+/** The sensors of `clients_file`, each id once over it and `clients`. */
+function fleetOf(raw: JsonObject, clients: readonly ClientConfig[], defaultDownMs: number, configDir: string, env: Environment, keys: HmacKeys): SensorFleet {
+  const file = optionalString(raw, 'clients_file');
+  if (file === undefined) return new SensorFleet(keys.size);
+  return readClientsFile(secretPath(file, 'clients_file', configDir, env), 'clients_file', keys, defaultDownMs, new Set(clients.map((c) => c.id)));
+}
+
+/** Every configured client: those of `clients`, then those of `clients_file`. */
+export function* allClients(config: Pick<ServerConfig, 'clients' | 'fleet'>): Iterable<ClientConfig> {
+  yield* config.clients;
+  yield* config.fleet.configs();
 }
 
 function alertLimits(raw: JsonObject): StormLimits {
@@ -253,6 +278,8 @@ export function validateServerConfig(raw: JsonObject, configPath: string, env: E
   const alertTimezone = optionalString(raw, 'alert_timezone') ?? 'UTC';
   if (!IANAZone.isValidZone(alertTimezone)) throw new ConfigError('alert_timezone', `must be an IANA time zone such as UTC or America/Chicago, not ${JSON.stringify(alertTimezone)}`);
   const outbox = optionalString(raw, 'alert_outbox');
+  const keys = new HmacKeys();
+  const clients = clientList(raw, downIntervalMs, configDir, env, keys);
 
   const config: ServerConfig = {
     listenAddress,
@@ -264,7 +291,9 @@ export function validateServerConfig(raw: JsonObject, configPath: string, env: E
     alertAddresses: alertAddresses.length > 0 ? alertAddresses : ['alerts@localhost'],
     alertFrom,
     alertTimezone,
-    clients: clientList(raw, downIntervalMs, configDir, env),
+    clients,
+    fleet: fleetOf(raw, clients, downIntervalMs, configDir, env, keys),
+    keys,
     hooks: hookList(raw),
     alertLimits: alertLimits(raw),
     sourceRateLimit: integerIn(raw, 'source_rate_limit', 0, 10_000_000, SOURCE_LIMIT_PER_SECOND),

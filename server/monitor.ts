@@ -7,7 +7,6 @@
  * cause nor hide an outage; the wall clock (`Instant.wall`) only stamps what people read.
  */
 import type { LogRecord } from '../shared/logLine.js';
-import type { ReplayWindow } from '../shared/replay.js';
 import { DeadlineQueues, type DeadlineNode } from './deadlines.js';
 import type { MonitorEvent } from './events.js';
 import { ALWAYS, downAllowedFrom, isOpen, type Schedule } from './schedule.js';
@@ -38,8 +37,8 @@ export interface ClientState extends DeadlineNode {
   boot: number | null;
   /** The heartbeat interval the sensor announces (NM1), in seconds. */
   sensorInterval: number | null;
-  /** NM1 replay window; null until the first datagram (and always for legacy clients). */
-  window: ReplayWindow | null;
+  /** An NM1 sensor's key slot (ServerConfig.keys; its replay window is kept there too); -1 for other clients. */
+  readonly keySlot: number;
 }
 
 export interface HeartbeatInfo {
@@ -65,15 +64,16 @@ export interface ClientSettings {
 }
 
 /** What a restart knows of a client from its log and the saved state. */
-export type SavedClient = Pick<ClientState, 'status' | 'lastHeard' | 'lastUpBeforeOutage' | 'addr' | 'boot' | 'sensorInterval' | 'window'>;
+export type SavedClient = Pick<ClientState, 'status' | 'lastHeard' | 'lastUpBeforeOutage' | 'addr' | 'boot' | 'sensorInterval'>;
 
 const NO_ACTIONS: readonly Action[] = Object.freeze([]);
 
 export const iso = (ms: number): string => new Date(ms).toISOString();
 
-export function newClientState(id: string, downIntervalMs: number): ClientState {
+export function newClientState(id: string, downIntervalMs: number, keySlot = -1): ClientState {
   return {
     id,
+    keySlot,
     downIntervalMs,
     schedule: ALWAYS,
     graceMs: 0,
@@ -83,7 +83,6 @@ export function newClientState(id: string, downIntervalMs: number): ClientState 
     addr: null,
     boot: null,
     sensorInterval: null,
-    window: null,
     deadline: 0,
     prev: null,
     next: null,

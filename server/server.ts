@@ -19,7 +19,7 @@ import type { RefusalReason } from '../shared/nm1.js';
 import { restoredWindow } from '../shared/replay.js';
 import { VERSION } from '../shared/version.js';
 import { acceptDatagram, ClientDirectory, normalizeAddress } from './acceptance.js';
-import type { ClientConfig, ServerConfig } from './config.js';
+import { allClients, type ClientConfig, type ServerConfig } from './config.js';
 import { EventBus, type EventConsumer, type MonitorEvent } from './events.js';
 import { execHookConsumer } from './execHook.js';
 import type { Extension } from './extension.js';
@@ -84,9 +84,10 @@ export class NetmonitorServer {
   readonly routes = new RouteTable();
   readonly outbox: AlertOutbox;
   private readonly monitor = new Monitor();
-  private readonly directory = new ClientDirectory();
+  private readonly directory: ClientDirectory;
+  /** The clients of `clients` by id (the sensors of a clients file are found through their key slot). */
+  private readonly configured: Map<string, ClientConfig>;
   private readonly clients: ClientState[] = [];
-  private readonly byId = new Map<string, ClientState>();
   private extensions: Extension[] = [];
   readonly config: ServerConfig;
   readonly clock: Clock;
@@ -105,6 +106,8 @@ export class NetmonitorServer {
   constructor(private readonly options: ServerOptions) {
     const { config } = options;
     this.config = config;
+    this.directory = new ClientDirectory(config.keys);
+    this.configured = new Map(config.clients.map((client) => [client.id, client]));
     this.clock = options.clock ?? systemClock;
     this.logger = options.logger;
     this.logs = new LogDirectory(config.clientLogDir, options.openFile);
@@ -209,7 +212,15 @@ export class NetmonitorServer {
   }
 
   clientState(id: string): ClientState | undefined {
-    return this.byId.get(id);
+    return this.directory.clients.get(id);
+  }
+
+  /** A client's configuration (as configured, before any change over HTTP); undefined for an unknown id. */
+  clientConfig(id: string): ClientConfig | undefined {
+    const listed = this.configured.get(id);
+    if (listed !== undefined) return listed;
+    const state = this.directory.clients.get(id);
+    return state === undefined || state.keySlot < 0 ? undefined : this.config.fleet.configAt(state.keySlot);
   }
 
   /**
@@ -217,7 +228,7 @@ export class NetmonitorServer {
    * through the same state machine, logs and alerts as a datagram. False for an unknown id.
    */
   heartbeatFrom(id: string, beat: HeartbeatInfo): boolean {
-    const client = this.byId.get(id);
+    const client = this.directory.clients.get(id);
     if (client === undefined) return false;
     this.accept(client, beat, this.clock.now());
     return true;
@@ -225,7 +236,7 @@ export class NetmonitorServer {
 
   /** A failure reported by the client itself or found by a probe: down now. False for an unknown id. */
   failureOf(id: string, reason: string): boolean {
-    const client = this.byId.get(id);
+    const client = this.directory.clients.get(id);
     if (client === undefined) return false;
     const actions = this.monitor.fail(client, this.clock.now(), reason);
     if (actions.length > 0) this.perform(actions);
@@ -234,7 +245,7 @@ export class NetmonitorServer {
 
   /** New down interval, grace or schedule for a client, from now on (HTTP PATCH, saved overrides). False for an unknown id. */
   reconfigure(id: string, settings: ClientSettings): boolean {
-    const client = this.byId.get(id);
+    const client = this.directory.clients.get(id);
     if (client === undefined) return false;
     this.monitor.reconfigure(client, settings, this.clock.now());
     return true;
@@ -333,12 +344,10 @@ export class NetmonitorServer {
     // One listing of the folder instead of asking for each configured client's file.
     const logged = new Set(await this.logs.clients());
     const toRead: [ClientConfig, ClientState][] = [];
-    for (const client of config.clients) {
-      const state = newClientState(client.id, client.downIntervalMs);
+    for (const client of allClients(config)) {
+      const state = newClientState(client.id, client.downIntervalMs, client.keySlot ?? -1);
       this.clients.push(state);
-      this.byId.set(client.id, state);
-      if (client.kind === 'legacy') this.directory.addLegacy(state);
-      else if (client.kind === 'nm1') this.directory.addSensor(state, client.key!);
+      this.directory.add(state, client.kind === 'legacy');
       if (logged.has(client.id)) toRead.push([client, state]);
     }
     logged.clear();
@@ -353,8 +362,8 @@ export class NetmonitorServer {
         addr: log.addr,
         boot: log.boot,
         sensorInterval: log.sensorInterval,
-        window: sensor?.boot != null && sensor.seq != null && client.kind === 'nm1' ? restoredWindow(sensor.boot, sensor.seq) : null,
       }]);
+      if (sensor?.boot != null && sensor.seq != null) this.directory.restoreWindow(state, restoredWindow(sensor.boot, sensor.seq));
       undelivered.push(...(log.undelivered as AlertEvent[]));
     };
     // A few logs at a time: the disk works on several reads at once, and memory stays bounded.
@@ -381,7 +390,7 @@ export class NetmonitorServer {
     const save = (): Promise<void> => {
       this.saveQueued = false;
       this.stateDirty = false;
-      return saveState(this.options.config.clientLogDir, savedStates(this.clients));
+      return saveState(this.options.config.clientLogDir, savedStates(this.clients, this.directory));
     };
     this.saving = this.saving.then(save).catch((error: Error) => {
       this.stateDirty = true;
@@ -393,9 +402,9 @@ export class NetmonitorServer {
 }
 
 /** Each client's saved state, read from the live states as the file is written. */
-function* savedStates(clients: readonly ClientState[]): Iterable<[string, SavedSensor]> {
+function* savedStates(clients: readonly ClientState[], directory: ClientDirectory): Iterable<[string, SavedSensor]> {
   for (const state of clients) {
-    const { window } = state;
+    const window = directory.windowOf(state);
     if (window !== null || state.lastHeard !== null) {
       yield [state.id, { boot: window?.boot ?? null, seq: window?.highest ?? null, lastHeard: state.lastHeard }];
     }

@@ -1,15 +1,16 @@
 /**
- * HMAC-SHA-256 (RFC 2104) for many fixed keys and short messages, in plain JavaScript.
+ * HMAC-SHA-256 (RFC 2104) for many 32-byte keys and short messages, in plain JavaScript.
  *
  * Why not node:crypto's createHmac: the server checks one MAC per datagram, and createHmac
  * costs 2–4 µs for a 70-byte message (a new object, the key imported, two crossings into
- * C++), the largest single cost per datagram. HMAC's two padded key blocks depend only on
- * the key, so their SHA-256 states are computed once per key (`KeyStates.add`); checking a
- * datagram is then two or three compressions of its own blocks plus one for the outer hash,
- * about 0.7 µs, with no allocation. test/shared/hmacSha256.test.ts checks it against
- * node:crypto over random keys and messages of every length up to NM1's maximum.
+ * C++), the largest single cost per datagram. Here a check is four or five SHA-256
+ * compressions over a typed array, about 1 µs, with no allocation, and the keys of a million
+ * sensors are one 32 MB array. (Keeping each key's two padded-block states instead would
+ * save two compressions per check but double the memory.) test/shared/hmacSha256.test.ts
+ * checks it against node:crypto over random keys and messages of every length up to NM1's
+ * maximum.
  *
- * The states are as secret as the keys: they are never logged or written anywhere.
+ * Keys are never logged or written anywhere.
  */
 
 const K = Int32Array.from([
@@ -24,14 +25,15 @@ const K = Int32Array.from([
 ]);
 const INITIAL = Int32Array.from([0x6a09e667, 0xbb67ae85, 0x3c6ef372, 0xa54ff53a, 0x510e527f, 0x9b05688c, 0x1f83d9ab, 0x5be0cd19]);
 const BLOCK_BYTES = 64;
-const MAX_KEY_BYTES = BLOCK_BYTES;
-
-/** Words of one key's precomputed state: the inner hash's 8, then the outer hash's 8. */
-export const KEY_STATE_WORDS = 16;
+const KEY_BYTES = 32;
+const KEY_WORDS = KEY_BYTES / 4;
+const INNER_PAD = 0x36363636;
+const OUTER_PAD = 0x5c5c5c5c;
 
 // Scratch space: the message schedule and the running hash. Single-threaded, never re-entered.
 const W = new Int32Array(64);
 const H = new Int32Array(8);
+const FINAL = new Int32Array(16);
 
 /** One SHA-256 compression of the block in W[0..16) into state[at..at+8). */
 function compress(state: Int32Array, at: number): void {
@@ -68,36 +70,40 @@ function compress(state: Int32Array, at: number): void {
   state[at + 7] = (state[at + 7]! + h) | 0;
 }
 
-/** The hash states after each padded key block, kept for many keys in one typed array. */
-export class KeyStates {
-  private states = new Int32Array(KEY_STATE_WORDS * 16);
+/**
+ * Many 32-byte keys (NM1's key size) in one typed array, 32 bytes each: a million sensors'
+ * keys are 32 MB and no objects.
+ */
+export class HmacKeys {
+  private keys = new Int32Array(KEY_WORDS * 16);
   private count = 0;
 
   get size(): number {
     return this.count;
   }
 
-  /** Adds a key (at most 64 bytes, as every NM1 key is 32) and returns its slot. */
+  /** Adds a 32-byte key and returns its slot. */
   add(key: Uint8Array): number {
-    if (key.length > MAX_KEY_BYTES) throw new RangeError(`an HMAC key here is at most ${MAX_KEY_BYTES} bytes`);
-    if ((this.count + 1) * KEY_STATE_WORDS > this.states.length) {
-      const grown = new Int32Array(this.states.length * 2);
-      grown.set(this.states);
-      this.states = grown;
+    if (key.length !== KEY_BYTES) throw new RangeError(`an HMAC key here is ${KEY_BYTES} bytes`);
+    if ((this.count + 1) * KEY_WORDS > this.keys.length) {
+      const grown = new Int32Array(this.keys.length * 2);
+      grown.set(this.keys);
+      this.keys = grown;
     }
     const slot = this.count++;
-    const at = slot * KEY_STATE_WORDS;
-    for (const [pad, offset] of [[0x36, 0], [0x5c, 8]] as const) {
-      this.states.set(INITIAL, at + offset);
-      for (let i = 0; i < 16; i++) {
-        let word = 0;
-        for (let j = 0; j < 4; j++) word = (word << 8) | ((key[4 * i + j] ?? 0) ^ pad);
-        W[i] = word;
-      }
-      compress(this.states, at + offset);
+    for (let i = 0; i < KEY_WORDS; i++) {
+      this.keys[slot * KEY_WORDS + i] = (key[4 * i]! << 24) | (key[4 * i + 1]! << 16) | (key[4 * i + 2]! << 8) | key[4 * i + 3]!;
     }
-    W.fill(0); // no key material left behind in the scratch space
     return slot;
+  }
+
+  /** Starts `state` as SHA-256 after the block key ^ pad (HMAC's inner or outer key block). */
+  private keyBlock(slot: number, pad: number, state: Int32Array): void {
+    const at = slot * KEY_WORDS;
+    for (let i = 0; i < KEY_WORDS; i++) W[i] = this.keys[at + i]! ^ pad;
+    for (let i = KEY_WORDS; i < 16; i++) W[i] = pad;
+    state.set(INITIAL);
+    compress(state, 0);
   }
 
   /**
@@ -105,9 +111,7 @@ export class KeyStates {
    * big-endian).
    */
   private mac(slot: number, data: Uint8Array, start: number, end: number): void {
-    const at = slot * KEY_STATE_WORDS;
-    const states = this.states;
-    for (let i = 0; i < 8; i++) H[i] = states[at + i]!;
+    this.keyBlock(slot, INNER_PAD, H);
     const length = end - start;
     // The message, a 0x80 byte, zeros, and the length in bits of key block + message.
     const blocks = (length + 9 + BLOCK_BYTES - 1) >> 6;
@@ -132,7 +136,10 @@ export class KeyStates {
     W[8] = 0x80000000 | 0;
     W.fill(0, 9, 15);
     W[15] = (BLOCK_BYTES + 32) * 8;
-    for (let i = 0; i < 8; i++) H[i] = states[at + 8 + i]!;
+    // The outer key block needs W too: keep the final block (inner digest, padding) aside.
+    for (let i = 0; i < 16; i++) FINAL[i] = W[i]!;
+    this.keyBlock(slot, OUTER_PAD, H);
+    for (let i = 0; i < 16; i++) W[i] = FINAL[i]!;
     compress(H, 0);
   }
 

@@ -3,7 +3,9 @@ import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { createHmac } from 'node:crypto';
 import { decodeLine, type LogRecord } from '../shared/logLine.js';
+import type { ClientConfig, ServerConfig } from '../server/config.js';
 
 /** The repository root (tests run from build/test/...). */
 export const repoRoot = fileURLToPath(new URL('../../', import.meta.url));
@@ -33,4 +35,12 @@ export function thrown(fn: () => unknown): unknown {
 export function readLog(path: string): LogRecord[] {
   if (!existsSync(path)) return [];
   return readFileSync(path, 'utf8').split('\n').filter(Boolean).map(decodeLine).filter((r): r is LogRecord => r !== null);
+}
+
+/** Whether `client`'s key in `config` is `key` (the key table keeps no keys, only their HMAC states). */
+export function hasKey(config: ServerConfig, client: ClientConfig, key: Buffer | string): boolean {
+  if (client.keySlot === null) return false;
+  const probe = Buffer.from('NM1 probe 1 1 PING - 30');
+  const expected = createHmac('sha256', typeof key === 'string' ? Buffer.from(key, 'hex') : key).update(probe).digest();
+  return config.keys.digest(client.keySlot, probe).equals(expected);
 }

@@ -66,9 +66,8 @@ function badRequest(error: unknown): HttpReply {
 export function apiRoutes(context: ApiContext): HttpRoute[] {
   const { server, logs, settings, messages } = context;
   const zone = server.config.alertTimezone;
-  const kinds = new Map(server.config.clients.map((client) => [client.id, client.kind]));
   const summary = (state: ClientState, now: Instant): Record<string, unknown> =>
-    clientSummary(state, kinds.get(state.id) ?? 'nm1', now, zone, messages.get(state.id) ?? null);
+    clientSummary(state, server.clientConfig(state.id)?.kind ?? 'nm1', now, zone, messages.get(state.id) ?? null);
 
   return [
     {

@@ -3,7 +3,7 @@
  * changes made over HTTP on top (saved in @settings.json). Applying goes through
  * NetmonitorServer.reconfigure, so the monitor's deadlines follow at once.
  */
-import type { ClientConfig } from '../config.js';
+import { allClients, type ClientConfig } from '../config.js';
 import type { ClientSettings } from '../monitor.js';
 import { ALWAYS } from '../schedule.js';
 import type { NetmonitorServer } from '../server.js';
@@ -17,17 +17,14 @@ export function effectiveSettings(client: ClientConfig, override: SettingsOverri
 }
 
 export class ClientSettingsStore {
-  private readonly configured = new Map<string, ClientConfig>();
   private saving: Promise<void> = Promise.resolve();
 
-  constructor(private readonly server: NetmonitorServer, private readonly overrides: Map<string, SettingsOverride>) {
-    for (const client of server.config.clients) this.configured.set(client.id, client);
-  }
+  constructor(private readonly server: NetmonitorServer, private readonly overrides: Map<string, SettingsOverride>) {}
 
   /** Applies every client's settings (at start). Saved overrides of clients no longer configured are dropped. */
   applyAll(): void {
-    for (const id of this.overrides.keys()) if (!this.configured.has(id)) this.overrides.delete(id);
-    for (const client of this.configured.values()) {
+    for (const id of this.overrides.keys()) if (this.server.clientConfig(id) === undefined) this.overrides.delete(id);
+    for (const client of allClients(this.server.config)) {
       const settings = effectiveSettings(client, this.overrides.get(client.id));
       const state = this.server.clientState(client.id);
       const unchanged = state !== undefined && state.downIntervalMs === settings.downIntervalMs && state.graceMs === settings.graceMs && state.schedule === settings.schedule;
@@ -36,13 +33,13 @@ export class ClientSettingsStore {
   }
 
   settingsOf(id: string): ClientSettings | null {
-    const client = this.configured.get(id);
+    const client = this.server.clientConfig(id);
     return client === undefined ? null : effectiveSettings(client, this.overrides.get(id));
   }
 
   /** Merges `change` into the client's override, applies it and saves the file; resolves once it is on disk. */
   async change(id: string, change: SettingsOverride): Promise<ClientSettings> {
-    const client = this.configured.get(id);
+    const client = this.server.clientConfig(id);
     /* c8 ignore next -- the route checks the id first */
     if (client === undefined) throw new Error(`unknown client ${id}`);
     const merged = { ...this.overrides.get(id), ...change };

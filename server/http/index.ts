@@ -16,7 +16,6 @@ import { HealthSampler } from './health.js';
 import { heartbeatRoute, type LastMessage } from './heartbeat.js';
 import { HttpListener } from './listener.js';
 import { LogHistory } from './logHistory.js';
-import { metricsRegistry } from './metrics.js';
 import { SelfCheck } from './selfCheck.js';
 import { loadSettings } from './settingsFile.js';
 
@@ -45,6 +44,8 @@ export async function startHttp(server: NetmonitorServer): Promise<Extension | n
     listener = new HttpListener({ config: config.listener, routes: server.routes, logger: server.logger, now: () => server.clock.now().mono });
     const messages = new Map<string, LastMessage>();
     const failures = listener.failures;
+    // Loaded only with a listener: prom-client is not needed otherwise.
+    const { metricsRegistry } = await import('./metrics.js');
     const registry = metricsRegistry(server, () => failures.total);
     const routes = server.routes;
     routes.add(heartbeatRoute(server, failures, messages));

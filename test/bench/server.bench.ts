@@ -175,13 +175,16 @@ class LoadGenerator {
   }
 }
 
-/** A server config with `count` NM1 sensors (streamed as text: a million entries is 100 MB). */
+/**
+ * A server config with `count` NM1 sensors, listed in a clients file (one line each, as a
+ * large fleet would be configured; docs/configuration.md).
+ */
 function writeServerConfig(dir: string, count: number, settings: Record<string, unknown>): string {
   const path = join(dir, 'server.json');
-  const parts: string[] = [];
-  for (let i = 0; i < count; i++) parts.push(`"${sensorId(i)}":{"key":"${sensorKey(i).toString('hex')}"}`);
-  const head = JSON.stringify({ listen_address: '127.0.0.1', listen_port: 0, source_rate_limit: 0, ...settings });
-  writeFileSync(path, `${head.slice(0, -1)},"clients":{${parts.join(',')}}}`);
+  const lines: string[] = [];
+  for (let i = 0; i < count; i++) lines.push(`${sensorId(i)} ${sensorKey(i).toString('hex')}\n`);
+  writeFileSync(join(dir, 'sensors.txt'), lines.join(''));
+  writeFileSync(path, JSON.stringify({ listen_address: '127.0.0.1', listen_port: 0, source_rate_limit: 0, clients_file: 'sensors.txt', ...settings }));
   return path;
 }
 

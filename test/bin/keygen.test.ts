@@ -4,7 +4,7 @@ import { keygen } from '../../bin/keygen.js';
 import { validateSensorConfig } from '../../sensor/config.js';
 import { validateServerConfig } from '../../server/config.js';
 import type { JsonObject } from '../../shared/configCheck.js';
-import { cliPath } from '../helpers.js';
+import { cliPath, hasKey } from '../helpers.js';
 
 /** The two snippets keygen prints: the sensor's config file and the server's clients entry. */
 function snippets(output: string): { sensor: JsonObject; clients: JsonObject } {
@@ -19,7 +19,7 @@ function check(t: Test, output: string): void {
   const serverConfig = validateServerConfig({ client_log_dir: '/var/log/netmonitor', clients }, '/etc/netmonitor/server.json', {});
   const client = serverConfig.clients[0]!;
   t.equal(client.id, sensorConfig.id, 'the clients entry is named by the sensor id');
-  t.ok(client.key !== null && client.key.equals(sensorConfig.key), "the server's key is the sensor's key");
+  t.ok(hasKey(serverConfig, client, sensorConfig.key), "the server's key is the sensor's key");
 }
 
 t.test("keygen's snippets are accepted by both sides and share one key", async (t) => {

@@ -15,6 +15,7 @@ import { createHmac } from 'node:crypto';
 import { encode, parseDatagram, type Heartbeat } from '../../shared/nm1.js';
 import { acceptSequence, newWindow, type ReplayWindow } from '../../shared/replay.js';
 import { acceptDatagram, ClientDirectory } from '../../server/acceptance.js';
+import { HmacKeys } from '../../shared/hmacSha256.js';
 import { newClientState } from '../../server/monitor.js';
 
 const RUNS = Number(process.env.NM1_FUZZ_RUNS ?? 3000);
@@ -99,11 +100,12 @@ class ReferenceAcceptor {
 }
 
 function productionDirectory(): ClientDirectory {
-  const directory = new ClientDirectory();
-  for (const id of KNOWN_IDS) directory.addSensor(newClientState(id, 60_000), KEYS.get(id)!);
+  const keys = new HmacKeys();
+  const directory = new ClientDirectory(keys);
+  for (const id of KNOWN_IDS) directory.add(newClientState(id, 60_000, keys.add(KEYS.get(id)!)));
   // A legacy client elsewhere, so acceptance takes its legacy branch for every datagram; the
   // datagrams here come from SOURCE, which is not legacy, so NM1 rules alone apply.
-  directory.addLegacy(newClientState(LEGACY_ADDRESS, 60_000));
+  directory.add(newClientState(LEGACY_ADDRESS, 60_000), true);
   return directory;
 }
 
@@ -256,7 +258,7 @@ t.test('the production acceptor agrees with the reference on verdict, reason and
         }
         if (!actual.ok) throw new Error(`${JSON.stringify(bytes.toString('latin1'))}: reference accepts, production refuses (${actual.reason})`);
         const { beat, client } = actual;
-        const got = { sensor: client.id, boot: beat.boot, type: beat.type, uptime: beat.uptime, interval: beat.interval, seq: client.window?.highest };
+        const got = { sensor: client.id, boot: beat.boot, type: beat.type, uptime: beat.uptime, interval: beat.interval, seq: directory.windowOf(client)?.highest };
         if (got.sensor !== expected.sensor || got.boot !== expected.boot || got.type !== expected.type || got.uptime !== expected.uptime || got.interval !== expected.interval) {
           throw new Error(`${JSON.stringify(bytes.toString('latin1'))}: fields differ: ${JSON.stringify(got)} vs ${JSON.stringify(expected)}`);
         }

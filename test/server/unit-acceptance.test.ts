@@ -1,6 +1,7 @@
 import t from 'tap';
 import { acceptDatagram, ClientDirectory, normalizeAddress } from '../../server/acceptance.js';
 import { newClientState, type ClientState } from '../../server/monitor.js';
+import { HmacKeys } from '../../shared/hmacSha256.js';
 import { encode, type Heartbeat } from '../../shared/nm1.js';
 
 const KEY = Buffer.alloc(32, 0x11);
@@ -8,16 +9,19 @@ const OTHER_KEY = Buffer.alloc(32, 0x22);
 const LEGACY_ADDRESS = '203.0.113.7';
 
 function setUp(): { directory: ClientDirectory; gw: ClientState; legacy: ClientState } {
-  const gw = newClientState('home-gw', 180_000);
+  const keys = new HmacKeys();
+  const gw = newClientState('home-gw', 180_000, keys.add(KEY));
   const legacy = newClientState(LEGACY_ADDRESS, 180_000);
-  const directory = new ClientDirectory();
-  directory.addSensor(gw, KEY);
-  directory.addLegacy(legacy);
+  const directory = new ClientDirectory(keys);
+  directory.add(gw);
+  directory.add(legacy, true);
   return { directory, gw, legacy };
 }
 
 const beat = (fields: Partial<Heartbeat> = {}): Heartbeat => ({ sensor: 'home-gw', boot: 3, seq: 0, type: 'BOOT', uptime: 12.5, interval: 30, ...fields });
-const snapshot = (client: ClientState): string => JSON.stringify({ ...client, prev: null, next: null, queue: null });
+/** A client's state and replay window, for checking that nothing changed. */
+const snapshotIn = (directory: ClientDirectory) => (client: ClientState): string =>
+  JSON.stringify({ ...client, prev: null, next: null, queue: null, window: directory.windowOf(client) });
 
 t.test('a legacy PING from a configured legacy address is accepted and named by that address', async (t) => {
   const { directory, legacy } = setUp();
@@ -53,6 +57,7 @@ t.test('an NM1 datagram from a known sensor is accepted with its fields', async 
 
 t.test('a datagram from an unknown sensor is refused and changes no client', async (t) => {
   const { directory, gw, legacy } = setUp();
+  const snapshot = snapshotIn(directory);
   const before = [snapshot(gw), snapshot(legacy)];
   t.same(acceptDatagram(directory, encode(beat({ sensor: 'stranger' }), KEY), '192.0.2.1'), { ok: false, reason: 'unknown-sensor' });
   t.same([snapshot(gw), snapshot(legacy)], before);
@@ -60,6 +65,7 @@ t.test('a datagram from an unknown sensor is refused and changes no client', asy
 
 t.test('a datagram with a bad MAC is refused and changes no client state, not even the replay window', async (t) => {
   const { directory, gw } = setUp();
+  const snapshot = snapshotIn(directory);
   const before = snapshot(gw);
   const forged = encode(beat({ boot: 99, seq: 5 }), OTHER_KEY);
   t.same(acceptDatagram(directory, forged, '192.0.2.1'), { ok: false, reason: 'bad-mac' });

@@ -2,10 +2,10 @@ import t from 'tap';
 import { spawnSync } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { validateServerConfig, type Environment } from '../../server/config.js';
+import { allClients, validateServerConfig, type Environment } from '../../server/config.js';
 import { ConfigError } from '../../shared/errors.js';
 import type { JsonObject } from '../../shared/configCheck.js';
-import { cliPath, tempDir, thrown } from '../helpers.js';
+import { cliPath, hasKey, tempDir, thrown } from '../helpers.js';
 
 const PASSWORD = 'hunter2-s3cret';
 const KEY = 'ab'.repeat(32);
@@ -55,9 +55,9 @@ t.test('clients give NM1 sensors with their key and legacy clients by address', 
   const config = validate({ ...ORIGINAL, clients: { 'home-gw': { key: KEY, down_interval: '90s' }, '203.0.113.7': { legacy: true } } });
   t.match(config.clients, [
     { id: 'home-gw', legacy: false, downIntervalMs: 90_000 },
-    { id: '203.0.113.7', legacy: true, key: null, downIntervalMs: 180_000 },
+    { id: '203.0.113.7', legacy: true, keySlot: null, downIntervalMs: 180_000 },
   ]);
-  t.equal(config.clients[0]!.key!.toString('hex'), KEY);
+  t.ok(hasKey(config, config.clients[0]!, KEY), 'the sensor has its key');
 });
 
 const INVALID: [string, JsonObject, string][] = [
@@ -136,7 +136,7 @@ t.test('a sensor key can come from key_file; a bad one names key_file and not it
   writeFileSync(join(dir, 'good.key'), `${KEY}\n`);
   writeFileSync(join(dir, 'bad.key'), PASSWORD);
   const good = validate({ ...ORIGINAL, clients: { gw: { key_file: 'good.key' } } }, NO_ENV, join(dir, 'server.json'));
-  t.equal(good.clients[0]!.key!.toString('hex'), KEY);
+  t.ok(hasKey(good, good.clients[0]!, KEY));
   const error = thrown(() => validate({ ...ORIGINAL, clients: { gw: { key_file: 'bad.key' } } }, NO_ENV, join(dir, 'server.json')));
   t.match(error, { code: 'ECONFIG', key: 'clients.gw.key_file' });
   t.notMatch((error as Error).message, PASSWORD);
@@ -162,4 +162,66 @@ t.test('`netmonitor server` with a missing config file exits 2', async (t) => {
   const { status, stderr } = runServerCommand(join(tempDir(), 'nowhere.json'));
   t.equal(status, 2, stderr);
   t.match(stderr, 'nowhere.json');
+});
+
+t.test('clients_file lists sensors one per line, with comments, blank lines, tabs, CRLF and an optional down interval', async (t) => {
+  const dir = tempDir();
+  const other = 'cd'.repeat(32);
+  writeFileSync(join(dir, 'sensors.txt'), `# the fleet\n\nshop-1 ${KEY}\r\n  shop-2\t${other.toUpperCase()}   5m\n# end\n`);
+  const config = validate({ ...ORIGINAL, clients: { 'home-gw': { key: KEY } }, clients_file: 'sensors.txt' }, NO_ENV, join(dir, 'server.json'));
+  const all = [...allClients(config)];
+  t.match(all, [
+    { id: 'home-gw', kind: 'nm1' },
+    { id: 'shop-1', kind: 'nm1', legacy: false, downIntervalMs: 180_000, http: null, supervision: null },
+    { id: 'shop-2', kind: 'nm1', downIntervalMs: 300_000 },
+  ]);
+  t.equal(all.length, 3);
+  t.equal(config.clients.length, 1, 'clients holds only the clients of the JSON file');
+  t.equal(config.fleet.size, 2);
+  t.ok(hasKey(config, all[1]!, KEY), 'shop-1 has its key');
+  t.ok(hasKey(config, all[2]!, other), 'shop-2 has its key, whatever the case of its hex digits');
+  t.notOk(hasKey(config, all[2]!, KEY));
+  t.same(config.fleet.configAt(all[2]!.keySlot!), all[2], 'a sensor of the file is found by its key slot');
+  t.equal(config.fleet.configAt(all[0]!.keySlot!), undefined, 'and a sensor of clients is not');
+});
+
+t.test('a bad clients_file line is named by its number, and a key is never repeated in the message', async (t) => {
+  const dir = tempDir();
+  const cases: [string, string, RegExp][] = [
+    ['a short key', `gw ${KEY}\nshop ${KEY.slice(0, 40)}\n`, /clients_file line 2: the key of shop must be 64 hex digits/],
+    ['a key that is not hex', `shop ${'zz'.repeat(32)}\n`, /clients_file line 1: the key of shop/],
+    ['a bad id', `shop/1 ${KEY}\n`, /clients_file line 1: the sensor id must be/],
+    ['an id twice', `shop ${KEY}\n\nshop ${KEY}\n`, /clients_file line 3: the sensor id shop is configured more than once/],
+    ['an id also in clients', `home-gw ${KEY}\n`, /clients_file line 1: the sensor id home-gw is configured more than once/],
+    ['a missing key', `shop\n`, /clients_file line 1: must be "<sensor id> <key/],
+    ['too many fields', `shop ${KEY} 5m extra\n`, /clients_file line 1: must be/],
+    ['a bad down interval', `shop ${KEY} soon\n`, /clients_file line 1 \(down interval\)/],
+  ];
+  for (const [what, text, message] of cases) {
+    writeFileSync(join(dir, 'sensors.txt'), text);
+    const error = thrown(() => validate({ ...ORIGINAL, clients: { 'home-gw': { key: KEY } }, clients_file: 'sensors.txt' }, NO_ENV, join(dir, 'server.json')));
+    t.match(error, { code: 'ECONFIG', message }, what);
+    t.notMatch((error as Error).message, /abab|zzzz/, `${what}: no key in the message`);
+  }
+  const missing = thrown(() => validate({ ...ORIGINAL, clients_file: 'absent.txt' }, NO_ENV, join(dir, 'server.json')));
+  t.match(missing, { code: 'ECONFIG', key: 'clients_file', message: /cannot read the file .*absent\.txt \(ENOENT\)/ });
+});
+
+t.test('clients_file may come from systemd credentials with %d/', async (t) => {
+  const credentials = tempDir();
+  writeFileSync(join(credentials, 'fleet'), `shop ${KEY}\n`);
+  const config = validate({ ...ORIGINAL, clients_file: '%d/fleet' }, { CREDENTIALS_DIRECTORY: credentials });
+  const all = [...allClients(config)];
+  t.match(all, [{ id: 'shop', kind: 'nm1' }]);
+  t.ok(hasKey(config, all[0]!, KEY));
+});
+
+t.test('netmonitor server exits with status 2 naming the clients_file line', async (t) => {
+  const dir = tempDir();
+  writeFileSync(join(dir, 'sensors.txt'), `shop ${KEY.slice(2)}\n`);
+  writeFileSync(join(dir, 'server.json'), JSON.stringify({ client_log_dir: join(dir, 'logs'), clients_file: 'sensors.txt' }));
+  const run = spawnSync(process.execPath, [cliPath, 'server', '--config', join(dir, 'server.json')], { encoding: 'utf8' });
+  t.equal(run.status, 2);
+  t.match(run.stderr, /clients_file line 1: the key of shop must be 64 hex digits/);
+  t.notMatch(run.stderr, KEY.slice(2, 20));
 });

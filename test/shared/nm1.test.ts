@@ -3,6 +3,7 @@ import { encode, parseDatagram, verifyMac, type Heartbeat } from '../../shared/n
 import { acceptDatagram, ClientDirectory } from '../../server/acceptance.js';
 import { newClientState } from '../../server/monitor.js';
 import { acceptSequence, newWindow, type ReplayWindow } from '../../shared/replay.js';
+import { HmacKeys } from '../../shared/hmacSha256.js';
 import { fixture } from '../helpers.js';
 
 interface Vectors {
@@ -14,8 +15,9 @@ interface Vectors {
 const vectors = fixture<Vectors>('nm1-vectors.json');
 
 function directory(): ClientDirectory {
-  const directory = new ClientDirectory();
-  for (const [id, hex] of Object.entries(vectors.keys)) directory.addSensor(newClientState(id, 60_000), Buffer.from(hex, 'hex'));
+  const keys = new HmacKeys();
+  const directory = new ClientDirectory(keys);
+  for (const [id, hex] of Object.entries(vectors.keys)) directory.add(newClientState(id, 60_000, keys.add(Buffer.from(hex, 'hex'))));
   return directory;
 }
 

@@ -1,6 +1,6 @@
 import t from 'tap';
 import fc from 'fast-check';
-import { acceptSequence, newWindow, restoredWindow, WINDOW_SIZE } from '../../shared/replay.js';
+import { acceptSequence, newWindow, ReplayWindows, restoredWindow, WINDOW_SIZE, type ReplayWindow } from '../../shared/replay.js';
 
 const BOOT = 7;
 
@@ -102,4 +102,34 @@ t.test('the window agrees with a set-based model on any sequence of (boot, seq)'
     { numRuns: 300 },
   );
   t.pass('no counterexample');
+});
+
+t.test('the table of windows agrees with one window object per sensor, across slots and as it grows', async (t) => {
+  const step = fc.record({ slot: fc.integer({ min: 0, max: 40 }), boot: fc.integer({ min: 0, max: 2 }), seq: fc.integer({ min: 0, max: 200 }) });
+  fc.assert(
+    fc.property(fc.array(step, { maxLength: 400 }), (steps) => {
+      const table = new ReplayWindows(4);
+      const objects = new Map<number, ReplayWindow>();
+      for (const { slot, boot, seq } of steps) {
+        const object = objects.get(slot);
+        const expected = object === undefined ? (objects.set(slot, newWindow(boot, seq)), true) : acceptSequence(object, boot, seq);
+        if (table.accept(slot, boot, seq) !== expected) return false;
+        if (JSON.stringify(table.get(slot)) !== JSON.stringify(objects.get(slot))) return false;
+      }
+      return true;
+    }),
+    { numRuns: 300 },
+  );
+  t.pass('no counterexample');
+});
+
+t.test('a slot of the table has no window until its first datagram or a restored one', async (t) => {
+  const table = new ReplayWindows(2);
+  t.equal(table.get(0), null);
+  t.equal(table.get(99), null, 'beyond the room made so far');
+  table.set(99, restoredWindow(BOOT, 5000));
+  t.same(table.get(99), restoredWindow(BOOT, 5000));
+  t.equal(table.accept(99, BOOT, 5000), false, 'the restored window refuses the saved highest');
+  t.equal(table.accept(99, BOOT, 5001), true);
+  t.equal(table.get(98), null, 'its neighbour is untouched');
 });

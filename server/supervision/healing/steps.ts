@@ -4,7 +4,6 @@
  * Each ends in a StepOutcome with output kept short enough for a log record; none throws.
  */
 import { createHash } from 'node:crypto';
-import { Client } from 'ssh2';
 import type { MonitorEvent } from '../../events.js';
 import { runHook } from '../../execHook.js';
 import { CAPTURE_LIMIT, outputCapture, squeeze } from '../../outputCapture.js';
@@ -48,7 +47,9 @@ export function shellQuote(arg: string): string {
   return /^[A-Za-z0-9_@%+=:,./-]+$/.test(arg) ? arg : `'${arg.replace(/'/g, `'\\''`)}'`;
 }
 
-export function runSshStep(step: SshStep): Promise<StepOutcome> {
+export async function runSshStep(step: SshStep): Promise<StepOutcome> {
+  // Loaded on first use: ssh2 brings a 16 MiB WebAssembly heap that only SSH healing needs.
+  const { Client } = await import('ssh2');
   return new Promise((resolve) => {
     const client = new Client();
     let seenKey: string | null = null;

@@ -1,0 +1,116 @@
+/**
+ * The clients file (`clients_file`): NM1 sensors one per line, for fleets too large to list
+ * comfortably in the JSON configuration (docs/configuration.md).
+ *
+ *     # id        key (64 hex digits)                                              [down interval]
+ *     home-gw     3f0c…e1                                                          5m
+ *
+ * Fields are separated by spaces or tabs; blank lines and lines starting with `#` are
+ * skipped. The file is read as bytes and each key goes straight into the key table, so a
+ * million sensors cost no JSON document, no key strings and no Buffers.
+ * It holds keys: it is read like any secret file and never echoed in errors.
+ */
+import { readFileSync } from 'node:fs';
+import { parseDuration } from '../shared/duration.js';
+import { ConfigError } from '../shared/errors.js';
+import type { HmacKeys } from '../shared/hmacSha256.js';
+import { isSensorId } from '../shared/nm1.js';
+import type { ClientConfig } from './config.js';
+
+/**
+ * The sensors of a clients file, kept compactly: an id and a down interval each, their keys
+ * in consecutive slots of the key table. A ClientConfig is made only when one is asked for.
+ */
+export class SensorFleet {
+  private readonly ids: string[] = [];
+  private readonly intervals: number[] = [];
+
+  constructor(readonly firstSlot = 0) {}
+
+  get size(): number {
+    return this.ids.length;
+  }
+
+  add(id: string, keySlot: number, downIntervalMs: number): void {
+    if (keySlot !== this.firstSlot + this.ids.length) throw new Error('fleet keys must take consecutive slots');
+    this.ids.push(id);
+    this.intervals.push(downIntervalMs);
+  }
+
+  /** The configuration of the sensor whose key is in `keySlot`; undefined for other slots. */
+  configAt(keySlot: number): ClientConfig | undefined {
+    const index = keySlot - this.firstSlot;
+    const id = this.ids[index];
+    if (id === undefined || index < 0) return undefined;
+    return { id, kind: 'nm1', legacy: false, keySlot, downIntervalMs: this.intervals[index]!, http: null, supervision: null };
+  }
+
+  /** Every sensor's configuration, made as it is read. */
+  *configs(): Iterable<ClientConfig> {
+    for (let index = 0; index < this.ids.length; index++) yield this.configAt(this.firstSlot + index)!;
+  }
+}
+
+const KEY_BYTES = 32;
+const isBlank = (byte: number | undefined): boolean => byte === 0x20 || byte === 0x09 || byte === 0x0d;
+
+function hexValue(byte: number): number {
+  if (byte >= 0x30 && byte <= 0x39) return byte - 0x30;
+  const lower = byte | 0x20;
+  return lower >= 0x61 && lower <= 0x66 ? lower - 0x61 + 10 : -1;
+}
+
+/**
+ * Reads the clients file at `path` (`key` names the setting in errors), adding each key to
+ * `keys`. `taken` holds the ids configured elsewhere; a repeated id is an error.
+ */
+export function readClientsFile(path: string, key: string, keys: HmacKeys, defaultDownMs: number, taken: ReadonlySet<string>): SensorFleet {
+  let bytes: Buffer;
+  try {
+    bytes = readFileSync(path);
+  } catch (error) {
+    throw new ConfigError(key, `cannot read the file ${path} (${(error as NodeJS.ErrnoException).code ?? 'error'})`);
+  }
+  const fleet = new SensorFleet(keys.size);
+  const seen = new Set<string>();
+  const keyBytes = Buffer.alloc(KEY_BYTES);
+  let line = 0;
+  for (let start = 0; start < bytes.length; ) {
+    let end = bytes.indexOf(0x0a, start);
+    if (end < 0) end = bytes.length;
+    line++;
+    const where = `${key} line ${line}`;
+    // Fields of this line, as [start, end) pairs.
+    const fields: number[] = [];
+    for (let i = start; i < end; ) {
+      while (i < end && isBlank(bytes[i])) i++;
+      if (i === end) break;
+      const from = i;
+      while (i < end && !isBlank(bytes[i])) i++;
+      fields.push(from, i);
+    }
+    start = end + 1;
+    if (fields.length === 0 || bytes[fields[0]!] === 0x23) continue; // blank or # comment
+    if (fields.length < 4 || fields.length > 6) {
+      throw new ConfigError(where, 'must be "<sensor id> <key: 64 hex digits>" and optionally a down interval, separated by spaces');
+    }
+    // A fresh copy (latin1 decoding makes one), never a slice that would keep the whole file alive.
+    const id = bytes.toString('latin1', fields[0], fields[1]);
+    if (!isSensorId(id)) throw new ConfigError(where, 'the sensor id must be 1 to 64 of the characters A-Z a-z 0-9 . _ -');
+    if (seen.has(id) || taken.has(id)) throw new ConfigError(where, `the sensor id ${id} is configured more than once`);
+    seen.add(id);
+    const [keyStart, keyEnd] = [fields[2]!, fields[3]!];
+    let valid = keyEnd - keyStart === 2 * KEY_BYTES;
+    for (let i = 0; valid && i < KEY_BYTES; i++) {
+      const high = hexValue(bytes[keyStart + 2 * i]!);
+      const low = hexValue(bytes[keyStart + 2 * i + 1]!);
+      valid = high >= 0 && low >= 0;
+      keyBytes[i] = (high << 4) | low;
+    }
+    if (!valid) throw new ConfigError(where, `the key of ${id} must be 64 hex digits (32 bytes; \`netmonitor keygen\` makes one); it is not shown here`);
+    const downIntervalMs = fields.length === 6 ? parseDuration(bytes.toString('latin1', fields[4], fields[5]), `${where} (down interval)`) : defaultDownMs;
+    fleet.add(id, keys.add(keyBytes), downIntervalMs);
+  }
+  keyBytes.fill(0);
+  return fleet;
+}
