@@ -23,9 +23,10 @@ import type { ClientConfig } from './config.js';
  */
 export class SensorFleet {
   private readonly ids: string[] = [];
-  private readonly intervals: number[] = [];
+  /** Down intervals other than the default, by index (most sensors have none). */
+  private readonly intervals = new Map<number, number>();
 
-  constructor(readonly firstSlot = 0) {}
+  constructor(readonly firstSlot = 0, private readonly defaultDownMs = 0) {}
 
   get size(): number {
     return this.ids.length;
@@ -33,8 +34,8 @@ export class SensorFleet {
 
   add(id: string, keySlot: number, downIntervalMs: number): void {
     if (keySlot !== this.firstSlot + this.ids.length) throw new Error('fleet keys must take consecutive slots');
+    if (downIntervalMs !== this.defaultDownMs) this.intervals.set(this.ids.length, downIntervalMs);
     this.ids.push(id);
-    this.intervals.push(downIntervalMs);
   }
 
   /** The configuration of the sensor whose key is in `keySlot`; undefined for other slots. */
@@ -42,7 +43,7 @@ export class SensorFleet {
     const index = keySlot - this.firstSlot;
     const id = this.ids[index];
     if (id === undefined || index < 0) return undefined;
-    return { id, kind: 'nm1', legacy: false, keySlot, downIntervalMs: this.intervals[index]!, http: null, supervision: null };
+    return { id, kind: 'nm1', legacy: false, keySlot, downIntervalMs: this.intervals.get(index) ?? this.defaultDownMs, http: null, supervision: null };
   }
 
   /** Every sensor's configuration, made as it is read. */
@@ -71,7 +72,7 @@ export function readClientsFile(path: string, key: string, keys: HmacKeys, defau
   } catch (error) {
     throw new ConfigError(key, `cannot read the file ${path} (${(error as NodeJS.ErrnoException).code ?? 'error'})`);
   }
-  const fleet = new SensorFleet(keys.size);
+  const fleet = new SensorFleet(keys.size, defaultDownMs);
   const seen = new Set<string>();
   const keyBytes = Buffer.alloc(KEY_BYTES);
   let line = 0;

@@ -14,6 +14,7 @@ import { mkdir, open as openFile, readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { encodeLine, type LogRecord } from '../shared/logLine.js';
 import { NetmonitorError } from '../shared/errors.js';
+import { Fifo } from '../shared/fifo.js';
 
 export const LOG_SUFFIX = '.nmlog';
 export const SERVER_LOG = '@server';
@@ -40,7 +41,7 @@ export class LogDirectory {
   /** Called when the last kept record reached the disk, however that happened. */
   onDrained: (() => void) | null = null;
   private writing = 0;
-  private readonly waitingForSlot: (() => void)[] = [];
+  private readonly waitingForSlot = new Fifo<() => void>();
 
   constructor(
     readonly dir: string,
@@ -100,7 +101,7 @@ export class LogDirectory {
       await this.writeNow(client, records);
     } finally {
       this.writing--;
-      this.waitingForSlot.shift()?.();
+      this.waitingForSlot.take()?.();
     }
   }
 

@@ -83,10 +83,7 @@ export function newClientState(id: string, downIntervalMs: number, keySlot = -1)
     addr: null,
     boot: null,
     sensorInterval: null,
-    deadline: 0,
-    prev: null,
-    next: null,
-    queue: null,
+    deadlineSlot: -1,
   };
 }
 
@@ -118,7 +115,9 @@ export class Monitor {
       });
     }
     const newBoot = beat.type === 'BOOT' && (beat.boot === null || beat.boot !== client.boot);
-    client.addr = beat.addr;
+    // Each datagram brings its own copy of the address; keeping the one held already (when
+    // equal) spares the old generation a dead string per heartbeat.
+    if (client.addr !== beat.addr) client.addr = beat.addr;
     client.boot = beat.boot;
     client.sensorInterval = beat.interval;
     client.lastHeard = now.wall;
@@ -147,7 +146,7 @@ export class Monitor {
     if (expired.length === 0) return NO_ACTIONS;
     const actions: Action[] = [];
     for (const client of expired) {
-      const at = Math.round(now.wall - (now.mono - client.deadline));
+      const at = Math.round(now.wall - (now.mono - this.deadlines.lastDeadline(client)));
       if (client.schedule.kind !== 'always') {
         const allowed = downAllowedFrom(client.schedule, client.graceMs, at);
         if (allowed === null) continue;
@@ -207,6 +206,11 @@ export class Monitor {
     }];
   }
 
+  /** The client's pending deadline on the monotonic clock; null when it has none (down, or never heard). */
+  deadlineOf(client: ClientState): number | null {
+    return this.deadlines.deadlineOf(client);
+  }
+
   /** Monotonic time of the earliest pending deadline, for scheduling the next expire(). */
   nextDeadline(): number | null {
     return this.deadlines.nextDeadline();
@@ -223,7 +227,7 @@ export class Monitor {
     client.downIntervalMs = settings.downIntervalMs;
     client.graceMs = settings.graceMs;
     client.schedule = settings.schedule;
-    if (moved && client.queue !== null) this.deadlines.schedule(client, now.mono, client.downIntervalMs);
+    if (moved && this.deadlines.deadlineOf(client) !== null) this.deadlines.schedule(client, now.mono, client.downIntervalMs);
   }
 
   /** Stops tracking a client's deadline (it was removed from the configuration). */

@@ -215,6 +215,11 @@ export class NetmonitorServer {
     return this.directory.clients.get(id);
   }
 
+  /** The client's pending deadline on the monotonic clock; null when none is pending. */
+  deadlineOf(state: ClientState): number | null {
+    return this.monitor.deadlineOf(state);
+  }
+
   /** A client's configuration (as configured, before any change over HTTP); undefined for an unknown id. */
   clientConfig(id: string): ClientConfig | undefined {
     const listed = this.configured.get(id);

@@ -24,10 +24,10 @@ export const UPTIME_WINDOWS = { '24h': 24 * HOUR, '7d': 7 * 24 * HOUR, '30d': 30
 const DEFAULT_OUTAGE_SPAN_MS = 30 * 24 * HOUR;
 
 /** Pure: one client's state now, as the API shows it. */
-export function clientSummary(state: ClientState, kind: ClientKind, now: Instant, zone: string, message: LastMessage | null): Record<string, unknown> {
+export function clientSummary(state: ClientState, kind: ClientKind, deadline: number | null, now: Instant, zone: string, message: LastMessage | null): Record<string, unknown> {
   const at = (ms: number | null): string | null => (ms === null ? null : isoIn(ms, zone));
   // A pending deadline is on the monotonic clock; shown on the wall clock it is an estimate.
-  const nextDeadline = state.queue !== null ? Math.round(now.wall + (state.deadline - now.mono)) : null;
+  const nextDeadline = deadline !== null ? Math.round(now.wall + (deadline - now.mono)) : null;
   const outageStart = state.status === 'down' ? state.lastUpBeforeOutage : null;
   return {
     id: state.id,
@@ -67,7 +67,7 @@ export function apiRoutes(context: ApiContext): HttpRoute[] {
   const { server, logs, settings, messages } = context;
   const zone = server.config.alertTimezone;
   const summary = (state: ClientState, now: Instant): Record<string, unknown> =>
-    clientSummary(state, server.clientConfig(state.id)?.kind ?? 'nm1', now, zone, messages.get(state.id) ?? null);
+    clientSummary(state, server.clientConfig(state.id)?.kind ?? 'nm1', server.deadlineOf(state), now, zone, messages.get(state.id) ?? null);
 
   return [
     {

@@ -131,13 +131,14 @@ t.test('reconfiguring a client gives it a full new interval from now', async (t)
 
 t.test('fixed-moment deadlines share a list per second and the list goes away when it empties', async (t) => {
   const queues = new DeadlineQueues<DeadlineNode>();
-  const node = (): DeadlineNode => ({ deadline: 0, prev: null, next: null, queue: null });
+  const node = (): DeadlineNode => ({ deadlineSlot: -1 });
   const [a, b, c] = [node(), node(), node()];
   queues.scheduleAt(a, 10_200);
   queues.scheduleAt(b, 10_900);
   queues.schedule(c, 0, 5000);
-  t.equal(a.queue, b.queue, 'both wait for the same whole second');
-  t.equal(a.deadline, 11_000, 'rounded up, never early');
+  t.ok(queues.sameList(a, b), 'both wait for the same whole second');
+  t.notOk(queues.sameList(a, c));
+  t.equal(queues.deadlineOf(a), 11_000, 'rounded up, never early');
   t.equal(queues.nextDeadline(), 5000);
   t.equal(queues.size, 3);
   t.same(queues.takeExpired(11_000), [c, a, b], 'earliest first');

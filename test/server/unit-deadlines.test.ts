@@ -1,0 +1,52 @@
+import t from 'tap';
+import fc from 'fast-check';
+import { DeadlineQueues, type DeadlineNode } from '../../server/deadlines.js';
+
+interface Node extends DeadlineNode {
+  name: number;
+}
+
+t.test('the queues agree with a plain list of deadlines under any mix of schedules, removals and expiries', async (t) => {
+  const operation = fc.oneof(
+    fc.record({ op: fc.constant('schedule' as const), node: fc.nat(39), interval: fc.constantFrom(1000, 5000, 60_000) }),
+    fc.record({ op: fc.constant('scheduleAt' as const), node: fc.nat(39), at: fc.nat(100_000) }),
+    fc.record({ op: fc.constant('remove' as const), node: fc.nat(39) }),
+    fc.record({ op: fc.constant('advance' as const), by: fc.nat(20_000) }),
+  );
+  fc.assert(
+    fc.property(fc.array(operation, { maxLength: 300 }), (operations) => {
+      const queues = new DeadlineQueues<Node>();
+      const nodes: Node[] = Array.from({ length: 40 }, (_, name) => ({ name, deadlineSlot: -1 }));
+      const model = new Map<number, number>(); // name → deadline
+      let now = 0;
+      for (const step of operations) {
+        if (step.op === 'schedule') {
+          queues.schedule(nodes[step.node]!, now, step.interval);
+          model.set(step.node, now + step.interval);
+        } else if (step.op === 'scheduleAt') {
+          const at = now + step.at;
+          queues.scheduleAt(nodes[step.node]!, at);
+          model.set(step.node, Math.ceil(at / 1000) * 1000);
+        } else if (step.op === 'remove') {
+          queues.remove(nodes[step.node]!);
+          model.delete(step.node);
+        } else {
+          now += step.by;
+          const expired = queues.takeExpired(now).map((node) => node.name);
+          const due = [...model].filter(([, deadline]) => deadline <= now).sort((a, b) => a[1] - b[1]);
+          // Equal deadlines may come in either order; compare the deadlines and the set of names.
+          if (JSON.stringify(expired.map((name) => model.get(name))) !== JSON.stringify(due.map(([, d]) => d))) return false;
+          if (JSON.stringify([...expired].sort()) !== JSON.stringify(due.map(([name]) => name).sort())) return false;
+          for (const [name] of due) model.delete(name);
+        }
+        if (queues.size !== model.size) return false;
+        const earliest = model.size === 0 ? null : Math.min(...model.values());
+        if (queues.nextDeadline() !== earliest) return false;
+        for (const node of nodes) if (queues.deadlineOf(node) !== (model.get(node.name) ?? null)) return false;
+      }
+      return true;
+    }),
+    { numRuns: 300 },
+  );
+  t.pass('no counterexample');
+});
