@@ -5,6 +5,7 @@
 import t from 'tap';
 import { randomBytes } from 'node:crypto';
 import { spawn } from 'node:child_process';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { cliPath, tempDir, readLog } from '../helpers.js';
 import { startServer, writeConfig } from '../peers/serverProcess.js';
@@ -120,4 +121,38 @@ t.test('hostile datagrams are refused and counted, and never cause an alert', as
   t.ok((stats.refused.malformed ?? 0) + (stats.refused['too-long'] ?? 0) + (stats.refused['not-ascii'] ?? 0) > 0, 'garbage is refused by shape');
   const logged = output.split('\n').filter((line) => line.includes('refused datagram')).length;
   t.ok(logged <= 12, `refusals are logged at a bounded rate (${logged} lines for 1000 refusals)`);
+});
+
+t.test('sensors listed in a clients file are heard, go down and come back like any other, and forgers are refused', async (t) => {
+  const dir = tempDir();
+  const smtp = await startSmtpPeer();
+  t.teardown(() => smtp.close());
+  const keys = [randomBytes(32), randomBytes(32), randomBytes(32)];
+  writeFileSync(join(dir, 'fleet.txt'), `# shops\n${keys.map((key, i) => `shop-${i} ${key.toString('hex')}${i === 2 ? ' 1h' : ''}`).join('\n')}\n`);
+  const config = writeConfig(dir, {
+    smtp_server: '127.0.0.1', smtp_port: smtp.port, smtp_tls: 'none', alert_address: 'me@example.net',
+    client_log_dir: join(dir, 'logs'), listen_port: 0, listen_address: '127.0.0.1', down_interval: 1,
+    alert_limits: { storm_threshold: 100 },
+    clients_file: 'fleet.txt',
+  });
+  const server = await startServer(config);
+  t.teardown(() => server.kill9());
+  const sensors = keys.map((key, i) => new TestSensor(`shop-${i}`, key, server.port));
+  const forger = new TestSensor('shop-0', randomBytes(32), server.port);
+  t.teardown(() => [...sensors, forger].forEach((s) => s.close()));
+
+  for (const sensor of sensors) await sensor.ping('BOOT');
+  await forger.ping();
+  // shop-0 and shop-1 have the 1 s default and go silent; shop-2 has its own hour.
+  const downs = await smtp.waitFor(2);
+  t.same(downs.map((mail) => /shop-\d/.exec(mail.subject)?.[0]).sort(), ['shop-0', 'shop-1'], 'one down alert for each silent sensor of the file');
+  await sensors[0]!.ping();
+  const [, , recovery] = await smtp.waitFor(3);
+  t.match(recovery!.subject, /shop-0/, 'and a recovery when it is back');
+  const { code, output } = await server.stop();
+  t.equal(code, 0);
+  const stats = JSON.parse(/stats (\{.*\})/.exec(output)![1]!) as { accepted: number; refused: Record<string, number> };
+  t.equal(stats.accepted, 4);
+  t.equal(stats.refused['bad-mac'], 1, "a datagram signed with another key is refused");
+  t.match(logRecords(join(dir, 'logs'), 'shop-2'), [{ type: 'up', first: true }], 'the sensor with its own interval is still up');
 });
