@@ -81,10 +81,15 @@ t.test('every held alert is delivered in exactly one summary through a real SMTP
   const dir = tempDir();
   let mono = 0;
   const { logger } = captureLogger();
+  const mailer = smtpMailer({ host: '127.0.0.1', port: smtp.port, tls: 'none', username: '', password: '', caFile: null });
   const box = new AlertOutbox({
-    mailer: smtpMailer({ host: '127.0.0.1', port: smtp.port, tls: 'none', username: '', password: '', caFile: null }),
-    logs: new LogDirectory(dir), logger, from: 'm@example.net', to: ['me@example.net'], timezone: 'UTC',
+    mailer, logs: new LogDirectory(dir), logger, from: 'm@example.net', to: ['me@example.net'], timezone: 'UTC',
     monotonic: () => mono, storm: new StormControl(),
+  });
+  // Runs before the peer's teardown (last registered, first run): the peer waits for open connections.
+  t.teardown(async () => {
+    await box.stop(100);
+    mailer.close();
   });
   for (let i = 0; i < 25; i++) box.enqueue(down(`gw-${String(i).padStart(2, '0')}`, 1_000_000 + i));
   await smtp.waitFor(3);
@@ -94,7 +99,10 @@ t.test('every held alert is delivered in exactly one summary through a real SMTP
   const mails = await smtp.waitFor(4);
   t.equal(mails[3]!.subject, 'STORM: 22 clients DOWN');
   t.match(mails[3]!.messageId, /^<summary-storm-[0-9a-f]{24}@netmonitor>$/);
-  await new Promise((resolve) => setTimeout(resolve, 200));
+  // The peer has the message a moment before the outbox has its answer: wait for that, then
+  // for the delivered records written in the background.
+  while (box.counts.summaries < 1) await new Promise((resolve) => setTimeout(resolve, 10));
+  await box.recorded();
   let marked = 0;
   for (let i = 3; i < 25; i++) {
     for await (const record of readRecords(`${dir}/gw-${String(i).padStart(2, '0')}.nmlog`)) {
@@ -102,5 +110,4 @@ t.test('every held alert is delivered in exactly one summary through a real SMTP
     }
   }
   t.equal(marked, 22, "each held alert is marked delivered in its client's log");
-  await box.stop(100);
 });
