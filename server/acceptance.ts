@@ -38,6 +38,14 @@ export class ClientDirectory {
     return state.keySlot < 0 ? null : this.windows.get(state.keySlot);
   }
 
+  /** Copies an NM1 sensor's window's boot and highest seq into `saved` (nulls when it has none); says whether it has one. */
+  windowInto(state: ClientState, saved: { boot: number | null; seq: number | null }): boolean {
+    const boot = state.keySlot < 0 ? null : this.windows.bootOf(state.keySlot);
+    saved.boot = boot;
+    saved.seq = boot === null ? null : this.windows.highestOf(state.keySlot);
+    return boot !== null;
+  }
+
   /** Puts back a window saved before a restart (shared/replay.ts restoredWindow). */
   restoreWindow(state: ClientState, window: ReplayWindow): void {
     if (state.keySlot >= 0) this.windows.set(state.keySlot, window);

@@ -25,9 +25,27 @@ export const MAX_OPEN_WRITES = 64;
 /** The file operations used; tests replace them only to inject an fsync failure. */
 export type OpenFile = typeof openFile;
 
+/** Records waiting for a client's next write, and the promise of that write. */
+interface QueuedWrite {
+  text: string;
+  done: Promise<void>;
+  resolve: () => void;
+  reject: (error: unknown) => void;
+}
+
 export class LogDirectory {
-  /** Appends in flight per file: appends to one file happen one after another. */
-  private readonly tails = new Map<string, Promise<void>>();
+  /**
+   * Per client, the records of appends not yet started. Appends to one file happen one after
+   * another: while a client's write is in flight, later records gather here and go out
+   * together in its next write. A waiting append costs its encoded text and a promise, so a
+   * burst of a million first-heard records stays small in memory.
+   */
+  private readonly queued = new Map<string, QueuedWrite>();
+  /** Clients whose queued write may start as soon as a slot is free, oldest first. */
+  private readonly ready = new Fifo<string>();
+  /** Clients with a write in flight. */
+  private readonly inFlight = new Set<string>();
+  private idleWaiters: (() => void)[] = [];
   /** A folder fsync running, and one waiting to start after it (group commit). */
   private runningFolderSync: Promise<void> | null = null;
   private queuedFolderSync: Promise<void> | null = null;
@@ -40,8 +58,6 @@ export class LogDirectory {
   dropped = 0;
   /** Called when the last kept record reached the disk, however that happened. */
   onDrained: (() => void) | null = null;
-  private writing = 0;
-  private readonly waitingForSlot = new Fifo<() => void>();
 
   constructor(
     readonly dir: string,
@@ -50,7 +66,7 @@ export class LogDirectory {
 
   /** How many logs have appends in flight (being written, or waiting for their turn). */
   get pending(): number {
-    return this.tails.size;
+    return this.inFlight.size + this.ready.length;
   }
 
   /** How many clients have records waiting for the disk. */
@@ -79,36 +95,58 @@ export class LogDirectory {
 
   /** Appends records to `client`'s log; resolves once they are on disk. */
   append(client: string, records: readonly LogRecord[]): Promise<void> {
-    const previous = this.tails.get(client) ?? Promise.resolve();
-    const next = previous.catch(() => undefined).then(() => this.write(client, records));
-    this.tails.set(client, next);
-    const clear = (): void => {
-      if (this.tails.get(client) === next) this.tails.delete(client);
-    };
-    next.then(clear, clear);
-    return next;
+    let text: string;
+    try {
+      text = records.map(encodeLine).join('');
+    } catch (error) {
+      return Promise.reject(new NetmonitorError('ELOG', `cannot encode a record for ${client}: ${(error as Error).message}`, { cause: error }));
+    }
+    let queued = this.queued.get(client);
+    if (queued === undefined) {
+      let resolve!: () => void;
+      let reject!: (error: unknown) => void;
+      const done = new Promise<void>((yes, no) => {
+        resolve = yes;
+        reject = no;
+      });
+      queued = { text: '', done, resolve, reject };
+      this.queued.set(client, queued);
+      if (!this.inFlight.has(client)) this.ready.push(client);
+    }
+    queued.text += text;
+    this.startWrites();
+    return queued.done;
   }
 
   /** Resolves when every append started so far has finished (or failed). */
   async settle(): Promise<void> {
-    await Promise.allSettled([...this.tails.values()]);
+    while (this.inFlight.size > 0 || this.ready.length > 0) await new Promise<void>((resolve) => this.idleWaiters.push(resolve));
   }
 
-  private async write(client: string, records: readonly LogRecord[]): Promise<void> {
-    if (this.writing >= MAX_OPEN_WRITES) await new Promise<void>((resolve) => this.waitingForSlot.push(resolve));
-    this.writing++;
-    try {
-      await this.writeNow(client, records);
-    } finally {
-      this.writing--;
-      this.waitingForSlot.take()?.();
+  /** Starts queued writes while fewer than MAX_OPEN_WRITES files are being written. */
+  private startWrites(): void {
+    while (this.inFlight.size < MAX_OPEN_WRITES) {
+      const client = this.ready.take();
+      if (client === undefined) break;
+      const write = this.queued.get(client)!;
+      this.queued.delete(client);
+      this.inFlight.add(client);
+      this.writeNow(client, write.text).then(write.resolve, write.reject).finally(() => {
+        this.inFlight.delete(client);
+        if (this.queued.has(client)) this.ready.push(client);
+        this.startWrites();
+        if (this.inFlight.size === 0 && this.ready.length === 0) {
+          const waiters = this.idleWaiters;
+          this.idleWaiters = [];
+          for (const wake of waiters) wake();
+        }
+      });
     }
   }
 
-  private async writeNow(client: string, records: readonly LogRecord[]): Promise<void> {
+  private async writeNow(client: string, fresh: string): Promise<void> {
     const path = this.pathOf(client);
     const waiting = this.unwritten.get(client) ?? '';
-    const fresh = records.map(encodeLine).join('');
     if (waiting === '' && fresh === '') return;
     let text = waiting + fresh;
     let file;

@@ -70,21 +70,40 @@ const NO_ACTIONS: readonly Action[] = Object.freeze([]);
 
 export const iso = (ms: number): string => new Date(ms).toISOString();
 
+/**
+ * A client's state as an object of one fixed shape. `lastHeard` changes on every heartbeat;
+ * kept in a field that only ever holds a number (NaN: never heard), V8 updates it in place,
+ * where a field that may hold null would get a new boxed number per heartbeat, each one dead
+ * in the old generation by the next (a steady 500 KB/s with a million sensors).
+ */
+class TrackedClient implements ClientState {
+  schedule: Schedule = ALWAYS;
+  graceMs = 0;
+  status: ClientStatus = 'unknown';
+  heardAt = NaN;
+  lastUpBeforeOutage: number | null = null;
+  addr: string | null = null;
+  boot: number | null = null;
+  sensorInterval: number | null = null;
+  deadlineSlot = -1;
+
+  constructor(
+    readonly id: string,
+    public downIntervalMs: number,
+    readonly keySlot: number,
+  ) {}
+
+  get lastHeard(): number | null {
+    return Number.isNaN(this.heardAt) ? null : this.heardAt;
+  }
+
+  set lastHeard(at: number | null) {
+    this.heardAt = at ?? NaN;
+  }
+}
+
 export function newClientState(id: string, downIntervalMs: number, keySlot = -1): ClientState {
-  return {
-    id,
-    keySlot,
-    downIntervalMs,
-    schedule: ALWAYS,
-    graceMs: 0,
-    status: 'unknown',
-    lastHeard: null,
-    lastUpBeforeOutage: null,
-    addr: null,
-    boot: null,
-    sensorInterval: null,
-    deadlineSlot: -1,
-  };
+  return new TrackedClient(id, downIntervalMs, keySlot);
 }
 
 export class Monitor {

@@ -408,10 +408,16 @@ export class NetmonitorServer {
 
 /** Each client's saved state, read from the live states as the file is written. */
 function* savedStates(clients: readonly ClientState[], directory: ClientDirectory): Iterable<[string, SavedSensor]> {
+  // One entry, refilled for each client: saveState turns it into text before asking for the
+  // next, and a million clients every few seconds should not mean a million short-lived objects.
+  const saved: SavedSensor = { boot: null, seq: null, lastHeard: null };
+  const entry: [string, SavedSensor] = ['', saved];
   for (const state of clients) {
-    const window = directory.windowOf(state);
-    if (window !== null || state.lastHeard !== null) {
-      yield [state.id, { boot: window?.boot ?? null, seq: window?.highest ?? null, lastHeard: state.lastHeard }];
+    const hasWindow = directory.windowInto(state, saved);
+    if (hasWindow || state.lastHeard !== null) {
+      entry[0] = state.id;
+      saved.lastHeard = state.lastHeard;
+      yield entry;
     }
   }
 }

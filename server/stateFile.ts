@@ -53,11 +53,12 @@ const SAVE_PART = 2000;
  * its part was written. That is all a restart needs: every saved window is one the sensor
  * really passed through, so nothing from after it can be refused and nothing before accepted.
  */
-export async function saveState(dir: string, sensors: Iterable<[string, SavedSensor]>): Promise<void> {
+export async function saveState(dir: string, sensors: Iterable<readonly [string, SavedSensor]>): Promise<void> {
   await writeFileAtomic(join(dir, STATE_FILE), stateParts(sensors));
 }
 
-function* stateParts(sensors: Iterable<[string, SavedSensor]>): Iterable<string> {
+/** The file's text a part at a time; each entry is turned into text before the next is read. */
+function* stateParts(sensors: Iterable<readonly [string, SavedSensor]>): Iterable<string> {
   yield `{"version":1,"saved":"${new Date().toISOString()}","sensors":{`;
   let part: string[] = [];
   let first = true;

@@ -109,6 +109,16 @@ export class ReplayWindows {
     return { boot: this.boots[slot]!, highest: this.highest[slot]!, seenLow: this.seen[2 * slot]!, seenHigh: this.seen[2 * slot + 1]! };
   }
 
+  /** The boot of the window in `slot`; null before the first datagram. */
+  bootOf(slot: number): number | null {
+    return slot >= this.boots.length || this.highest[slot] === NO_WINDOW ? null : this.boots[slot]!;
+  }
+
+  /** The highest seq of the window in `slot`; null before the first datagram. */
+  highestOf(slot: number): number | null {
+    return slot >= this.boots.length || this.highest[slot] === NO_WINDOW ? null : this.highest[slot]!;
+  }
+
   set(slot: number, window: ReplayWindow): void {
     this.ensure(slot);
     this.boots[slot] = window.boot;

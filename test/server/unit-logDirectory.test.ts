@@ -125,3 +125,30 @@ t.test('a folder that cannot be opened for its fsync (EMFILE) is synced on the n
   await logs.append('old-client-record', [rec(3)]);
   t.equal(counter.folderOpens(), 1, 'and then no more');
 });
+
+t.test("appends made while a client's write is in flight go out together in its next write, in order", async (t) => {
+  const dir = join(tempDir(), 'logs');
+  let opens = 0;
+  const open = (async (path: Parameters<OpenFile>[0], ...rest: unknown[]) => {
+    if (path !== dir) opens++;
+    return (realOpen as (...args: unknown[]) => ReturnType<OpenFile>)(path, ...rest);
+  }) as OpenFile;
+  const logs = new LogDirectory(dir, open);
+  await logs.create();
+  const appends = Array.from({ length: 50 }, (_, n) => logs.append('gw', [rec(n)]));
+  t.equal(logs.pending, 1, 'one log is being written');
+  await Promise.all(appends);
+  t.equal(logs.pending, 0);
+  t.equal(opens, 2, 'the first append alone, then the 49 that came while it was written');
+  t.same((await readAll(logs.pathOf('gw'))).read.map((r) => r.n), Array.from({ length: 50 }, (_, n) => n));
+});
+
+t.test('settle waits for every append started before it, including ones queued behind others', async (t) => {
+  const logs = new LogDirectory(join(tempDir(), 'logs'));
+  await logs.create();
+  for (let n = 0; n < 200; n++) void logs.append(`client-${n % 100}`, [rec(n)]);
+  await logs.settle();
+  t.equal(logs.pending, 0);
+  const counts = await Promise.all(Array.from({ length: 100 }, async (_, c) => (await readAll(logs.pathOf(`client-${c}`))).read.length));
+  t.ok(counts.every((count) => count === 2), 'both records of every client are on disk');
+});
