@@ -30,6 +30,7 @@ import { LogDirectory, SERVER_LOG, type OpenFile } from './logDirectory.js';
 import { fileMailer, smtpMailer, type Mailer } from './mailer.js';
 import { iso, Monitor, newClientState, type Action, type ClientSettings, type ClientState, type HeartbeatInfo, type Instant, type SavedClient } from './monitor.js';
 import { AlertOutbox, type AlertEvent } from './outbox.js';
+import { LogBudget } from './logBudget.js';
 import { Refusals } from './refusals.js';
 import { SourceLimiter } from './sourceLimiter.js';
 import { StormControl } from './storm.js';
@@ -37,6 +38,8 @@ import { readClientLog } from './restore.js';
 import { loadState, saveState, STATE_SAVE_PERIOD_MS, type SavedSensor } from './stateFile.js';
 
 export const TICK_MS = 250;
+/** "is UP (first heartbeat)" lines logged one by one before the rest are summarised each second. */
+const FIRST_HEARD_BURST = 100;
 /** Client logs read at once while restoring. */
 const RESTORE_READERS = 16;
 export const ALIVE_PERIOD_MS = 60_000;
@@ -94,6 +97,8 @@ export class NetmonitorServer {
   readonly logger: Logger;
   private readonly mailer: Mailer;
   private readonly refusals: Refusals;
+  /** Budget for "is UP (first heartbeat)" lines. */
+  private readonly firstHeard: LogBudget;
   private readonly limiter: SourceLimiter | null;
   private socket: Socket | null = null;
   private timers: NodeJS.Timeout[] = [];
@@ -125,6 +130,7 @@ export class NetmonitorServer {
       storm: new StormControl(config.alertLimits),
     });
     this.refusals = new Refusals(this.clock.now().mono);
+    this.firstHeard = new LogBudget(this.clock.now().mono, FIRST_HEARD_BURST, 1000);
     this.limiter = config.sourceRateLimit > 0 ? new SourceLimiter(this.clock.now().mono, config.sourceRateLimit) : null;
     this.subscribe(this.outbox);
     for (const hook of config.hooks) this.subscribe(execHookConsumer(hook, this.logger));
@@ -165,7 +171,10 @@ export class NetmonitorServer {
         void this.saveState();
         void this.retryUnwritten();
       }, STATE_SAVE_PERIOD_MS),
-      setInterval(() => this.outbox.releaseSummaries(), 1000),
+      setInterval(() => {
+        this.outbox.releaseSummaries();
+        this.logFirstHeardSummary();
+      }, 1000),
       setInterval(() => void this.appendServerRecord({ type: 'alive', at: iso(this.clock.now().wall) }), ALIVE_PERIOD_MS),
     );
     for (const start of [startHttp, startSupervision]) {
@@ -290,6 +299,7 @@ export class NetmonitorServer {
     await this.logs.settle();
     await this.saveState(true);
     await this.outbox.stop(3000);
+    this.logFirstHeardSummary();
     await this.appendServerRecord({ type: 'stop', at: iso(this.clock.now().wall) });
     this.mailer.close();
     const stats = this.stats();
@@ -316,8 +326,15 @@ export class NetmonitorServer {
 
   private publish(event: MonitorEvent): void {
     if (event.type === 'down') this.logger.info(`${event.client} is DOWN${event.reason === undefined ? '' : ` (${event.reason})`}; last heard ${event.lastUp === null ? 'never' : iso(event.lastUp)}`);
-    else if (event.type === 'up') this.logger.info(`${event.client} is UP${event.outageMs === null ? ' (first heartbeat)' : ` after ${Math.round(event.outageMs / 1000)}s`}`);
+    else if (event.type === 'up' && event.outageMs !== null) this.logger.info(`${event.client} is UP after ${Math.round(event.outageMs / 1000)}s`);
+    else if (event.type === 'up' && this.firstHeard.allow(this.clock.now().mono)) this.logger.info(`${event.client} is UP (first heartbeat)`);
     void this.bus.publish(event, (consumer, error) => this.logger.error(`${consumer} failed on ${event.type} of ${event.client}: ${(error as Error).message}`));
+  }
+
+  /** A fleet heard for the first time (a new server, a million sensors) is summarised, not logged line by line. */
+  private logFirstHeardSummary(): void {
+    const more = this.firstHeard.takeSuppressed();
+    if (more > 0) this.logger.info(`${more} more client(s) heard for the first time (not logged one by one)`);
   }
 
   private async appendServerRecord(record: LogRecord): Promise<void> {

@@ -25,3 +25,16 @@ t.test('a state file written in parts reads back whole, whatever the count of se
     t.same([...sensors.entries()], entries, `${count} sensors: every entry back as it was`);
   }
 });
+
+t.test('large counters, fractional times and unusual ids are written as valid JSON and read back exactly', async (t) => {
+  const dir = tempDir();
+  const entries: [string, { boot: number | null; seq: number | null; lastHeard: number | null }][] = [
+    ['edge', { boot: Number.MAX_SAFE_INTEGER, seq: 0, lastHeard: 1_795_596_428_157.5 }],
+    ['2001:db8::7', { boot: null, seq: null, lastHeard: 9 }],
+    ['fe80::1%eth0', { boot: 1, seq: 10, lastHeard: null }],
+  ];
+  await saveState(dir, entries);
+  const { sensors, problem } = await loadState(dir);
+  t.equal(problem, null);
+  t.same([...sensors.entries()], entries);
+});
