@@ -241,3 +241,24 @@ t.test('expire returns the expired clients earliest deadline first', async (t) =
   );
   t.pass('no counterexample');
 });
+
+t.test("many clients' states keep their own values, nulls included, as the table grows", async (t) => {
+  const states = Array.from({ length: 3000 }, (_, i) => newClientState(`c-${i}`, 1000 + i, i % 2 === 0 ? i : -1));
+  const value = (i: number, field: number): number | null => ((i + field) % 3 === 0 ? null : i * 10 + field + 0.5);
+  states.forEach((state, i) => {
+    state.lastHeard = value(i, 1);
+    state.lastUpBeforeOutage = value(i, 2);
+    state.boot = value(i, 3) === null ? null : i;
+    state.sensorInterval = value(i, 4) === null ? null : 30;
+    state.status = (['unknown', 'up', 'down'] as const)[i % 3]!;
+    state.graceMs = i;
+  });
+  const wrong = states.filter((state, i) =>
+    state.id !== `c-${i}` || state.downIntervalMs !== 1000 + i || state.keySlot !== (i % 2 === 0 ? i : -1) ||
+    state.lastHeard !== value(i, 1) || state.lastUpBeforeOutage !== value(i, 2) ||
+    state.boot !== (value(i, 3) === null ? null : i) || state.sensorInterval !== (value(i, 4) === null ? null : 30) ||
+    state.status !== (['unknown', 'up', 'down'] as const)[i % 3] || state.graceMs !== i);
+  t.same(wrong.map((state) => state.id), []);
+  const fresh = newClientState('fresh', 5000);
+  t.match(fresh, { status: 'unknown', lastHeard: null, lastUpBeforeOutage: null, boot: null, sensorInterval: null, addr: null, graceMs: 0, keySlot: -1 });
+});
