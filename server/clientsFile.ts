@@ -73,6 +73,9 @@ export function readClientsFile(path: string, key: string, keys: HmacKeys, defau
     throw new ConfigError(key, `cannot read the file ${path} (${(error as NodeJS.ErrnoException).code ?? 'error'})`);
   }
   const fleet = new SensorFleet(keys.size, defaultDownMs);
+  let lines = 1;
+  for (let at = bytes.indexOf(0x0a); at >= 0; at = bytes.indexOf(0x0a, at + 1)) lines++;
+  keys.reserve(lines);
   const seen = new Set<string>();
   const keyBytes = Buffer.alloc(KEY_BYTES);
   let line = 0;

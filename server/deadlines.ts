@@ -93,23 +93,29 @@ export class DeadlineQueues<T extends DeadlineNode> {
     return list;
   }
 
+  /** Makes room for `count` more nodes at once (growing by doubling leaves freed arrays behind). */
+  reserve(count: number): void {
+    if (this.nodes.length + count > this.deadlines.length) this.grow(this.nodes.length + count);
+  }
+
   private slotOf(node: T): number {
     if (node.deadlineSlot !== NONE) return node.deadlineSlot;
     const slot = this.nodes.length;
     this.nodes.push(node);
     node.deadlineSlot = slot;
-    if (slot >= this.deadlines.length) {
-      const capacity = 2 * this.deadlines.length;
-      const grown = <A extends Float64Array | Int32Array>(old: A, made: A): A => {
-        made.set(old);
-        return made;
-      };
-      this.deadlines = grown(this.deadlines, new Float64Array(capacity));
-      this.prev = grown(this.prev, new Int32Array(capacity));
-      this.next = grown(this.next, new Int32Array(capacity));
-      this.listOf = grown(this.listOf, new Int32Array(capacity).fill(NONE));
-    }
+    if (slot >= this.deadlines.length) this.grow(2 * this.deadlines.length);
     return slot;
+  }
+
+  private grow(capacity: number): void {
+    const grown = <A extends Float64Array | Int32Array>(old: A, made: A): A => {
+      made.set(old);
+      return made;
+    };
+    this.deadlines = grown(this.deadlines, new Float64Array(capacity));
+    this.prev = grown(this.prev, new Int32Array(capacity));
+    this.next = grown(this.next, new Int32Array(capacity));
+    this.listOf = grown(this.listOf, new Int32Array(capacity).fill(NONE));
   }
 
   private append(list: DeadlineList, node: T, deadline: number): void {

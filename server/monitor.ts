@@ -91,6 +91,14 @@ class ClientTable {
   boot = new Float64Array(0);
   sensorInterval = new Float64Array(0);
 
+  /**
+   * Makes room for `more` rows at once. Growing by doubling up to a million rows would leave
+   * as much again in freed arrays that the C allocator keeps resident.
+   */
+  reserve(more: number): void {
+    if (this.size + more > this.status.length) this.grow(this.size + more);
+  }
+
   /** A new row, its nullable numbers null. */
   add(): number {
     if (this.size === this.status.length) this.grow(Math.max(1024, 2 * this.size));
@@ -185,6 +193,11 @@ class TrackedClient implements ClientState {
   set sensorInterval(seconds: number | null) {
     table.sensorInterval[this.row] = seconds ?? NaN;
   }
+}
+
+/** Makes room for `count` more client states (the server knows how many it will make). */
+export function reserveClientStates(count: number): void {
+  table.reserve(count);
 }
 
 export function newClientState(id: string, downIntervalMs: number, keySlot = -1): ClientState {
@@ -308,6 +321,11 @@ export class Monitor {
       },
       event: { type: 'down', client: client.id, at: now.wall, lastUp: client.lastHeard, downIntervalMs: client.downIntervalMs, transitionId, reason },
     }];
+  }
+
+  /** Makes room for the deadlines of `count` more clients at once. */
+  reserve(count: number): void {
+    this.deadlines.reserve(count);
   }
 
   /** The client's pending deadline on the monotonic clock; null when it has none (down, or never heard). */

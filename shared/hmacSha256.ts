@@ -82,6 +82,15 @@ export class HmacKeys {
     return this.count;
   }
 
+  /** Makes room for `more` keys at once (growing by doubling leaves freed arrays behind). */
+  reserve(more: number): void {
+    const words = (this.count + more) * KEY_WORDS;
+    if (words <= this.keys.length) return;
+    const grown = new Int32Array(words);
+    grown.set(this.keys);
+    this.keys = grown;
+  }
+
   /** Adds a 32-byte key and returns its slot. */
   add(key: Uint8Array): number {
     if (key.length !== KEY_BYTES) throw new RangeError(`an HMAC key here is ${KEY_BYTES} bytes`);

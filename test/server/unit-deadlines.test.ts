@@ -50,3 +50,12 @@ t.test('the queues agree with a plain list of deadlines under any mix of schedul
   );
   t.pass('no counterexample');
 });
+
+t.test('room made in advance keeps the deadlines already scheduled', async (t) => {
+  const queues = new DeadlineQueues<Node>();
+  const nodes: Node[] = Array.from({ length: 40 }, (_, name) => ({ name, deadlineSlot: -1 }));
+  nodes.slice(0, 20).forEach((node, i) => queues.schedule(node, i, 1000));
+  queues.reserve(100_000);
+  nodes.slice(20).forEach((node, i) => queues.schedule(node, 20 + i, 1000));
+  t.same(queues.takeExpired(1000 + 39).map((node) => node.name), nodes.map((node) => node.name));
+});

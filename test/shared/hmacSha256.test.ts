@@ -67,3 +67,13 @@ t.test('hexPrefixMatches accepts the right 16-byte prefix in hex and refuses any
 t.test('a key of any other length than 32 bytes is refused rather than hashed wrongly', async (t) => {
   for (const length of [0, 16, 31, 33, 64]) t.throws(() => new HmacKeys().add(Buffer.alloc(length)), RangeError, `${length} bytes`);
 });
+
+t.test('room made in advance keeps the keys already added', async (t) => {
+  const keys = new HmacKeys();
+  const first = keys.add(Buffer.alloc(32, 1));
+  keys.reserve(5000);
+  const second = keys.add(Buffer.alloc(32, 2));
+  const message = Buffer.from('NM1 home-gw 1 2 PING - 30');
+  t.ok(keys.digest(first, message).equals(reference(Buffer.alloc(32, 1), message)));
+  t.ok(keys.digest(second, message).equals(reference(Buffer.alloc(32, 2), message)));
+});
