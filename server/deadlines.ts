@@ -23,6 +23,8 @@ export interface DeadlineNode {
   deadlineSlot: number;
 }
 
+import { grownTo } from '../shared/typedArray.js';
+
 const NONE = -1;
 
 class DeadlineList {
@@ -108,14 +110,10 @@ export class DeadlineQueues<T extends DeadlineNode> {
   }
 
   private grow(capacity: number): void {
-    const grown = <A extends Float64Array | Int32Array>(old: A, made: A): A => {
-      made.set(old);
-      return made;
-    };
-    this.deadlines = grown(this.deadlines, new Float64Array(capacity));
-    this.prev = grown(this.prev, new Int32Array(capacity));
-    this.next = grown(this.next, new Int32Array(capacity));
-    this.listOf = grown(this.listOf, new Int32Array(capacity).fill(NONE));
+    this.deadlines = grownTo(this.deadlines, capacity);
+    this.prev = grownTo(this.prev, capacity);
+    this.next = grownTo(this.next, capacity);
+    this.listOf = grownTo(this.listOf, capacity, NONE);
   }
 
   private append(list: DeadlineList, node: T, deadline: number): void {

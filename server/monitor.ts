@@ -7,6 +7,7 @@
  * cause nor hide an outage; the wall clock (`Instant.wall`) only stamps what people read.
  */
 import type { LogRecord } from '../shared/logLine.js';
+import { grownTo } from '../shared/typedArray.js';
 import { DeadlineQueues, type DeadlineNode } from './deadlines.js';
 import type { MonitorEvent } from './events.js';
 import { ALWAYS, downAllowedFrom, isOpen, type Schedule } from './schedule.js';
@@ -108,19 +109,15 @@ class ClientTable {
   }
 
   private grow(capacity: number): void {
-    const grown = <A extends Int32Array | Uint8Array | Float64Array>(old: A, made: A): A => {
-      made.set(old);
-      return made;
-    };
-    this.keySlot = grown(this.keySlot, new Int32Array(capacity));
-    this.deadlineSlot = grown(this.deadlineSlot, new Int32Array(capacity));
-    this.status = grown(this.status, new Uint8Array(capacity));
-    this.downIntervalMs = grown(this.downIntervalMs, new Float64Array(capacity));
-    this.graceMs = grown(this.graceMs, new Float64Array(capacity));
-    this.lastHeard = grown(this.lastHeard, new Float64Array(capacity));
-    this.lastUpBeforeOutage = grown(this.lastUpBeforeOutage, new Float64Array(capacity));
-    this.boot = grown(this.boot, new Float64Array(capacity));
-    this.sensorInterval = grown(this.sensorInterval, new Float64Array(capacity));
+    this.keySlot = grownTo(this.keySlot, capacity);
+    this.deadlineSlot = grownTo(this.deadlineSlot, capacity);
+    this.status = grownTo(this.status, capacity);
+    this.downIntervalMs = grownTo(this.downIntervalMs, capacity);
+    this.graceMs = grownTo(this.graceMs, capacity);
+    this.lastHeard = grownTo(this.lastHeard, capacity);
+    this.lastUpBeforeOutage = grownTo(this.lastUpBeforeOutage, capacity);
+    this.boot = grownTo(this.boot, capacity);
+    this.sensorInterval = grownTo(this.sensorInterval, capacity);
   }
 }
 
@@ -193,11 +190,6 @@ class TrackedClient implements ClientState {
   set sensorInterval(seconds: number | null) {
     table.sensorInterval[this.row] = seconds ?? NaN;
   }
-}
-
-/** Makes room for `count` more client states (the server knows how many it will make). */
-export function reserveClientStates(count: number): void {
-  table.reserve(count);
 }
 
 export function newClientState(id: string, downIntervalMs: number, keySlot = -1): ClientState {
@@ -323,8 +315,9 @@ export class Monitor {
     }];
   }
 
-  /** Makes room for the deadlines of `count` more clients at once. */
+  /** Makes room for the states and deadlines of `count` more clients at once. */
   reserve(count: number): void {
+    table.reserve(count);
     this.deadlines.reserve(count);
   }
 

@@ -28,7 +28,7 @@ import { RouteTable } from './http/routes.js';
 import { startSupervision } from './supervision/index.js';
 import { LogDirectory, SERVER_LOG, type OpenFile } from './logDirectory.js';
 import { fileMailer, smtpMailer, type Mailer } from './mailer.js';
-import { iso, Monitor, newClientState, reserveClientStates, type Action, type ClientSettings, type ClientState, type HeartbeatInfo, type Instant, type SavedClient } from './monitor.js';
+import { iso, Monitor, newClientState, type Action, type ClientSettings, type ClientState, type HeartbeatInfo, type Instant, type SavedClient } from './monitor.js';
 import { AlertOutbox, type AlertEvent } from './outbox.js';
 import { LogBudget } from './logBudget.js';
 import { Refusals } from './refusals.js';
@@ -367,7 +367,6 @@ export class NetmonitorServer {
     const logged = new Set(await this.logs.clients());
     const toRead: [ClientConfig, ClientState][] = [];
     const count = config.clients.length + config.fleet.size;
-    reserveClientStates(count);
     this.monitor.reserve(count);
     for (const client of allClients(config)) {
       const state = newClientState(client.id, client.downIntervalMs, client.keySlot ?? -1);

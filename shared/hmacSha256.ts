@@ -13,6 +13,8 @@
  * Keys are never logged or written anywhere.
  */
 
+import { grownTo } from './typedArray.js';
+
 const K = Int32Array.from([
   0x428a2f98, 0x71374491, 0xb5c0fbcf, 0xe9b5dba5, 0x3956c25b, 0x59f111f1, 0x923f82a4, 0xab1c5ed5,
   0xd807aa98, 0x12835b01, 0x243185be, 0x550c7dc3, 0x72be5d74, 0x80deb1fe, 0x9bdc06a7, 0xc19bf174,
@@ -85,20 +87,13 @@ export class HmacKeys {
   /** Makes room for `more` keys at once (growing by doubling leaves freed arrays behind). */
   reserve(more: number): void {
     const words = (this.count + more) * KEY_WORDS;
-    if (words <= this.keys.length) return;
-    const grown = new Int32Array(words);
-    grown.set(this.keys);
-    this.keys = grown;
+    if (words > this.keys.length) this.keys = grownTo(this.keys, words);
   }
 
   /** Adds a 32-byte key and returns its slot. */
   add(key: Uint8Array): number {
     if (key.length !== KEY_BYTES) throw new RangeError(`an HMAC key here is ${KEY_BYTES} bytes`);
-    if ((this.count + 1) * KEY_WORDS > this.keys.length) {
-      const grown = new Int32Array(this.keys.length * 2);
-      grown.set(this.keys);
-      this.keys = grown;
-    }
+    if ((this.count + 1) * KEY_WORDS > this.keys.length) this.keys = grownTo(this.keys, this.keys.length * 2);
     const slot = this.count++;
     for (let i = 0; i < KEY_WORDS; i++) {
       this.keys[slot * KEY_WORDS + i] = (key[4 * i]! << 24) | (key[4 * i + 1]! << 16) | (key[4 * i + 2]! << 8) | key[4 * i + 3]!;

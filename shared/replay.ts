@@ -6,6 +6,8 @@
  * `seen` is a 64-bit mask kept as two unsigned 32-bit halves: bit i means "highest - i was
  * accepted". Plain numbers keep this allocation-free on the per-datagram path.
  */
+import { grownTo } from './typedArray.js';
+
 export const WINDOW_SIZE = 64;
 
 export interface ReplayWindow {
@@ -94,13 +96,9 @@ export class ReplayWindows {
   private ensure(slot: number): void {
     if (slot < this.boots.length) return;
     const capacity = Math.max(slot + 1, 2 * this.boots.length);
-    const grow = <T extends Float64Array | Uint32Array>(old: T, made: T): T => {
-      made.set(old);
-      return made;
-    };
-    this.boots = grow(this.boots, new Float64Array(capacity));
-    this.highest = grow(this.highest, new Float64Array(capacity).fill(NO_WINDOW));
-    this.seen = grow(this.seen, new Uint32Array(2 * capacity));
+    this.boots = grownTo(this.boots, capacity);
+    this.highest = grownTo(this.highest, capacity, NO_WINDOW);
+    this.seen = grownTo(this.seen, 2 * capacity);
   }
 
   /** A copy of the window in `slot`; null before the first datagram. */
