@@ -44,7 +44,7 @@ export async function loadState(dir: string): Promise<{ sensors: Map<string, Sav
   }
 }
 
-/** Sensors per part of the file: small enough that writing one never stalls the datagrams. */
+/** Bytes per part of the file: small enough that writing one never stalls the datagrams. */
 const PART_BYTES = 256 * 1024;
 /** Room for one entry: a 64-character id, two 16-digit counters and a time, with punctuation. */
 const MAX_ENTRY_BYTES = 1024;
@@ -65,13 +65,13 @@ const SAFE_ID = /^[A-Za-z0-9._:-]*$/;
 function putNumber(buffer: Buffer, at: number, value: number | null): number {
   if (value === null) return at + buffer.write('null', at, 'latin1');
   if (!Number.isSafeInteger(value) || value < 0) return at + buffer.write(JSON.stringify(value), at, 'latin1');
-  const start = at;
-  do {
-    buffer[at++] = 0x30 + (value % 10);
+  let digits = 1;
+  for (let rest = value; rest >= 10; rest = Math.floor(rest / 10)) digits++;
+  for (let i = at + digits - 1; i >= at; i--) {
+    buffer[i] = 0x30 + (value % 10);
     value = Math.floor(value / 10);
-  } while (value > 0);
-  buffer.subarray(start, at).reverse();
-  return at;
+  }
+  return at + digits;
 }
 
 /**
@@ -94,8 +94,15 @@ function* stateParts(sensors: Iterable<readonly [string, SavedSensor]>): Iterabl
     first = false;
     // Client ids are sensor ids or IP addresses, which need no escaping in JSON; anything else
     // (never configured, but cheap to be sure of) goes through JSON.stringify.
-    at += buffer.write(SAFE_ID.test(id) && id.length <= 64 ? `"${id}"` : JSON.stringify(id), at, 'latin1');
-    at += buffer.write(':[', at, 'latin1');
+    if (SAFE_ID.test(id) && id.length <= 64) {
+      buffer[at++] = 0x22; // "
+      at += buffer.write(id, at, 'latin1');
+      buffer[at++] = 0x22;
+    } else {
+      at += buffer.write(JSON.stringify(id), at, 'latin1');
+    }
+    buffer[at++] = 0x3a; // :
+    buffer[at++] = 0x5b; // [
     at = putNumber(buffer, at, s.boot);
     buffer[at++] = 0x2c;
     at = putNumber(buffer, at, s.seq);

@@ -19,12 +19,12 @@ export async function syncFolder(dir: string): Promise<void> {
  * Replaces `path` with `content`. Content given as an iterable of parts is written part by
  * part, so a large file is never one string in memory and other work runs between parts.
  */
-export async function writeFileAtomic(path: string, content: string | AsyncIterable<string | Uint8Array> | Iterable<string | Uint8Array>, mode = 0o640): Promise<void> {
+export async function writeFileAtomic(path: string, content: string | AsyncIterable<Uint8Array> | Iterable<Uint8Array>, mode = 0o640): Promise<void> {
   const temporary = `${path}.tmp`;
   const file = await open(temporary, 'w', mode);
   try {
     if (typeof content === 'string') await file.writeFile(content);
-    else for await (const part of content) await (typeof part === 'string' ? file.write(part) : file.write(part));
+    else for await (const part of content) await file.write(part);
     await file.sync();
   } finally {
     await file.close();
