@@ -5,7 +5,7 @@
  *
  * This is the per-datagram path, so it allocates as little as it can: the datagram is
  * scanned in place, only the sensor id becomes a string (to look it up), and the MAC is
- * checked against each key's precomputed HMAC states (shared/hmacSha256.ts).
+ * computed over the key table without allocating (shared/hmacSha256.ts).
  */
 import type { HmacKeys } from '../shared/hmacSha256.js';
 import { MAC_HEX_LENGTH, newScan, parseLegacy, scanDatagram, type RefusalReason } from '../shared/nm1.js';

@@ -6,15 +6,15 @@
  *     home-gw     3f0c…e1                                                          5m
  *
  * Fields are separated by spaces or tabs; blank lines and lines starting with `#` are
- * skipped. The file is read as bytes and each key goes straight into the key table, so a
- * million sensors cost no JSON document, no key strings and no Buffers.
+ * skipped. The file is read as bytes, line by line, and each key goes into the key table,
+ * so a million sensors cost no JSON document and keep no per-sensor key objects.
  * It holds keys: it is read like any secret file and never echoed in errors.
  */
 import { readFileSync } from 'node:fs';
 import { parseDuration } from '../shared/duration.js';
 import { ConfigError } from '../shared/errors.js';
 import type { HmacKeys } from '../shared/hmacSha256.js';
-import { isSensorId } from '../shared/nm1.js';
+import { isSensorId, parseKey } from '../shared/nm1.js';
 import type { ClientConfig } from './config.js';
 
 /**
@@ -42,7 +42,7 @@ export class SensorFleet {
   configAt(keySlot: number): ClientConfig | undefined {
     const index = keySlot - this.firstSlot;
     const id = this.ids[index];
-    if (id === undefined || index < 0) return undefined;
+    if (id === undefined) return undefined;
     return { id, kind: 'nm1', legacy: false, keySlot, downIntervalMs: this.intervals.get(index) ?? this.defaultDownMs, http: null, supervision: null };
   }
 
@@ -52,14 +52,7 @@ export class SensorFleet {
   }
 }
 
-const KEY_BYTES = 32;
 const isBlank = (byte: number | undefined): boolean => byte === 0x20 || byte === 0x09 || byte === 0x0d;
-
-function hexValue(byte: number): number {
-  if (byte >= 0x30 && byte <= 0x39) return byte - 0x30;
-  const lower = byte | 0x20;
-  return lower >= 0x61 && lower <= 0x66 ? lower - 0x61 + 10 : -1;
-}
 
 /**
  * Reads the clients file at `path` (`key` names the setting in errors), adding each key to
@@ -77,7 +70,6 @@ export function readClientsFile(path: string, key: string, keys: HmacKeys, defau
   for (let at = bytes.indexOf(0x0a); at >= 0; at = bytes.indexOf(0x0a, at + 1)) lines++;
   keys.reserve(lines);
   const seen = new Set<string>();
-  const keyBytes = Buffer.alloc(KEY_BYTES);
   let line = 0;
   for (let start = 0; start < bytes.length; ) {
     let end = bytes.indexOf(0x0a, start);
@@ -103,18 +95,10 @@ export function readClientsFile(path: string, key: string, keys: HmacKeys, defau
     if (!isSensorId(id)) throw new ConfigError(where, 'the sensor id must be 1 to 64 of the characters A-Z a-z 0-9 . _ -');
     if (seen.has(id) || taken.has(id)) throw new ConfigError(where, `the sensor id ${id} is configured more than once`);
     seen.add(id);
-    const [keyStart, keyEnd] = [fields[2]!, fields[3]!];
-    let valid = keyEnd - keyStart === 2 * KEY_BYTES;
-    for (let i = 0; valid && i < KEY_BYTES; i++) {
-      const high = hexValue(bytes[keyStart + 2 * i]!);
-      const low = hexValue(bytes[keyStart + 2 * i + 1]!);
-      valid = high >= 0 && low >= 0;
-      keyBytes[i] = (high << 4) | low;
-    }
-    if (!valid) throw new ConfigError(where, `the key of ${id} must be 64 hex digits (32 bytes; \`netmonitor keygen\` makes one); it is not shown here`);
+    const sensorKey = parseKey(bytes.toString('latin1', fields[2], fields[3]));
+    if (sensorKey === null) throw new ConfigError(where, `the key of ${id} must be 64 hex digits (32 bytes; \`netmonitor keygen\` makes one); it is not shown here`);
     const downIntervalMs = fields.length === 6 ? parseDuration(bytes.toString('latin1', fields[4], fields[5]), `${where} (down interval)`) : defaultDownMs;
-    fleet.add(id, keys.add(keyBytes), downIntervalMs);
+    fleet.add(id, keys.add(sensorKey), downIntervalMs);
   }
-  keyBytes.fill(0);
   return fleet;
 }
