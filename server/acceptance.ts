@@ -4,20 +4,23 @@
  * taken only from source addresses configured as legacy clients.
  *
  * This is the per-datagram path, so it allocates as little as it can: the datagram is
- * scanned in place, only the sensor id becomes a string (to look it up), and the MAC is
- * computed over the key table without allocating (shared/hmacSha256.ts).
+ * scanned in place, only the sensor id becomes a string (to look it up) and its state a
+ * view of its row, and the MAC is computed over the key table without allocating
+ * (shared/hmacSha256.ts).
  */
 import type { HmacKeys } from '../shared/hmacSha256.js';
 import { MAC_HEX_LENGTH, newScan, parseLegacy, scanDatagram, type RefusalReason } from '../shared/nm1.js';
 import { ReplayWindows, type ReplayWindow } from '../shared/replay.js';
-import type { ClientState, HeartbeatInfo } from './monitor.js';
+import { clientAt, type ClientState } from './clientState.js';
+import type { HeartbeatInfo } from './monitor.js';
 
 /**
  * Every configured client by id, with what acceptance needs: legacy clients by address, and
  * for NM1 sensors their keys and replay windows, by the sensor's key slot.
  */
 export class ClientDirectory {
-  readonly clients = new Map<string, ClientState>();
+  /** Each client's row (server/clientState.ts) by id: a number, so a client costs no object here. */
+  private readonly rows = new Map<string, number>();
   /** Legacy clients by source IP address. */
   readonly legacy = new Map<string, ClientState>();
   private readonly windows: ReplayWindows;
@@ -28,9 +31,23 @@ export class ClientDirectory {
   }
 
   add(state: ClientState, legacy = false): void {
-    if (this.clients.has(state.id)) throw new Error(`client ${state.id} is already in the directory`);
-    this.clients.set(state.id, state);
+    if (this.rows.has(state.id)) throw new Error(`client ${state.id} is already in the directory`);
+    this.rows.set(state.id, state.row);
     if (legacy) this.legacy.set(state.id, state);
+  }
+
+  get(id: string): ClientState | undefined {
+    const row = this.rows.get(id);
+    return row === undefined ? undefined : clientAt(row);
+  }
+
+  get size(): number {
+    return this.rows.size;
+  }
+
+  /** Every client's row, in the order they were added. */
+  allRows(): Iterable<number> {
+    return this.rows.values();
   }
 
   /** An NM1 sensor's replay window (a copy); null before its first datagram and for other clients. */
@@ -84,7 +101,7 @@ export function acceptDatagram(directory: ClientDirectory, datagram: Buffer, sou
   }
   const malformed = scanDatagram(datagram, scan);
   if (malformed !== null) return refusal(malformed);
-  const client = directory.clients.get(datagram.toString('latin1', 4, scan.sensorEnd));
+  const client = directory.get(datagram.toString('latin1', 4, scan.sensorEnd));
   // Clients without a key (legacy, HTTP, probed) cannot send NM1 datagrams.
   if (client === undefined || client.keySlot < 0) return refusal('unknown-sensor');
   if (!directory.macMatches(client.keySlot, datagram, scan.signedEnd)) return refusal('bad-mac');

@@ -14,15 +14,10 @@
  * which is trivially sorted; a list is dropped when it empties, so only the openings someone
  * waits for have one.
  *
- * The links and deadlines live in typed arrays, by a slot the queues give each node the first
- * time it is scheduled: 17 bytes a client instead of four object fields and a boxed number
- * (a million clients are tracked in a few hundred MB).
+ * Each node is a slot number (a client's row in server/clientState.ts); the links and
+ * deadlines live in typed arrays by slot: 20 bytes a client instead of four object fields
+ * and a boxed number.
  */
-export interface DeadlineNode {
-  /** Set by DeadlineQueues; -1 until the node is first scheduled. */
-  deadlineSlot: number;
-}
-
 import { grownTo } from '../shared/typedArray.js';
 
 const NONE = -1;
@@ -34,12 +29,12 @@ class DeadlineList {
   constructor(readonly id: number, readonly fixedMoment: number | null) {}
 }
 
-export class DeadlineQueues<T extends DeadlineNode> {
-  private readonly nodes: T[] = [];
-  private deadlines = new Float64Array(16);
+export class DeadlineQueues {
+  /** The deadline each slot was last given; NaN before its first. */
+  private deadlines = new Float64Array(16).fill(NaN);
   private prev = new Int32Array(16);
   private next = new Int32Array(16);
-  /** The id of each node's list in `all`, NONE when it has no deadline. */
+  /** The id of each slot's list in `all`, NONE when it has no deadline. */
   private listOf = new Int32Array(16).fill(NONE);
   /** Every list by id; ids of dropped lists are reused. */
   private readonly all: (DeadlineList | undefined)[] = [];
@@ -49,43 +44,42 @@ export class DeadlineQueues<T extends DeadlineNode> {
   /** Lists of fixed-moment deadlines, by that moment. */
   private readonly fixed = new Map<number, DeadlineList>();
 
-  /** Sets `node`'s deadline to `now + intervalMs` and moves it behind everything due earlier. */
-  schedule(node: T, now: number, intervalMs: number): void {
-    this.remove(node);
+  /** Sets `slot`'s deadline to `now + intervalMs` and moves it behind everything due earlier. */
+  schedule(slot: number, now: number, intervalMs: number): void {
+    this.remove(slot);
     let list = this.lists.get(intervalMs);
     if (list === undefined) {
       list = this.newList(null);
       this.lists.set(intervalMs, list);
     }
-    this.append(list, node, now + intervalMs);
+    this.append(list, slot, now + intervalMs);
   }
 
-  /** Sets `node`'s deadline to the fixed monotonic moment `deadline` (rounded up to a whole second). */
-  scheduleAt(node: T, deadline: number): void {
-    this.remove(node);
+  /** Sets `slot`'s deadline to the fixed monotonic moment `deadline` (rounded up to a whole second). */
+  scheduleAt(slot: number, deadline: number): void {
+    this.remove(slot);
     const moment = Math.ceil(deadline / 1000) * 1000;
     let list = this.fixed.get(moment);
     if (list === undefined) {
       list = this.newList(moment);
       this.fixed.set(moment, list);
     }
-    this.append(list, node, moment);
+    this.append(list, slot, moment);
   }
 
-  /** The node's pending deadline (monotonic), or null when it has none. */
-  deadlineOf(node: T): number | null {
-    const slot = node.deadlineSlot;
-    return slot === NONE || this.listOf[slot] === NONE ? null : this.deadlines[slot]!;
+  /** The slot's pending deadline (monotonic), or null when it has none. */
+  deadlineOf(slot: number): number | null {
+    return slot >= this.listOf.length || this.listOf[slot] === NONE ? null : this.deadlines[slot]!;
   }
 
-  /** The deadline `node` had when it was last scheduled, even after it expired (NaN if never). */
-  lastDeadline(node: T): number {
-    return node.deadlineSlot === NONE ? NaN : this.deadlines[node.deadlineSlot]!;
+  /** The deadline `slot` had when it was last scheduled, even after it expired (NaN if never). */
+  lastDeadline(slot: number): number {
+    return slot >= this.deadlines.length ? NaN : this.deadlines[slot]!;
   }
 
-  /** Whether two nodes wait in the same list (for tests of the fixed-moment lists). */
-  sameList(a: T, b: T): boolean {
-    return a.deadlineSlot !== NONE && b.deadlineSlot !== NONE && this.listOf[a.deadlineSlot] === this.listOf[b.deadlineSlot];
+  /** Whether two slots wait in the same list (for tests of the fixed-moment lists). */
+  sameList(a: number, b: number): boolean {
+    return this.deadlineOf(a) !== null && this.deadlineOf(b) !== null && this.listOf[a] === this.listOf[b];
   }
 
   private newList(fixedMoment: number | null): DeadlineList {
@@ -95,29 +89,20 @@ export class DeadlineQueues<T extends DeadlineNode> {
     return list;
   }
 
-  /** Makes room for `count` more nodes at once (growing by doubling leaves freed arrays behind). */
-  reserve(count: number): void {
-    if (this.nodes.length + count > this.deadlines.length) this.grow(this.nodes.length + count);
-  }
-
-  private slotOf(node: T): number {
-    if (node.deadlineSlot !== NONE) return node.deadlineSlot;
-    const slot = this.nodes.length;
-    this.nodes.push(node);
-    node.deadlineSlot = slot;
-    if (slot >= this.deadlines.length) this.grow(2 * this.deadlines.length);
-    return slot;
+  /** Makes room for the slots below `capacity` at once (growing by doubling leaves freed arrays behind). */
+  reserve(capacity: number): void {
+    if (capacity > this.deadlines.length) this.grow(capacity);
   }
 
   private grow(capacity: number): void {
-    this.deadlines = grownTo(this.deadlines, capacity);
+    this.deadlines = grownTo(this.deadlines, capacity, NaN);
     this.prev = grownTo(this.prev, capacity);
     this.next = grownTo(this.next, capacity);
     this.listOf = grownTo(this.listOf, capacity, NONE);
   }
 
-  private append(list: DeadlineList, node: T, deadline: number): void {
-    const slot = this.slotOf(node);
+  private append(list: DeadlineList, slot: number, deadline: number): void {
+    if (slot >= this.deadlines.length) this.grow(Math.max(2 * this.deadlines.length, slot + 1));
     this.deadlines[slot] = deadline;
     this.listOf[slot] = list.id;
     this.prev[slot] = list.tail;
@@ -128,11 +113,9 @@ export class DeadlineQueues<T extends DeadlineNode> {
     list.size++;
   }
 
-  /** Takes `node` out of its list (no deadline any more); harmless when it has none. */
-  remove(node: T): void {
-    const slot = node.deadlineSlot;
-    if (slot === NONE || this.listOf[slot] === NONE) return;
-    this.unlink(slot);
+  /** Takes `slot` out of its list (no deadline any more); harmless when it has none. */
+  remove(slot: number): void {
+    if (this.deadlineOf(slot) !== null) this.unlink(slot);
   }
 
   private unlink(slot: number): void {
@@ -152,17 +135,17 @@ export class DeadlineQueues<T extends DeadlineNode> {
     }
   }
 
-  /** Removes and returns every node whose deadline is at or before `now`, earliest first. */
-  takeExpired(now: number): T[] {
-    const expired: T[] = [];
+  /** Removes and returns every slot whose deadline is at or before `now`, earliest first. */
+  takeExpired(now: number): number[] {
+    const expired: number[] = [];
     for (const list of this.allLists()) {
       while (list.head !== NONE && this.deadlines[list.head]! <= now) {
         const slot = list.head;
         this.unlink(slot);
-        expired.push(this.nodes[slot]!);
+        expired.push(slot);
       }
     }
-    if (expired.length > 1) expired.sort((a, b) => this.deadlines[a.deadlineSlot]! - this.deadlines[b.deadlineSlot]!);
+    if (expired.length > 1) expired.sort((a, b) => this.deadlines[a]! - this.deadlines[b]!);
     return expired;
   }
 

@@ -7,10 +7,10 @@
  * cause nor hide an outage; the wall clock (`Instant.wall`) only stamps what people read.
  */
 import type { LogRecord } from '../shared/logLine.js';
-import { grownTo } from '../shared/typedArray.js';
-import { DeadlineQueues, type DeadlineNode } from './deadlines.js';
+import { clientAt, reserveClients, type ClientState } from './clientState.js';
+import { DeadlineQueues } from './deadlines.js';
 import type { MonitorEvent } from './events.js';
-import { ALWAYS, downAllowedFrom, isOpen, type Schedule } from './schedule.js';
+import { downAllowedFrom, isOpen, type Schedule } from './schedule.js';
 
 export interface Instant {
   /** Monotonic milliseconds: only differences mean anything. */
@@ -19,28 +19,8 @@ export interface Instant {
   wall: number;
 }
 
-export type ClientStatus = 'unknown' | 'up' | 'down';
-
-export interface ClientState extends DeadlineNode {
-  readonly id: string;
-  downIntervalMs: number;
-  /** When the client is expected to be heard; outside its windows it is never declared down. */
-  schedule: Schedule;
-  /** After a window opens, how long a silent client has before it can be declared down. */
-  graceMs: number;
-  status: ClientStatus;
-  /** Wall time of the last accepted heartbeat. */
-  lastHeard: number | null;
-  /** During an outage: the last heartbeat before it. */
-  lastUpBeforeOutage: number | null;
-  /** The source IP address of the last accepted heartbeat. */
-  addr: string | null;
-  boot: number | null;
-  /** The heartbeat interval the sensor announces (NM1), in seconds. */
-  sensorInterval: number | null;
-  /** An NM1 sensor's key slot (ServerConfig.keys; its replay window is kept there too); -1 for other clients. */
-  readonly keySlot: number;
-}
+export type { ClientState, ClientStatus } from './clientState.js';
+export { newClientState } from './clientState.js';
 
 export interface HeartbeatInfo {
   type: 'BOOT' | 'PING';
@@ -71,133 +51,8 @@ const NO_ACTIONS: readonly Action[] = Object.freeze([]);
 
 export const iso = (ms: number): string => new Date(ms).toISOString();
 
-const STATUSES: readonly ClientStatus[] = ['unknown', 'up', 'down'];
-const STATUS_CODE: Readonly<Record<ClientStatus, number>> = { unknown: 0, up: 1, down: 2 };
-
-/**
- * The numbers of every client's state, in typed arrays by row. They are outside V8's heap,
- * which keeps about half again as much memory committed as it holds live objects: with a
- * million clients that alone was over 100 MB. A nullable number is NaN for null. One table
- * serves the process (a server has one set of clients; tests make many small ones).
- */
-class ClientTable {
-  size = 0;
-  keySlot = new Int32Array(0);
-  deadlineSlot = new Int32Array(0);
-  status = new Uint8Array(0);
-  downIntervalMs = new Float64Array(0);
-  graceMs = new Float64Array(0);
-  lastHeard = new Float64Array(0);
-  lastUpBeforeOutage = new Float64Array(0);
-  boot = new Float64Array(0);
-  sensorInterval = new Float64Array(0);
-
-  /**
-   * Makes room for `more` rows at once. Growing by doubling up to a million rows would leave
-   * as much again in freed arrays that the C allocator keeps resident.
-   */
-  reserve(more: number): void {
-    if (this.size + more > this.status.length) this.grow(this.size + more);
-  }
-
-  /** A new row, its nullable numbers null. */
-  add(): number {
-    if (this.size === this.status.length) this.grow(Math.max(1024, 2 * this.size));
-    const row = this.size++;
-    this.lastHeard[row] = this.lastUpBeforeOutage[row] = this.boot[row] = this.sensorInterval[row] = NaN;
-    return row;
-  }
-
-  private grow(capacity: number): void {
-    this.keySlot = grownTo(this.keySlot, capacity);
-    this.deadlineSlot = grownTo(this.deadlineSlot, capacity);
-    this.status = grownTo(this.status, capacity);
-    this.downIntervalMs = grownTo(this.downIntervalMs, capacity);
-    this.graceMs = grownTo(this.graceMs, capacity);
-    this.lastHeard = grownTo(this.lastHeard, capacity);
-    this.lastUpBeforeOutage = grownTo(this.lastUpBeforeOutage, capacity);
-    this.boot = grownTo(this.boot, capacity);
-    this.sensorInterval = grownTo(this.sensorInterval, capacity);
-  }
-}
-
-const table = new ClientTable();
-const nullable = (value: number): number | null => (Number.isNaN(value) ? null : value);
-
-/**
- * A client's state: its id, schedule and address in the object, its numbers in the table
- * above. The accessors make it read and write like a plain object.
- */
-class TrackedClient implements ClientState {
-  schedule: Schedule = ALWAYS;
-  addr: string | null = null;
-  private readonly row = table.add();
-
-  constructor(readonly id: string, downIntervalMs: number, keySlot: number) {
-    table.downIntervalMs[this.row] = downIntervalMs;
-    table.keySlot[this.row] = keySlot;
-    table.deadlineSlot[this.row] = -1;
-  }
-
-  get keySlot(): number {
-    return table.keySlot[this.row]!;
-  }
-  get deadlineSlot(): number {
-    return table.deadlineSlot[this.row]!;
-  }
-  set deadlineSlot(slot: number) {
-    table.deadlineSlot[this.row] = slot;
-  }
-  get status(): ClientStatus {
-    return STATUSES[table.status[this.row]!]!;
-  }
-  set status(status: ClientStatus) {
-    table.status[this.row] = STATUS_CODE[status];
-  }
-  get downIntervalMs(): number {
-    return table.downIntervalMs[this.row]!;
-  }
-  set downIntervalMs(ms: number) {
-    table.downIntervalMs[this.row] = ms;
-  }
-  get graceMs(): number {
-    return table.graceMs[this.row]!;
-  }
-  set graceMs(ms: number) {
-    table.graceMs[this.row] = ms;
-  }
-  get lastHeard(): number | null {
-    return nullable(table.lastHeard[this.row]!);
-  }
-  set lastHeard(at: number | null) {
-    table.lastHeard[this.row] = at ?? NaN;
-  }
-  get lastUpBeforeOutage(): number | null {
-    return nullable(table.lastUpBeforeOutage[this.row]!);
-  }
-  set lastUpBeforeOutage(at: number | null) {
-    table.lastUpBeforeOutage[this.row] = at ?? NaN;
-  }
-  get boot(): number | null {
-    return nullable(table.boot[this.row]!);
-  }
-  set boot(boot: number | null) {
-    table.boot[this.row] = boot ?? NaN;
-  }
-  get sensorInterval(): number | null {
-    return nullable(table.sensorInterval[this.row]!);
-  }
-  set sensorInterval(seconds: number | null) {
-    table.sensorInterval[this.row] = seconds ?? NaN;
-  }
-}
-
-export function newClientState(id: string, downIntervalMs: number, keySlot = -1): ClientState {
-  return new TrackedClient(id, downIntervalMs, keySlot);
-}
-
 export class Monitor {
-  private readonly deadlines = new DeadlineQueues<ClientState>();
+  private readonly deadlines = new DeadlineQueues();
 
   /**
    * Puts a client back as it was before a restart. A client that was up gets one full down
@@ -206,8 +61,8 @@ export class Monitor {
    */
   restore(client: ClientState, saved: SavedClient, now: Instant): void {
     Object.assign(client, saved);
-    if (client.status === 'up') this.deadlines.schedule(client, now.mono, client.downIntervalMs);
-    else this.deadlines.remove(client);
+    if (client.status === 'up') this.deadlines.schedule(client.row, now.mono, client.downIntervalMs);
+    else this.deadlines.remove(client.row);
   }
 
   /** An accepted heartbeat from `client`. O(1): no other client is looked at. */
@@ -216,21 +71,18 @@ export class Monitor {
     if (client.status !== 'up') {
       actions = [this.upTransition(client, now, beat)];
     }
-    if (client.addr !== null && client.addr !== beat.addr) {
-      (actions ??= []).push({
-        client: client.id,
-        record: { type: 'addr', at: iso(now.wall), addr: beat.addr, previous: client.addr },
-        event: null,
-      });
+    if (!client.hasAddr(beat.addr)) {
+      const previous = client.addr;
+      if (previous !== null) {
+        (actions ??= []).push({ client: client.id, record: { type: 'addr', at: iso(now.wall), addr: beat.addr, previous }, event: null });
+      }
+      client.addr = beat.addr;
     }
     const newBoot = beat.type === 'BOOT' && (beat.boot === null || beat.boot !== client.boot);
-    // Each datagram brings its own copy of the address; keeping the one held already (when
-    // equal) spares the old generation a dead string per heartbeat.
-    if (client.addr !== beat.addr) client.addr = beat.addr;
     client.boot = beat.boot;
     client.sensorInterval = beat.interval;
     client.lastHeard = now.wall;
-    this.deadlines.schedule(client, now.mono, client.downIntervalMs);
+    this.deadlines.schedule(client.row, now.mono, client.downIntervalMs);
     if (newBoot) {
       // A sensor repeats its BOOT a few times (UDP may drop one); one record per boot.
       (actions ??= []).push({
@@ -254,13 +106,14 @@ export class Monitor {
     const expired = this.deadlines.takeExpired(now.mono);
     if (expired.length === 0) return NO_ACTIONS;
     const actions: Action[] = [];
-    for (const client of expired) {
-      const at = Math.round(now.wall - (now.mono - this.deadlines.lastDeadline(client)));
+    for (const row of expired) {
+      const client = clientAt(row);
+      const at = Math.round(now.wall - (now.mono - this.deadlines.lastDeadline(client.row)));
       if (client.schedule.kind !== 'always') {
         const allowed = downAllowedFrom(client.schedule, client.graceMs, at);
         if (allowed === null) continue;
         if (allowed > at) {
-          this.deadlines.scheduleAt(client, now.mono + (allowed - now.wall));
+          this.deadlines.scheduleAt(client.row, now.mono + (allowed - now.wall));
           continue;
         }
       }
@@ -295,7 +148,7 @@ export class Monitor {
   fail(client: ClientState, now: Instant, reason: string): readonly Action[] {
     // Outside its window a client is never declared down, however it reports.
     if (client.status === 'down' || !isOpen(client.schedule, now.wall)) return NO_ACTIONS;
-    this.deadlines.remove(client);
+    this.deadlines.remove(client.row);
     client.status = 'down';
     client.lastUpBeforeOutage = client.lastHeard;
     const transitionId = `down-${client.id}-${now.wall}`;
@@ -317,13 +170,12 @@ export class Monitor {
 
   /** Makes room for the states and deadlines of `count` more clients at once. */
   reserve(count: number): void {
-    table.reserve(count);
-    this.deadlines.reserve(count);
+    this.deadlines.reserve(reserveClients(count) + count);
   }
 
   /** The client's pending deadline on the monotonic clock; null when it has none (down, or never heard). */
   deadlineOf(client: ClientState): number | null {
-    return this.deadlines.deadlineOf(client);
+    return this.deadlines.deadlineOf(client.row);
   }
 
   /** Monotonic time of the earliest pending deadline, for scheduling the next expire(). */
@@ -342,12 +194,12 @@ export class Monitor {
     client.downIntervalMs = settings.downIntervalMs;
     client.graceMs = settings.graceMs;
     client.schedule = settings.schedule;
-    if (moved && this.deadlines.deadlineOf(client) !== null) this.deadlines.schedule(client, now.mono, client.downIntervalMs);
+    if (moved && this.deadlines.deadlineOf(client.row) !== null) this.deadlines.schedule(client.row, now.mono, client.downIntervalMs);
   }
 
   /** Stops tracking a client's deadline (it was removed from the configuration). */
   forget(client: ClientState): void {
-    this.deadlines.remove(client);
+    this.deadlines.remove(client.row);
   }
 
   private upTransition(client: ClientState, now: Instant, beat: HeartbeatInfo): Action {

@@ -28,6 +28,7 @@ import { RouteTable } from './http/routes.js';
 import { startSupervision } from './supervision/index.js';
 import { LogDirectory, SERVER_LOG, type OpenFile } from './logDirectory.js';
 import { fileMailer, smtpMailer, type Mailer } from './mailer.js';
+import { clientAt, eachClient } from './clientState.js';
 import { iso, Monitor, newClientState, type Action, type ClientSettings, type ClientState, type HeartbeatInfo, type Instant, type SavedClient } from './monitor.js';
 import { AlertOutbox, type AlertEvent } from './outbox.js';
 import { LogBudget } from './logBudget.js';
@@ -90,7 +91,6 @@ export class NetmonitorServer {
   private readonly directory: ClientDirectory;
   /** The clients of `clients` by id (the sensors of a clients file are found through their key slot). */
   private readonly configured: Map<string, ClientConfig>;
-  private readonly clients: ClientState[] = [];
   private extensions: Extension[] = [];
   readonly config: ServerConfig;
   readonly clock: Clock;
@@ -181,7 +181,7 @@ export class NetmonitorServer {
       const extension = await start(this);
       if (extension !== null) this.extensions.push(extension);
     }
-    this.logger.info(`listening on ${bound.address}:${bound.port} (udp) with ${this.clients.length} configured client(s)`);
+    this.logger.info(`listening on ${bound.address}:${bound.port} (udp) with ${this.directory.size} configured client(s)`);
     return { address: bound.address, port: bound.port };
   }
 
@@ -217,11 +217,11 @@ export class NetmonitorServer {
 
   /** The state of every configured client (read-only for callers). */
   clientStates(): readonly ClientState[] {
-    return this.clients;
+    return Array.from(this.directory.allRows(), clientAt);
   }
 
   clientState(id: string): ClientState | undefined {
-    return this.directory.clients.get(id);
+    return this.directory.get(id);
   }
 
   /** The client's pending deadline on the monotonic clock; null when none is pending. */
@@ -233,7 +233,7 @@ export class NetmonitorServer {
   clientConfig(id: string): ClientConfig | undefined {
     const listed = this.configured.get(id);
     if (listed !== undefined) return listed;
-    const state = this.directory.clients.get(id);
+    const state = this.directory.get(id);
     return state === undefined || state.keySlot < 0 ? undefined : this.config.fleet.configAt(state.keySlot);
   }
 
@@ -242,7 +242,7 @@ export class NetmonitorServer {
    * through the same state machine, logs and alerts as a datagram. False for an unknown id.
    */
   heartbeatFrom(id: string, beat: HeartbeatInfo): boolean {
-    const client = this.directory.clients.get(id);
+    const client = this.directory.get(id);
     if (client === undefined) return false;
     this.accept(client, beat, this.clock.now());
     return true;
@@ -250,7 +250,7 @@ export class NetmonitorServer {
 
   /** A failure reported by the client itself or found by a probe: down now. False for an unknown id. */
   failureOf(id: string, reason: string): boolean {
-    const client = this.directory.clients.get(id);
+    const client = this.directory.get(id);
     if (client === undefined) return false;
     const actions = this.monitor.fail(client, this.clock.now(), reason);
     if (actions.length > 0) this.perform(actions);
@@ -259,7 +259,7 @@ export class NetmonitorServer {
 
   /** New down interval, grace or schedule for a client, from now on (HTTP PATCH, saved overrides). False for an unknown id. */
   reconfigure(id: string, settings: ClientSettings): boolean {
-    const client = this.directory.clients.get(id);
+    const client = this.directory.get(id);
     if (client === undefined) return false;
     this.monitor.reconfigure(client, settings, this.clock.now());
     return true;
@@ -273,7 +273,7 @@ export class NetmonitorServer {
 
   stats(): Stats {
     const clients = { up: 0, down: 0, unknown: 0 };
-    for (const client of this.clients) clients[client.status]++;
+    for (const client of eachClient(this.directory.allRows())) clients[client.status]++;
     return {
       accepted: this.accepted,
       refused: { ...this.refusals.counts },
@@ -370,7 +370,6 @@ export class NetmonitorServer {
     this.monitor.reserve(count);
     for (const client of allClients(config)) {
       const state = newClientState(client.id, client.downIntervalMs, client.keySlot ?? -1);
-      this.clients.push(state);
       this.directory.add(state, client.kind === 'legacy');
       if (logged.has(client.id)) toRead.push([client, state]);
     }
@@ -401,7 +400,7 @@ export class NetmonitorServer {
     const now = this.clock.now();
     for (const [state, saved] of restored) this.monitor.restore(state, saved, now);
     if (counts.corrupt > 0) this.logger.warn(`skipped ${counts.corrupt} damaged log line(s) while restoring state`);
-    this.logger.info(`restored ${this.clients.length} client(s) from ${counts.records} log record(s)`);
+    this.logger.info(`restored ${this.directory.size} client(s) from ${counts.records} log record(s)`);
     return undelivered;
   }
 
@@ -414,7 +413,7 @@ export class NetmonitorServer {
     const save = (): Promise<void> => {
       this.saveQueued = false;
       this.stateDirty = false;
-      return saveState(this.options.config.clientLogDir, savedStates(this.clients, this.directory));
+      return saveState(this.options.config.clientLogDir, savedStates(this.directory));
     };
     this.saving = this.saving.then(save).catch((error: Error) => {
       this.stateDirty = true;
@@ -426,12 +425,12 @@ export class NetmonitorServer {
 }
 
 /** Each client's saved state, read from the live states as the file is written. */
-function* savedStates(clients: readonly ClientState[], directory: ClientDirectory): Iterable<[string, SavedSensor]> {
+function* savedStates(directory: ClientDirectory): Iterable<[string, SavedSensor]> {
   // One entry, refilled for each client: saveState turns it into text before asking for the
   // next, and a million clients every few seconds should not mean a million short-lived objects.
   const saved: SavedSensor = { boot: null, seq: null, lastHeard: null };
   const entry: [string, SavedSensor] = ['', saved];
-  for (const state of clients) {
+  for (const state of eachClient(directory.allRows())) {
     const hasWindow = directory.windowInto(state, saved);
     if (hasWindow || state.lastHeard !== null) {
       entry[0] = state.id;

@@ -1,5 +1,5 @@
 import t from 'tap';
-import { DeadlineQueues, type DeadlineNode } from '../../server/deadlines.js';
+import { DeadlineQueues } from '../../server/deadlines.js';
 import { validateSchedule } from '../../server/http/config.js';
 import { Monitor, newClientState, type HeartbeatInfo } from '../../server/monitor.js';
 import { ALWAYS, downAllowedFrom, isOpen, scheduleJson, type Schedule } from '../../server/schedule.js';
@@ -130,9 +130,8 @@ t.test('reconfiguring a client gives it a full new interval from now', async (t)
 });
 
 t.test('fixed-moment deadlines share a list per second and the list goes away when it empties', async (t) => {
-  const queues = new DeadlineQueues<DeadlineNode>();
-  const node = (): DeadlineNode => ({ deadlineSlot: -1 });
-  const [a, b, c] = [node(), node(), node()];
+  const queues = new DeadlineQueues();
+  const [a, b, c] = [7, 8, 9];
   queues.scheduleAt(a, 10_200);
   queues.scheduleAt(b, 10_900);
   queues.schedule(c, 0, 5000);

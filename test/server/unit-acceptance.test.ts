@@ -55,7 +55,7 @@ t.test('an NM1 datagram from a known sensor is accepted with its fields', async 
   const { directory, gw } = setUp();
   const verdict = acceptDatagram(directory, encode(beat(), KEY), '192.0.2.1');
   t.match(verdict, { ok: true, beat: { type: 'BOOT', boot: 3, uptime: 12.5, interval: 30, addr: '192.0.2.1' } });
-  t.equal(verdict.ok && verdict.client, gw);
+  t.equal(verdict.ok && verdict.client.row, gw.row, 'the state of the sensor that sent it');
 });
 
 t.test('a datagram from an unknown sensor is refused and changes no client', async (t) => {
