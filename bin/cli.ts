@@ -23,13 +23,18 @@ async function main(argv: string[]): Promise<void> {
     .command('sensor', 'Send heartbeats to a server (run on the gateway)', (y) =>
       y.option('config', { type: 'string', demandOption: true, describe: 'sensor config file (JSON)' }),
       async (args) => (await import('../sensor/main.js')).runSensor(args.config))
-    .command('keygen', 'Print a new sensor id and key (or, with --http, an HTTP client token) as config snippets', (y) =>
+    .command('keygen', 'Print a new sensor id and key (or, with --http, an HTTP client token; with --librenms, the LibreNMS alert token) as config snippets', (y) =>
       y.option('id', { type: 'string', describe: 'sensor id (1-64 of A-Z a-z 0-9 . _ -)' })
         .option('server', { type: 'string', describe: "the server's host name, for the sensor snippet" })
         .option('port', { type: 'number', describe: "the server's UDP port, for the sensor snippet" })
         .option('http', { type: 'string', describe: 'make a bearer token for this HTTP client instead' })
-        .option('url', { type: 'string', describe: "with --http: the server's HTTP address for the curl line" }),
+        .option('librenms', { type: 'boolean', describe: "make the token LibreNMS's alert transport sends instead" })
+        .option('url', { type: 'string', describe: "with --http or --librenms: the server's HTTP address" }),
       async (args) => {
+        if (args.librenms === true) {
+          process.stdout.write((await import('./keygen.js')).keygenLibrenms({ url: args.url }));
+          return;
+        }
         if (args.http !== undefined) {
           if (!isSensorId(args.http)) throw new NetmonitorError('EUSAGE', '--http must name a client: 1 to 64 of the characters A-Z a-z 0-9 . _ -');
           process.stdout.write((await import('./keygen.js')).keygenHttp({ client: args.http, url: args.url }));

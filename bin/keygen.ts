@@ -33,9 +33,8 @@ export interface HttpKeygenOptions {
  * and nowhere else.
  */
 export function keygenHttp(options: HttpKeygenOptions, random: (n: number) => Buffer = randomBytes): string {
-  const token = random(32).toString('base64url');
-  const hash = createHash('sha256').update(token).digest('hex');
-  const base = (options.url ?? 'http://127.0.0.1:8080').replace(/\/+$/, '');
+  const { token, hash } = newToken(random);
+  const base = baseUrl(options.url);
   const endpoint = `${base}/api/v1/heartbeat/${encodeURIComponent(options.client)}`;
   const curl = `curl -fsS -m 10 --retry 3 -X POST -H 'Authorization: Bearer ${token}' '${endpoint}'`;
   return [
@@ -50,6 +49,37 @@ export function keygenHttp(options: HttpKeygenOptions, random: (n: number) => Bu
     '',
     `# Or in its crontab: a heartbeat every 5 minutes (set down_interval above that)`,
     `*/5 * * * * ${curl} >/dev/null`,
+    '',
+  ].join('\n');
+}
+
+/** A new bearer token and the SHA-256 (hex) the server keeps of it. */
+function newToken(random: (n: number) => Buffer): { token: string; hash: string } {
+  const token = random(32).toString('base64url');
+  return { token, hash: createHash('sha256').update(token).digest('hex') };
+}
+
+const baseUrl = (url: string | undefined): string => (url ?? 'http://127.0.0.1:8080').replace(/\/+$/, '');
+
+/**
+ * `netmonitor keygen --librenms`: the bearer token LibreNMS's alert transport sends to
+ * `POST /api/v1/librenms/alert`, printed once with the transport's settings.
+ */
+export function keygenLibrenms(options: { url?: string | undefined }, random: (n: number) => Buffer = randomBytes): string {
+  const { token, hash } = newToken(random);
+  return [
+    `# The token LibreNMS's alert transport sends (shown only now; the server keeps only its hash):`,
+    token,
+    '',
+    `# On the server: add this entry to the "librenms" section of its config file`,
+    `"alert_token_sha256": ${JSON.stringify(hash)}`,
+    '',
+    `# In LibreNMS: Alerts > Alert Transports > Create alert transport, type API, with`,
+    `API Method:  POST`,
+    `API URL:     ${baseUrl(options.url)}/api/v1/librenms/alert`,
+    `headers:     Authorization=Bearer ${token}`,
+    `             Content-Type=application/json`,
+    `body:        {"device_id": {{ $device_id }}, "hostname": "{{ $hostname }}", "ip": "{{ $ip }}"}`,
     '',
   ].join('\n');
 }

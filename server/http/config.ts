@@ -52,7 +52,7 @@ export interface HttpClientConfig {
   schedule: Schedule;
 }
 
-function sha256Hex(value: unknown, key: string): Buffer {
+export function sha256Hex(value: unknown, key: string): Buffer {
   if (typeof value !== 'string' || !/^[0-9a-fA-F]{64}$/.test(value)) {
     // The value is not repeated: someone may have pasted the token itself here.
     throw new ConfigError(key, 'must be the SHA-256 of the token as 64 hex digits (`netmonitor keygen --http CLIENT` prints it); its value is not shown here');

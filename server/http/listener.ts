@@ -13,7 +13,7 @@ import type { Logger } from 'winston';
 import { normalizeAddress } from '../acceptance.js';
 import { AuthFailures, bearerToken, tokenMatches } from './auth.js';
 import type { HttpListenerConfig } from './config.js';
-import { MAX_BODY_BYTES, type HttpReply, type HttpRequest, type RouteTable } from './routes.js';
+import { MAX_BODY_BYTES, type HttpReply, type HttpRequest, type HttpRoute, type RouteTable } from './routes.js';
 
 /** Nothing but same-origin scripts, styles, images and fetches; no framing, no forms elsewhere. */
 export const CONTENT_SECURITY_POLICY =
@@ -78,6 +78,16 @@ export class HttpListener {
     return tokenMatches(bearerToken(request.headers), this.options.config.adminTokenSha256);
   }
 
+  /** The token a route needs, with what a caller is told when none is configured; null for none. */
+  private guardOf(route: HttpRoute): { sha256: Buffer | null; missing: string } | null {
+    if (route.access === 'token') {
+      const token = route.token ?? { sha256: null, setting: 'a token' };
+      return { sha256: token.sha256, missing: `no token is configured for this route (${token.setting})` };
+    }
+    const needsAdmin = route.access === 'admin' || (route.access === 'read' && this.options.config.requireTokenForReads);
+    return needsAdmin ? { sha256: this.options.config.adminTokenSha256, missing: 'no admin token is configured' } : null;
+  }
+
   private async serve(incoming: IncomingMessage, response: ServerResponse): Promise<void> {
     const remoteAddress = normalizeAddress(incoming.socket.remoteAddress ?? '');
     let url: URL;
@@ -99,12 +109,12 @@ export class HttpListener {
     if (body === null) return send(response, { status: 413, json: { error: 'body too large', limit_bytes: limit } }, true);
     const request: HttpRequest = { method, path: url.pathname, query: url.searchParams, headers: incoming.headers, body, remoteAddress };
 
-    const needsAdmin = route.access === 'admin' || (route.access === 'read' && this.options.config.requireTokenForReads);
-    if (needsAdmin) {
+    const guard = this.guardOf(route);
+    if (guard !== null) {
       const now = this.options.now();
       if (this.failures.blocked(remoteAddress, now)) return send(response, { status: 429, json: { error: 'too many failed attempts' }, headers: { 'Retry-After': '60' } });
-      if (this.options.config.adminTokenSha256 === null) return send(response, { status: 403, json: { error: 'no admin token is configured' } });
-      if (!this.isAdmin(request)) {
+      if (guard.sha256 === null) return send(response, { status: 403, json: { error: guard.missing } });
+      if (!tokenMatches(bearerToken(request.headers), guard.sha256)) {
         this.failures.record(remoteAddress, now);
         return send(response, { status: 401, json: { error: 'unauthorized' }, headers: { 'WWW-Authenticate': 'Bearer realm="netmonitor"' } });
       }

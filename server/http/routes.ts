@@ -30,10 +30,13 @@ export interface HttpRoute {
   pattern: string;
   /**
    * 'admin': the listener checks the admin token before calling handle(). 'read': public,
-   * unless `http.require_token_for_reads` is set, then as 'admin'. 'public': the route
+   * unless `http.require_token_for_reads` is set, then as 'admin'. 'token': the listener
+   * checks the route's own token (`token`), as it checks the admin token. 'public': the route
    * authenticates by itself (or needs nothing).
    */
-  access: 'public' | 'read' | 'admin';
+  access: 'public' | 'read' | 'admin' | 'token';
+  /** For access 'token': the SHA-256 of the bearer token it takes, and the setting that holds it (null: none is configured, every call gets 403). */
+  token?: { sha256: Buffer | null; setting: string };
   /** The largest body accepted (bytes); larger gets 413 unread. Default: MAX_BODY_BYTES. */
   maxBodyBytes?: number;
   handle(request: HttpRequest, params: Record<string, string>): HttpReply | Promise<HttpReply>;

@@ -9,6 +9,7 @@ import { resolve } from 'node:path';
 import { checkKnownKeys, integerIn, isObject, oneOf, optionalString, readSecretFile, requiredString, type JsonObject } from '../../shared/configCheck.js';
 import { parseDuration } from '../../shared/duration.js';
 import { ConfigError } from '../../shared/errors.js';
+import { sha256Hex } from '../http/config.js';
 
 export const SUPERVISION_TOP_KEYS: readonly string[] = ['librenms'];
 export const SUPERVISION_CLIENT_KEYS: readonly string[] = ['probe', 'healing', 'librenms'];
@@ -81,6 +82,8 @@ export interface LibrenmsConfig {
   url: string;
   /** Never logged. */
   token: string;
+  /** SHA-256 of the bearer token LibreNMS's alert transport sends; null: the alert route refuses every call. */
+  alertTokenSha256: Buffer | null;
   unsupervisedIp: string;
   recoveryIntervalMs: number;
   maxRecoveryIntervalMs: number;
@@ -226,7 +229,7 @@ export function validateHealing(raw: unknown, key: string, configDir: string): H
 export function validateLibrenms(raw: unknown, configDir: string): LibrenmsConfig {
   const key = 'librenms';
   if (!isObject(raw)) throw new ConfigError(key, 'must be an object such as {"url": "http://librenms.lan", "token_file": "librenms.token"}');
-  checkKnownKeys(raw, ['url', 'token', 'token_file', 'unsupervised_ip', 'recovery_interval', 'max_recovery_interval', 'port_ifname', 'poll_command', 'state_file', 'timeout'], `${key}.`);
+  checkKnownKeys(raw, ['url', 'token', 'token_file', 'alert_token_sha256', 'unsupervised_ip', 'recovery_interval', 'max_recovery_interval', 'port_ifname', 'poll_command', 'state_file', 'timeout'], `${key}.`);
   const url = requiredString(raw, 'url', `${key}.url`);
   try {
     const parsed = new URL(url);
@@ -245,6 +248,7 @@ export function validateLibrenms(raw: unknown, configDir: string): LibrenmsConfi
   return {
     url: url.replace(/\/+$/, ''),
     token,
+    alertTokenSha256: raw.alert_token_sha256 === undefined || raw.alert_token_sha256 === null ? null : sha256Hex(raw.alert_token_sha256, `${key}.alert_token_sha256`),
     unsupervisedIp,
     recoveryIntervalMs: recovery,
     maxRecoveryIntervalMs: maxRecovery,

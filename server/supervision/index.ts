@@ -53,7 +53,10 @@ export async function startSupervision(server: NetmonitorServer): Promise<Extens
     }
     librenms = new LibrenmsSupervisor(server, section, section.stateFile ?? join(server.config.clientLogDir, '@librenms.json'), devices);
     server.subscribe(librenms);
-    server.routes.add(librenmsAlertRoute(librenms));
+    server.routes.add(librenmsAlertRoute(librenms, section.alertTokenSha256));
+    if (section.alertTokenSha256 === null && server.config.http?.listener != null) {
+      server.logger.warn('the LibreNMS alert route refuses every call until librenms.alert_token_sha256 is set (netmonitor keygen --librenms)');
+    }
     await librenms.start();
   }
   return {

@@ -4,6 +4,8 @@ import { keygen } from '../../bin/keygen.js';
 import { validateSensorConfig } from '../../sensor/config.js';
 import { validateServerConfig } from '../../server/config.js';
 import type { JsonObject } from '../../shared/configCheck.js';
+import { tokenMatches } from '../../server/http/auth.js';
+import { validateLibrenms } from '../../server/supervision/config.js';
 import { cliPath, hasKey } from '../helpers.js';
 
 /** The two snippets keygen prints: the sensor's config file and the server's clients entry. */
@@ -43,4 +45,20 @@ t.test('`netmonitor keygen` prints the same snippets, and refuses a bad id with 
   t.equal(snippets(ok.stdout).sensor.port, 7000);
   const bad = spawnSync(process.execPath, [cliPath, 'keygen', '--id', 'home gw!'], { encoding: 'utf8' });
   t.equal(bad.status, 2, bad.stderr);
+});
+
+t.test('`netmonitor keygen --librenms` prints a token, the hash the librenms section accepts, and the transport that sends it', async (t) => {
+  const run = spawnSync(process.execPath, [cliPath, 'keygen', '--librenms', '--url', 'http://monitor.lan:8080/'], { encoding: 'utf8' });
+  t.equal(run.status, 0, run.stderr);
+  const lines = run.stdout.split('\n');
+  const token = lines[lines.findIndex((line) => line.startsWith('# The token')) + 1]!;
+  t.match(token, /^[A-Za-z0-9_-]{43}$/, '32 random bytes');
+  const entry = lines.find((line) => line.startsWith('"alert_token_sha256"'))!;
+  const { alert_token_sha256: hash } = JSON.parse(`{${entry}}`) as { alert_token_sha256: string };
+  const section = validateLibrenms({ url: 'http://librenms.lan', token: 'api', alert_token_sha256: hash }, '/etc/netmonitor');
+  t.ok(tokenMatches(token, section.alertTokenSha256), 'the configured hash takes the printed token');
+  t.ok(lines.includes(`headers:     Authorization=Bearer ${token}`), "in LibreNMS's header format");
+  t.ok(lines.includes('API URL:     http://monitor.lan:8080/api/v1/librenms/alert'));
+  const again = spawnSync(process.execPath, [cliPath, 'keygen', '--librenms'], { encoding: 'utf8' });
+  t.notOk(again.stdout.includes(token), 'each run makes a new token');
 });

@@ -2,6 +2,7 @@ import t from 'tap';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { DownEvent, UpEvent } from '../../server/events.js';
+import { sha256 } from '../../server/http/auth.js';
 import { LogDirectory } from '../../server/logDirectory.js';
 import { validateLibrenms, type LibrenmsConfig } from '../../server/supervision/config.js';
 import { parseAlertPayload } from '../../server/supervision/librenms/payload.js';
@@ -58,7 +59,9 @@ t.test('librenms settings are checked and errors name the key', async (t) => {
   t.equal(key({ url: 'http://l', token: 't', unsupervised_ip: 'x' }), 'librenms.unsupervised_ip');
   t.equal(key({ url: 'http://l', token: 't', recovery_interval: '1h', max_recovery_interval: '1m' }), 'librenms.max_recovery_interval');
   t.equal(key({ url: 'http://l', token: 't', poll_command: { type: 'http', url: 'http://x' } }), 'librenms.poll_command.type');
-  t.match(validateLibrenms({ url: 'http://l/', token: 't' }, '/etc'), { url: 'http://l', unsupervisedIp: '127.0.0.50', recoveryIntervalMs: 20 * MIN, portIfName: 'Dialer 1' });
+  t.match(validateLibrenms({ url: 'http://l/', token: 't' }, '/etc'), { url: 'http://l', unsupervisedIp: '127.0.0.50', recoveryIntervalMs: 20 * MIN, portIfName: 'Dialer 1', alertTokenSha256: null });
+  t.equal(key({ url: 'http://l', token: 't', alert_token_sha256: 'the-token-itself' }), 'librenms.alert_token_sha256');
+  t.same(validateLibrenms({ url: 'http://l', token: 't', alert_token_sha256: 'ab'.repeat(32) }, '/etc').alertTokenSha256, Buffer.from('ab'.repeat(32), 'hex'));
 });
 
 async function setup(t: { teardown(fn: () => unknown): void }, extra: Partial<LibrenmsConfig> = {}) {
@@ -72,7 +75,7 @@ async function setup(t: { teardown(fn: () => unknown): void }, extra: Partial<Li
   const now = { mono: 0, wall: Date.UTC(2024, 0, 1) };
   const alerts: (DownEvent | UpEvent)[] = [];
   const { logger, lines } = captureLogger();
-  const config: LibrenmsConfig = { url: peer.url, token: peer.token, unsupervisedIp: '127.0.0.50', recoveryIntervalMs: 20 * MIN, maxRecoveryIntervalMs: 60 * MIN, portIfName: 'Dialer 1', pollCommand: null, stateFile: null, timeoutMs: 2000, ...extra };
+  const config: LibrenmsConfig = { url: peer.url, token: peer.token, alertTokenSha256: null, unsupervisedIp: '127.0.0.50', recoveryIntervalMs: 20 * MIN, maxRecoveryIntervalMs: 60 * MIN, portIfName: 'Dialer 1', pollCommand: null, stateFile: null, timeoutMs: 2000, ...extra };
   const host = { logs, logger, clock: { now: () => ({ ...now }) }, outbox: { enqueue: (e: DownEvent | UpEvent) => alerts.push(e) } };
   const make = (): LibrenmsSupervisor => new LibrenmsSupervisor(host, config, join(dir, '@librenms.json'), new Map([['home-gw', 12]]));
   const supervisor = make();
@@ -88,7 +91,7 @@ const request = (body: unknown) => ({ method: 'POST', path: '/api/v1/librenms/al
 
 t.test('an alert forces the device down after saving its original IP, and a healthy port puts it back', async (t) => {
   const env = await setup(t);
-  const route = librenmsAlertRoute(env.supervisor);
+  const route = librenmsAlertRoute(env.supervisor, null);
   const reply = await route.handle(request({ device: { device_id: 12, hostname: 'gw.lan', ip: '192.0.2.1' } }), {});
   t.match(reply, { status: 202, json: { status: 'ok', result: 'supervised' } });
   t.equal(env.peer.devices.get(12)!.overwrite_ip, '127.0.0.50');
@@ -120,7 +123,7 @@ t.test('an alert forces the device down after saving its original IP, and a heal
 
 t.test('bad or incomplete alert payloads get 400 and change nothing', async (t) => {
   const env = await setup(t);
-  const route = librenmsAlertRoute(env.supervisor);
+  const route = librenmsAlertRoute(env.supervisor, null);
   for (const body of ['not json', { hostname: 'gw', ip: '192.0.2.1' }, { device_id: 12, ip: '192.0.2.1' }, { device_id: 12, hostname: 'gw' }]) {
     t.match(await route.handle(request(body), {}), { status: 400, json: { status: 'error' } }, JSON.stringify(body));
   }
@@ -139,7 +142,7 @@ t.test('a netmonitor down event of a mapped client reads the device and forces i
 
 t.test('API failures are retried per device without stopping the others', async (t) => {
   const env = await setup(t);
-  const route = librenmsAlertRoute(env.supervisor);
+  const route = librenmsAlertRoute(env.supervisor, null);
   await route.handle(request({ device_id: 12, hostname: 'gw.lan', ip: '192.0.2.1' }), {});
   await route.handle(request({ device_id: 13, hostname: 'other.lan', ip: '192.0.2.9' }), {});
   env.advance(20 * MIN);
@@ -156,7 +159,7 @@ t.test('API failures are retried per device without stopping the others', async 
 t.test('a device whose force down failed is forced at the retry, and a restart keeps what is supervised', async (t) => {
   const env = await setup(t);
   env.peer.failNext(1);
-  t.match(await librenmsAlertRoute(env.supervisor).handle(request({ device_id: 12, hostname: 'gw.lan', ip: '192.0.2.1' }), {}), { status: 202 });
+  t.match(await librenmsAlertRoute(env.supervisor, null).handle(request({ device_id: 12, hostname: 'gw.lan', ip: '192.0.2.1' }), {}), { status: 202 });
   t.match(JSON.parse(readFileSync(env.statePath, 'utf8')), { devices: [{ deviceId: 12, originalIp: '192.0.2.1', forced: false }] }, 'the IP was saved before the failing call');
   await env.supervisor.stop();
   const again = env.make();
@@ -168,23 +171,51 @@ t.test('a device whose force down failed is forced at the retry, and a restart k
 
 t.test('the poll command runs with the device id and its failure is retried', async (t) => {
   const env = await setup(t, { pollCommand: { type: 'local', command: [process.execPath, '-e', 'console.log("polled " + process.argv[1]); process.exit(process.argv[1] === "12" ? 0 : 1)', 'ID'], timeoutMs: 5000 } });
-  await librenmsAlertRoute(env.supervisor).handle(request({ device_id: 12, hostname: 'gw.lan', ip: '192.0.2.1' }), {});
+  await librenmsAlertRoute(env.supervisor, null).handle(request({ device_id: 12, hostname: 'gw.lan', ip: '192.0.2.1' }), {});
   env.advance(20 * MIN);
   t.same([...(await env.supervisor.checkDue())], [[12, 'still-down']]);
   t.match(env.records('home-gw').find((r) => r.phase === 'poll'), { ok: true, output: 'polled 12' });
 });
 
-t.test('through the HTTP listener, an alert POST reaches the supervisor', async (t) => {
+t.test('through the HTTP listener, an alert POST with the alert token reaches the supervisor, and one without it changes nothing', async (t) => {
+  const peer = await startLibrenmsPeer();
+  t.teardown(() => peer.close());
+  peer.devices.set(5, { device_id: 5, hostname: 'gw', ip: '192.0.2.5', overwrite_ip: null, ports: [] });
+  const alertToken = 'librenms-transport-token';
+  const { server, lines } = await startInProcessServer({
+    http: { listen_address: '127.0.0.1', port: 0, admin_token_sha256: null },
+    librenms: { url: peer.url, token: peer.token, alert_token_sha256: sha256(alertToken).toString('hex') },
+  });
+  t.teardown(() => server.stop());
+  const port = /http listening on 127\.0\.0\.1:(\d+)/.exec(lines.join('\n'))?.[1];
+  t.ok(port, lines.join('\n'));
+  const post = (body: string, token?: string) => fetch(`http://127.0.0.1:${port}/api/v1/librenms/alert`, {
+    method: 'POST',
+    headers: { 'Content-Type': 'application/json', ...(token === undefined ? {} : { Authorization: `Bearer ${token}` }) },
+    body,
+  });
+  const alert = JSON.stringify({ device_id: 5, hostname: 'gw', ip: '192.0.2.5' });
+  t.equal((await post(alert)).status, 401, 'no token');
+  t.equal((await post(alert, 'guess')).status, 401, 'a wrong token');
+  t.equal(peer.devices.get(5)!.overwrite_ip, null, 'neither touched the device');
+  t.same(peer.requests, [], 'nor called LibreNMS');
+  t.equal((await post('{"device_id": 5}', alertToken)).status, 400);
+  const ok = await post(alert, alertToken);
+  t.equal(ok.status, 202);
+  t.equal(peer.devices.get(5)!.overwrite_ip, '127.0.0.50');
+  t.notOk(lines.join('\n').includes(alertToken), 'the token is never logged');
+});
+
+t.test('without an alert token configured, the alert route refuses every call and says which setting is missing', async (t) => {
   const peer = await startLibrenmsPeer();
   t.teardown(() => peer.close());
   peer.devices.set(5, { device_id: 5, hostname: 'gw', ip: '192.0.2.5', overwrite_ip: null, ports: [] });
   const { server, lines } = await startInProcessServer({ http: { listen_address: '127.0.0.1', port: 0, admin_token_sha256: null }, librenms: { url: peer.url, token: peer.token } });
   t.teardown(() => server.stop());
-  const port = /http listening on 127\.0\.0\.1:(\d+)/.exec(lines.join('\n'))?.[1];
-  t.ok(port, lines.join('\n'));
-  const post = (body: string) => fetch(`http://127.0.0.1:${port}/api/v1/librenms/alert`, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body });
-  t.equal((await post('{"device_id": 5}')).status, 400);
-  const ok = await post(JSON.stringify({ device_id: 5, hostname: 'gw', ip: '192.0.2.5' }));
-  t.equal(ok.status, 202);
-  t.equal(peer.devices.get(5)!.overwrite_ip, '127.0.0.50');
+  t.match(lines.join('\n'), /LibreNMS alert route refuses every call until librenms\.alert_token_sha256 is set/);
+  const port = /http listening on 127\.0\.0\.1:(\d+)/.exec(lines.join('\n'))![1];
+  const reply = await fetch(`http://127.0.0.1:${port}/api/v1/librenms/alert`, { method: 'POST', headers: { Authorization: 'Bearer anything' }, body: JSON.stringify({ device_id: 5, hostname: 'gw', ip: '192.0.2.5' }) });
+  t.equal(reply.status, 403);
+  t.match(await reply.json(), { error: /librenms\.alert_token_sha256/ });
+  t.equal(peer.devices.get(5)!.overwrite_ip, null);
 });
