@@ -297,7 +297,7 @@ export function validateServerConfig(raw: JsonObject, configPath: string, env: E
     hooks: hookList(raw),
     alertLimits: alertLimits(raw),
     sourceRateLimit: integerIn(raw, 'source_rate_limit', 0, 10_000_000, SOURCE_LIMIT_PER_SECOND),
-    http: validateHttpSection(raw),
+    http: validateHttpSection(raw, (value, key) => secretPath(value, key, configDir, env)),
     supervision: validateSupervisionSection(raw, configDir),
   };
   checkSupervisionTogether(config.supervision, config.clients);

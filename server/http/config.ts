@@ -10,13 +10,14 @@ import { checkKnownKeys, integerIn, isObject, optionalString, type JsonObject } 
 import { parseDuration } from '../../shared/duration.js';
 import { ConfigError } from '../../shared/errors.js';
 import { ALWAYS, parseTimeOfDay, WEEKDAYS, type Schedule, type Weekday } from '../schedule.js';
+import { readTlsPairForConfig, type TlsFilesConfig } from './tlsFiles.js';
 
 /** Top-level keys this module reads. */
 export const HTTP_TOP_KEYS: readonly string[] = ['http', 'self_check_url', 'self_check_interval'];
 /** Per-client keys this module reads (`down_interval` is the core's). */
 export const HTTP_CLIENT_KEYS: readonly string[] = ['token_sha256', 'grace', 'schedule'];
 
-const HTTP_SECTION_KEYS = ['listen_address', 'port', 'admin_token_sha256', 'require_token_for_reads', 'auth_failures_per_minute'];
+const HTTP_SECTION_KEYS = ['listen_address', 'port', 'admin_token_sha256', 'require_token_for_reads', 'auth_failures_per_minute', 'tls_cert_file', 'tls_key_file'];
 export const DEFAULT_HTTP_PORT = 8080;
 export const DEFAULT_SELF_CHECK_MS = 60_000;
 
@@ -36,7 +37,12 @@ export interface HttpListenerConfig {
   requireTokenForReads: boolean;
   /** Failed authentications per source address and minute before that address gets 429. */
   authFailuresPerMinute: number;
+  /** HTTPS with this certificate and key; null: plain HTTP (for loopback or behind a proxy). */
+  tls: TlsFilesConfig | null;
 }
+
+/** Turns a `*_file` setting into a path (relative to the configuration, or systemd's `%d/`). */
+export type FilePath = (value: string, key: string) => string;
 
 /** The monitor's own dead-man's switch, read from the top level. */
 export interface SelfCheckConfig {
@@ -61,13 +67,13 @@ export function sha256Hex(value: unknown, key: string): Buffer {
 }
 
 /** The `http` section and the self-check; null when neither is configured. */
-export function validateHttpSection(raw: JsonObject): HttpConfig | null {
-  const listener = validateListener(raw);
+export function validateHttpSection(raw: JsonObject, filePath: FilePath): HttpConfig | null {
+  const listener = validateListener(raw, filePath);
   const selfCheck = validateSelfCheck(raw);
   return listener === null && selfCheck === null ? null : { listener, selfCheck };
 }
 
-function validateListener(raw: JsonObject): HttpListenerConfig | null {
+function validateListener(raw: JsonObject, filePath: FilePath): HttpListenerConfig | null {
   const section = raw.http;
   if (section === undefined || section === null) return null;
   if (!isObject(section)) throw new ConfigError('http', 'must be an object such as {"listen_address": "127.0.0.1", "port": 8080}');
@@ -88,7 +94,19 @@ function validateListener(raw: JsonObject): HttpListenerConfig | null {
     adminTokenSha256,
     requireTokenForReads,
     authFailuresPerMinute: integerIn(section, 'auth_failures_per_minute', 1, 1_000_000, 20, 'http.auth_failures_per_minute'),
+    tls: validateTls(section, filePath),
   };
+}
+
+function validateTls(section: JsonObject, filePath: FilePath): TlsFilesConfig | null {
+  const cert = optionalString(section, 'tls_cert_file', 'http.tls_cert_file');
+  const key = optionalString(section, 'tls_key_file', 'http.tls_key_file');
+  if (cert === undefined && key === undefined) return null;
+  if (cert === undefined) throw new ConfigError('http.tls_cert_file', 'is needed with http.tls_key_file (the certificate chain, PEM)');
+  if (key === undefined) throw new ConfigError('http.tls_key_file', 'is needed with http.tls_cert_file (the private key, PEM)');
+  const files = { certFile: filePath(cert, 'http.tls_cert_file'), keyFile: filePath(key, 'http.tls_key_file') };
+  readTlsPairForConfig(files);
+  return files;
 }
 
 /** `self_check_url` and `self_check_interval`, or null when there is no URL. */

@@ -69,7 +69,7 @@ export async function startHttp(server: NetmonitorServer): Promise<Extension | n
     });
     for (const route of dashboardRoutes()) routes.add(route);
     const bound = await listener.listen();
-    server.logger.info(`http listening on ${bound.address}:${bound.port}`);
+    server.logger.info(`http listening on ${bound.address}:${bound.port}${listener.scheme === 'https' ? ' (https)' : ''}`);
   }
 
   return {

@@ -3,16 +3,20 @@
  * for every route, so no route can forget it:
  *  1. a route is matched before the body is read, and a body over the route's limit is
  *     refused with 413 without reading it;
- *  2. 'admin' routes (and 'read' routes when reads are protected) need the admin token,
- *     compared in constant time; failures are rate-limited per source address;
+ *  2. 'admin' routes (and 'read' routes when reads are protected) need the admin token, and
+ *     'token' routes their own, compared in constant time; failures are rate-limited per
+ *     source address;
  *  3. every reply carries a restrictive Content-Security-Policy and no-sniff headers;
- *  4. a route that throws gets a bare 500: the error is logged, never sent.
+ *  4. a route that throws gets a bare 500: the error is logged, never sent;
+ *  5. with `http.tls_cert_file` and `http.tls_key_file` it speaks HTTPS only (tlsFiles.ts).
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { createServer as createHttpsServer, type Server as HttpsServer } from 'node:https';
 import type { Logger } from 'winston';
 import { normalizeAddress } from '../acceptance.js';
 import { AuthFailures, bearerToken, tokenMatches } from './auth.js';
 import type { HttpListenerConfig } from './config.js';
+import { TlsFiles } from './tlsFiles.js';
 import { MAX_BODY_BYTES, type HttpReply, type HttpRequest, type HttpRoute, type RouteTable } from './routes.js';
 
 /** Nothing but same-origin scripts, styles, images and fetches; no framing, no forms elsewhere. */
@@ -39,16 +43,35 @@ export class HttpListener {
   private readonly server: Server;
   readonly failures: AuthFailures;
 
+  private readonly tls: TlsFiles | null;
+
   constructor(private readonly options: ListenerOptions) {
     this.failures = new AuthFailures(options.config.authFailuresPerMinute, options.now());
-    this.server = createServer({ requestTimeout: 30_000, headersTimeout: 10_000 }, (request, response) => {
+    const handler = (request: IncomingMessage, response: ServerResponse): void => {
       this.serve(request, response).catch((error: Error) => {
         /* c8 ignore next 3 -- serve() catches route errors itself; this guards the reply writing */
         this.options.logger.error(`http: ${error.message}`);
         if (!response.headersSent) send(response, { status: 500, json: { error: 'internal' } });
       });
-    });
+    };
+    const limits = { requestTimeout: 30_000, headersTimeout: 10_000 };
+    const tlsFiles = options.config.tls;
+    this.tls = tlsFiles === null ? null : new TlsFiles(tlsFiles, options.logger);
+    if (this.tls === null) {
+      this.server = createServer(limits, handler);
+    } else {
+      const https: HttpsServer = createHttpsServer({ ...limits, ...this.tls.read() }, handler);
+      this.tls.watch(https);
+      // A failed handshake (a plain-HTTP request, a scanner) is the client's problem, not the server's.
+      https.on('tlsClientError', (_error, socket) => socket.destroy());
+      this.server = https;
+    }
     this.server.on('clientError', (_error, socket) => socket.destroy());
+  }
+
+  /** 'https' when the listener serves TLS. */
+  get scheme(): 'http' | 'https' {
+    return this.tls === null ? 'http' : 'https';
   }
 
   async listen(): Promise<{ address: string; port: number }> {
@@ -67,6 +90,7 @@ export class HttpListener {
   }
 
   async close(): Promise<void> {
+    this.tls?.stop();
     await new Promise<void>((resolve) => {
       this.server.close(() => resolve());
       this.server.closeAllConnections();

@@ -53,11 +53,11 @@ export async function startInProcess(options: { extra?: JsonObject; http?: JsonO
   const server = new NetmonitorServer({ config, logger });
   await server.start();
   const line = lines.find((l) => /http listening on/.test(l));
-  const port = line === undefined ? null : /:(\d+)$/.exec(line)![1];
+  const [, port, https] = line === undefined ? [] : /:(\d+)( \(https\))?$/.exec(line)!;
   let stopped = false;
   return {
     server,
-    base: `http://127.0.0.1:${port}`,
+    base: `${https === undefined ? 'http' : 'https'}://127.0.0.1:${port}`,
     dir,
     tokens,
     lines,

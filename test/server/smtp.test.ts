@@ -4,8 +4,6 @@
  * then bursts: one connection for many alerts, and order kept around failures in a batch.
  */
 import t, { type Test } from 'tap';
-import { execFileSync } from 'node:child_process';
-import { readFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
 import type { SmtpConfig } from '../../server/config.js';
@@ -17,6 +15,7 @@ import { DEFAULT_LIMITS, StormControl } from '../../server/storm.js';
 import { tempDir, readLog } from '../helpers.js';
 import { captureLogger } from '../peers/logger.js';
 import { startSmtpPeer } from '../peers/smtp.js';
+import { selfSignedCertificate } from '../peers/certificate.js';
 
 const down = (client: string, at: number): DownEvent => ({ type: 'down', client, at, lastUp: at - 180_000, downIntervalMs: 180_000, transitionId: `down-${client}-${at}` });
 const report = (sent: number, dropped = 0, retry = false) => ({ sent, dropped, retry });
@@ -60,13 +59,6 @@ async function until(condition: () => boolean, timeoutMs: number): Promise<void>
     if (Date.now() > deadline) throw new Error(`condition not met within ${timeoutMs} ms`);
     await new Promise((resolve) => setTimeout(resolve, 20));
   }
-}
-
-function selfSignedCertificate(): { key: string; cert: string; certFile: string } {
-  const dir = tempDir();
-  execFileSync('openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', join(dir, 'key.pem'), '-out', join(dir, 'cert.pem'),
-    '-days', '1', '-subj', '/CN=localhost', '-addext', 'subjectAltName=IP:127.0.0.1,DNS:localhost'], { stdio: 'ignore' });
-  return { key: readFileSync(join(dir, 'key.pem'), 'utf8'), cert: readFileSync(join(dir, 'cert.pem'), 'utf8'), certFile: join(dir, 'cert.pem') };
 }
 
 t.test('with STARTTLS the password is sent only inside TLS, and the alert arrives', async (t) => {
