@@ -1,20 +1,25 @@
 /**
  * The dashboard in a real headless Chromium (Debian's, driven by playwright-core): it loads
- * from the package alone, follows a client going down and up without a reload, shows
- * client-provided text as text, and lets an admin change a client's settings.
+ * from the package alone, follows a client going down and up without a reload, shows what
+ * healing did about it, shows client-provided text as text, and lets an admin change a
+ * client's settings.
  */
 import t from 'tap';
 import { existsSync, mkdtempSync } from 'node:fs';
 import { join } from 'node:path';
 import { chromium } from 'playwright-core';
 import { tempDir } from '../helpers.js';
-import { bearer, startInProcess } from './peer.js';
+import { bearer, newToken, sha256Hex, startInProcess } from './peer.js';
 
 const CHROMIUM = '/usr/bin/chromium';
 const ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
 
-t.test('the dashboard shows a client going down and up live, escapes what clients send, and saves admin edits', { skip: !existsSync(CHROMIUM) && 'needs /usr/bin/chromium (apt-get install chromium)' }, async (t) => {
-  const peer = await startInProcess();
+t.test('the dashboard shows a client going down and up live with what healing did, escapes what clients send, and saves admin edits', { skip: !existsSync(CHROMIUM) && 'needs /usr/bin/chromium (apt-get install chromium)' }, async (t) => {
+  const tokens = { admin: newToken(), cron: newToken() };
+  // The healing step's output is text the dashboard must show as text too.
+  const step = { type: 'local', command: [process.execPath, '-e', 'console.log("<b>modem</b> restarted")'] };
+  const clients = { 'cron-job': { token_sha256: sha256Hex(tokens.cron), healing: { steps: [step] } }, 'home-gw': { key: 'ab'.repeat(32) } };
+  const peer = await startInProcess({ tokens, extra: { clients } });
   t.teardown(() => peer.stop());
   const hostile = '<img src=x onerror="window.__pwned=1"><script>window.__pwned=2</script>';
 
@@ -62,6 +67,11 @@ t.test('the dashboard shows a client going down and up live, escapes what client
   await card.and(page.locator('[data-state="up"]')).waitFor({ timeout: 10_000 });
   await page.locator('[data-client="cron-job"] .transitions li.down').first().waitFor({ state: 'attached', timeout: 10_000 });
   t.ok(await page.evaluate(() => (window as unknown as { __sameDocument?: boolean }).__sameDocument === true), 'the page was never reloaded');
+  const healed = card.locator('.actions li', { hasText: 'healing step: ok' });
+  await healed.first().waitFor({ state: 'attached', timeout: 10_000 });
+  t.match(await healed.first().textContent(), /healing step: ok \(.*<b>modem<\/b> restarted/, "the step's result and its output, as text");
+  t.equal(await card.locator('.actions b').count(), 0, 'the output never became markup');
+  t.ok(await page.locator('[data-client="home-gw"] details:has(.actions)').isHidden(), 'a client nothing acted on shows no actions');
   t.match(await card.locator('.uptime').textContent(), /24h.*%.*7d.*%.*30d.*%/, 'uptime for 24 h, 7 d and 30 d');
 
   // Admin: the token opens the settings editor; a change goes through PATCH.

@@ -25,6 +25,8 @@ interface ClientJson {
 interface DetailJson extends ClientJson {
   uptime_pct: Record<string, number | null>;
   transitions: { type: string; at: string; reason: string | null; outage_s: number | null }[];
+  /** What supervision did (healing, probes, LibreNMS), oldest first. */
+  actions: { at: string; module: string; kind: string; result: string; detail: string }[];
 }
 
 interface OutagesJson {
@@ -91,6 +93,8 @@ class Card {
   private readonly timeline = el('div', 'timeline');
   private readonly timelineLabel = el('p', 'timeline-label');
   private readonly transitions = el('ol', 'transitions');
+  private readonly actions = el('ol', 'actions');
+  private readonly actionsFold = el('details');
   private readonly settingsText = el('p', 'settings');
   private readonly editor = el('form', 'editor');
   private data: ClientJson | null = null;
@@ -103,8 +107,10 @@ class Card {
     head.append(el('h2', undefined, id), this.state);
     const history = el('details');
     history.append(el('summary', undefined, 'Recent transitions'), this.transitions);
+    this.actionsFold.append(el('summary', undefined, 'Supervision actions'), this.actions);
+    this.actionsFold.hidden = true;
     this.timeline.setAttribute('role', 'img');
-    this.root.append(head, this.heard, this.next, this.outage, this.message, this.uptime, this.timeline, this.timelineLabel, history, this.settingsText, this.editor);
+    this.root.append(head, this.heard, this.next, this.outage, this.message, this.uptime, this.timeline, this.timelineLabel, history, this.actionsFold, this.settingsText, this.editor);
     this.editor.hidden = true;
     this.editor.addEventListener('submit', (event) => {
       event.preventDefault();
@@ -155,6 +161,7 @@ class Card {
       ]);
       this.renderUptime(detail.uptime_pct);
       this.renderTransitions(detail.transitions);
+      this.renderActions(detail.actions);
       this.renderTimeline(outages);
     } catch (error) {
       this.timelineLabel.textContent = `History unavailable: ${(error as Error).message}`;
@@ -181,6 +188,17 @@ class Card {
       this.transitions.append(item);
     }
     if (transitions.length === 0) this.transitions.append(el('li', undefined, 'None yet'));
+  }
+
+  /** Healing steps, probe runs and LibreNMS changes, latest first; the fold is shown only when there are some. */
+  private renderActions(actions: DetailJson['actions']): void {
+    this.actions.replaceChildren();
+    for (const action of [...actions].reverse()) {
+      const item = el('li', action.result === 'failed' || action.result === 'gave up' || action.result === 'error' ? 'failed' : undefined);
+      item.textContent = `${localTime(action.at)} ${action.module} ${action.kind}: ${action.result}${action.detail === '' ? '' : ` (${action.detail})`}`;
+      this.actions.append(item);
+    }
+    this.actionsFold.hidden = actions.length === 0;
   }
 
   /** Outages of the last 30 days as red marks on a bar, positioned through the CSSOM (allowed by the CSP). */
