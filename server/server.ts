@@ -28,7 +28,7 @@ import { RouteTable } from './http/routes.js';
 import { startSupervision } from './supervision/index.js';
 import { LogDirectory, SERVER_LOG, type OpenFile } from './logDirectory.js';
 import { fileMailer, smtpMailer, type Mailer } from './mailer.js';
-import { clientAt, eachClient } from './clientState.js';
+import { eachClient } from './clientState.js';
 import { iso, Monitor, newClientState, type Action, type ClientSettings, type ClientState, type HeartbeatInfo, type Instant, type SavedClient } from './monitor.js';
 import { AlertOutbox, type AlertEvent } from './outbox.js';
 import { LogBudget } from './logBudget.js';
@@ -215,9 +215,13 @@ export class NetmonitorServer {
     if (actions.length > 0) this.perform(actions);
   }
 
-  /** The state of every configured client (read-only for callers). */
-  clientStates(): readonly ClientState[] {
-    return Array.from(this.directory.allRows(), clientAt);
+  /**
+   * Every configured client's state, as one view moved from client to client
+   * (server/clientState.ts eachClient): a pass over a million clients makes no object each.
+   * Use each state before taking the next.
+   */
+  eachClientState(): Iterable<ClientState> {
+    return eachClient(this.directory.allRows());
   }
 
   clientState(id: string): ClientState | undefined {
@@ -273,7 +277,7 @@ export class NetmonitorServer {
 
   stats(): Stats {
     const clients = { up: 0, down: 0, unknown: 0 };
-    for (const client of eachClient(this.directory.allRows())) clients[client.status]++;
+    for (const client of this.eachClientState()) clients[client.status]++;
     return {
       accepted: this.accepted,
       refused: { ...this.refusals.counts },

@@ -76,7 +76,7 @@ export function apiRoutes(context: ApiContext): HttpRoute[] {
       access: 'read',
       handle() {
         const now = server.clock.now();
-        return { status: 200, json: { generated_at: isoIn(now.wall, zone), timezone: zone, clients: server.clientStates().map((state) => summary(state, now)) } };
+        return { status: 200, json: { generated_at: isoIn(now.wall, zone), timezone: zone, clients: Array.from(server.eachClientState(), (state) => summary(state, now)) } };
       },
     },
     {

@@ -68,7 +68,12 @@ export class HealthSampler {
   async inputs(): Promise<HealthInputs> {
     this.sample();
     const now = this.server.clock.now();
-    const states = this.server.clientStates();
+    let longestIntervalMs = 0;
+    let anyClientExpected = false;
+    for (const state of this.server.eachClientState()) {
+      longestIntervalMs = Math.max(longestIntervalMs, state.downIntervalMs);
+      anyClientExpected ||= isOpen(state.schedule, now.wall);
+    }
     const dirWritable = await access(this.server.config.clientLogDir, constants.W_OK).then(() => true, () => false);
     // A log write that failed in the last minute counts too (a full disk passes access()).
     const recentLogError = this.logErrorAt !== null && now.mono - this.logErrorAt < 60_000;
@@ -76,8 +81,8 @@ export class HealthSampler {
       now: now.mono,
       startedAt: this.startedAt,
       lastAcceptedAt: this.lastAcceptedAt,
-      longestIntervalMs: states.reduce((longest, state) => Math.max(longest, state.downIntervalMs), 0),
-      anyClientExpected: states.some((state) => isOpen(state.schedule, now.wall)),
+      longestIntervalMs,
+      anyClientExpected,
       logsWritable: dirWritable && !recentLogError,
       outboxDepth: this.server.outbox.depth,
       lastSmtpError: this.server.outbox.lastError,
