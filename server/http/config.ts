@@ -61,7 +61,7 @@ export interface HttpClientConfig {
 export function sha256Hex(value: unknown, key: string): Buffer {
   if (typeof value !== 'string' || !/^[0-9a-fA-F]{64}$/.test(value)) {
     // The value is not repeated: someone may have pasted the token itself here.
-    throw new ConfigError(key, 'must be the SHA-256 of the token as 64 hex digits (`netmonitor keygen --http CLIENT` prints it); its value is not shown here');
+    throw new ConfigError(key, 'must be the SHA-256 of the token as 64 hex digits (`netmonitor keygen --http CLIENT`, or `--librenms` for the LibreNMS alert token, prints it); its value is not shown here');
   }
   return Buffer.from(value, 'hex');
 }

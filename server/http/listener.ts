@@ -42,7 +42,6 @@ export interface ListenerOptions {
 export class HttpListener {
   private readonly server: Server;
   readonly failures: AuthFailures;
-
   private readonly tls: TlsFiles | null;
 
   constructor(private readonly options: ListenerOptions) {
