@@ -48,13 +48,17 @@ export function readTlsPairForConfig(files: TlsFilesConfig): TlsPair {
   return pair;
 }
 
+/** How often the files are looked at for a renewal. */
+const CHECK_MS = 60_000;
+
 export class TlsFiles {
   private stamp = '';
-  /** The files' stamp when they last held an unusable pair: reported once, not every minute. */
+  /** The files' stamp when they last held an unusable pair, and the last read error: each reported once, not every minute. */
   private refused = '';
+  private readError = '';
   private timer: NodeJS.Timeout | null = null;
 
-  constructor(private readonly files: TlsFilesConfig, private readonly logger: Logger, private readonly checkMs = 60_000) {}
+  constructor(private readonly files: TlsFilesConfig, private readonly logger: Logger) {}
 
   /** Reads the pair now, at start (the configuration check has found it usable). */
   read(): TlsPair {
@@ -64,7 +68,7 @@ export class TlsFiles {
 
   /** Starts checking the files for changes and gives `server` each new usable pair. */
   watch(server: Server): void {
-    this.timer = setInterval(() => void this.reload(server), this.checkMs);
+    this.timer = setInterval(() => void this.reload(server), CHECK_MS);
     this.timer.unref();
   }
 
@@ -82,9 +86,12 @@ export class TlsFiles {
       if (stamp === this.stamp || stamp === this.refused) return false;
       pair = { cert: await readFile(this.files.certFile), key: await readFile(this.files.keyFile) };
     } catch (error) {
-      this.logger.error(`http: cannot read the TLS files (${(error as NodeJS.ErrnoException).code ?? 'error'}); still serving the previous certificate`);
+      const code = (error as NodeJS.ErrnoException).code ?? 'error';
+      if (code !== this.readError) this.logger.error(`http: cannot read the TLS files (${code}); still serving the previous certificate`);
+      this.readError = code;
       return false;
     }
+    this.readError = '';
     const problem = unusable(pair);
     if (problem !== null) {
       // Not taken as read: a renewal written in two steps is picked up once it is complete.

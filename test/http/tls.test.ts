@@ -97,6 +97,13 @@ t.test('a renewed certificate is served without a restart; an unusable one is re
   writeFileSync(first.keyFile, other.key);
   t.equal(await files.reload(server), true, 'picked up once the pair is complete');
   t.equal((await getTls(url, other.cert)).fingerprint, fingerprintOf(other.cert));
+
+  // A file gone for a while (a renewal tool between steps): reported once, the pair kept.
+  renameSync(first.keyFile, join(dir, 'key.away'));
+  t.equal(await files.reload(server), false);
+  t.equal(await files.reload(server), false);
+  t.equal(lines.filter((line) => /cannot read the TLS files \(ENOENT\)/.test(line)).length, 1, 'a missing file is reported once');
+  t.equal((await getTls(url, other.cert)).fingerprint, fingerprintOf(other.cert), 'and the pair in use stays');
   files.stop();
 });
 
