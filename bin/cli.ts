@@ -56,7 +56,7 @@ async function main(argv: string[]): Promise<void> {
       }))
     .command('test-alert', 'Send a test message through the configured alert path and report the outcome', (y) =>
       y.option('config', { type: 'string', demandOption: true, describe: 'server config file (JSON)' }),
-      async (args) => (await import('../server/testAlert.js')).runTestAlert(args.config))
+      async (args) => (await import('../server/alerts/testAlert.js')).runTestAlert(args.config))
     .command('demo', 'Watch netmonitor catch an outage on this machine, nothing to set up', (y) =>
       y.option('dir', { type: 'string', describe: 'folder for the demo files (default: a new temporary one)' })
         .option('down-seconds', { type: 'number', default: 4, describe: 'silence before the down alert' }),

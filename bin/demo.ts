@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { validateSensorConfig } from '../sensor/config.js';
 import { Sensor } from '../sensor/sensor.js';
-import { validateServerConfig } from '../server/config.js';
+import { validateServerConfig } from '../server/config/server.js';
 import { createLogger } from '../server/logger.js';
 import { NetmonitorServer } from '../server/server.js';
 

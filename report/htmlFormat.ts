@@ -4,7 +4,7 @@
  * and what supervision did (healing, probes, LibreNMS), fit to attach to a complaint to the
  * ISP. Everything that comes from the logs is escaped.
  */
-import type { ClientReport } from './outages.js';
+import type { ClientReport } from '../log/outages.js';
 import type { Report } from './report.js';
 import { escapeHtml } from './escape.js';
 import { causeText, CAUSE_WORDS, monitorLines, notesOf, summaryLines, windowLine } from './summaryText.js';

@@ -3,8 +3,8 @@
  * docs/report.md: fields may be added, never renamed or removed. Times are ISO 8601 in the
  * chosen zone, with its offset; lengths are seconds.
  */
-import { avgMs, type Action } from './actions.js';
-import type { ClientReport, Outage } from './outages.js';
+import { avgMs, type Action } from '../log/actions.js';
+import type { ClientReport, Outage } from '../log/outages.js';
 import type { Report } from './report.js';
 import { isoIn, seconds } from './timeText.js';
 

@@ -3,10 +3,10 @@
  * monitor's own downtime. Clients are read one after another (a few at a time for the
  * disk's sake) and only their reports are kept, so memory grows with outages, not log size.
  */
-import type { ClientReport, ReportWindow } from './outages.js';
-import { clientReport } from './outages.js';
-import { listClients, readClientHistory } from './logSet.js';
-import { readMonitorLog, type MonitorHistory } from './monitorLog.js';
+import type { ClientReport, ReportWindow } from '../log/outages.js';
+import { clientReport } from '../log/outages.js';
+import { listClients, readClientHistory } from '../log/logSet.js';
+import { readMonitorLog, type MonitorHistory } from '../log/monitorLog.js';
 
 export interface Report {
   generatedAt: number;

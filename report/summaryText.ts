@@ -1,5 +1,5 @@
 /** Words shared by the text and HTML formats: a client's one-line summary, an outage's cause. */
-import type { ClientReport, Outage } from './outages.js';
+import type { ClientReport, Outage } from '../log/outages.js';
 import type { Report } from './report.js';
 import { formatDuration, percentText, readableIn } from './timeText.js';
 

@@ -1,5 +1,5 @@
 /** `--format text` (the default): per client a short summary, a table of outages and what supervision did. */
-import type { ClientReport } from './outages.js';
+import type { ClientReport } from '../log/outages.js';
 import type { Report } from './report.js';
 import { causeText, monitorLines, notesOf, summaryLines, windowLine } from './summaryText.js';
 import { formatDuration, readableIn, uncertaintyText } from './timeText.js';

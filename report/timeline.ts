@@ -5,8 +5,8 @@
  * or hidden. Hour marks sit where the local clock shows 00, 06, 12 and 18.
  */
 import { DateTime, IANAZone } from 'luxon';
-import type { Cause } from './cause.js';
-import type { ClientReport } from './outages.js';
+import type { Cause } from '../log/cause.js';
+import type { ClientReport } from '../log/outages.js';
 import { escapeHtml } from './escape.js';
 import { formatDuration, readableIn } from './timeText.js';
 

@@ -7,7 +7,7 @@
 import { DateTime, IANAZone } from 'luxon';
 import { parseDuration } from '../shared/duration.js';
 import { NetmonitorError } from '../shared/errors.js';
-import type { ReportWindow } from './outages.js';
+import type { ReportWindow } from '../log/outages.js';
 
 /** The zone to print in: an IANA name, or the machine's own zone. */
 export function resolveZone(name: string | undefined): string {

@@ -1,5 +1,5 @@
 /** `netmonitor server --config FILE`: runs until SIGTERM or SIGINT, then stops cleanly. */
-import { loadServerConfig } from './config.js';
+import { loadServerConfig } from './config/server.js';
 import { createLogger } from './logger.js';
 import { NetmonitorServer } from './server.js';
 

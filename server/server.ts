@@ -14,29 +14,29 @@ import { createSocket, type Socket } from 'node:dgram';
 import { performance } from 'node:perf_hooks';
 import type { Logger } from 'winston';
 import type { NetmonitorError } from '../shared/errors.js';
-import type { LogRecord } from '../shared/logLine.js';
+import type { LogRecord } from '../log/records.js';
 import type { RefusalReason } from '../shared/nm1.js';
-import { restoredWindow } from '../shared/replay.js';
+import { restoredWindow } from './intake/replay.js';
 import { VERSION } from '../shared/version.js';
-import { acceptDatagram, ClientDirectory, normalizeAddress } from './acceptance.js';
-import { allClients, type ClientConfig, type ServerConfig } from './config.js';
-import { EventBus, type EventConsumer, type MonitorEvent } from './events.js';
-import { execHookConsumer } from './execHook.js';
-import type { Extension } from './extension.js';
+import { acceptDatagram, ClientDirectory, normalizeAddress } from './intake/acceptance.js';
+import { allClients, type ClientConfig, type ServerConfig } from './config/server.js';
+import { EventBus, type EventConsumer, type MonitorEvent } from './core/events.js';
+import { execHookConsumer } from './hooks/execHook.js';
+import type { Extension } from './host.js';
 import { startHttp } from './http/index.js';
 import { RouteTable } from './http/routes.js';
 import { startSupervision } from './supervision/index.js';
-import { LogDirectory, SERVER_LOG, type OpenFile } from './logDirectory.js';
-import { fileMailer, smtpMailer, type Mailer } from './mailer.js';
-import { eachClient } from './clientState.js';
-import { iso, Monitor, newClientState, type Action, type ClientSettings, type ClientState, type HeartbeatInfo, type Instant, type SavedClient } from './monitor.js';
-import { AlertOutbox, type AlertEvent } from './outbox.js';
-import { LogBudget } from './logBudget.js';
-import { Refusals } from './refusals.js';
-import { SourceLimiter } from './sourceLimiter.js';
-import { StormControl } from './storm.js';
-import { readClientLog } from './restore.js';
-import { loadState, saveState, STATE_SAVE_PERIOD_MS, type SavedSensor } from './stateFile.js';
+import { LogDirectory, SERVER_LOG, type OpenFile } from './store/logDirectory.js';
+import { fileMailer, smtpMailer, type Mailer } from './alerts/mailer.js';
+import { eachClient } from './core/clientState.js';
+import { iso, Monitor, newClientState, type Action, type ClientSettings, type ClientState, type HeartbeatInfo, type Instant, type SavedClient } from './core/monitor.js';
+import { AlertOutbox, type AlertEvent } from './alerts/outbox.js';
+import { LogBudget } from './core/logBudget.js';
+import { Refusals } from './intake/refusals.js';
+import { SourceLimiter } from './intake/sourceLimiter.js';
+import { StormControl } from './alerts/storm.js';
+import { readClientLog } from './store/restore.js';
+import { loadState, saveState, STATE_SAVE_PERIOD_MS, type SavedSensor } from './store/stateFile.js';
 
 export const TICK_MS = 250;
 /** "is UP (first heartbeat)" lines logged one by one before the rest are summarised each second. */
@@ -217,7 +217,7 @@ export class NetmonitorServer {
 
   /**
    * Every configured client's state, as one view moved from client to client
-   * (server/clientState.ts eachClient): a pass over a million clients makes no object each.
+   * (server/core/clientState.ts eachClient): a pass over a million clients makes no object each.
    * Use each state before taking the next.
    */
   eachClientState(): Iterable<ClientState> {

@@ -4,8 +4,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createHmac } from 'node:crypto';
-import { decodeLine, type LogRecord } from '../shared/logLine.js';
-import type { ClientConfig, ServerConfig } from '../server/config.js';
+import { decodeLine, type LogRecord } from '../log/records.js';
+import type { ClientConfig, ServerConfig } from '../server/config/server.js';
 
 /** The repository root (tests run from build/test/...). */
 export const repoRoot = fileURLToPath(new URL('../../', import.meta.url));

@@ -3,9 +3,9 @@
  * changes made over HTTP on top (saved in @settings.json). Applying goes through
  * NetmonitorServer.reconfigure, so the monitor's deadlines follow at once.
  */
-import { allClients, type ClientConfig } from '../config.js';
-import type { ClientSettings } from '../monitor.js';
-import { ALWAYS } from '../schedule.js';
+import { allClients, type ClientConfig } from '../config/server.js';
+import type { ClientSettings } from '../core/monitor.js';
+import { ALWAYS } from '../core/schedule.js';
 import type { NetmonitorServer } from '../server.js';
 import { saveSettings, type SettingsOverride } from './settingsFile.js';
 

@@ -9,7 +9,7 @@
  * outbox keeps the alerts and retries.
  */
 import { access, constants } from 'node:fs/promises';
-import { isOpen } from '../schedule.js';
+import { isOpen } from '../core/schedule.js';
 import type { NetmonitorServer } from '../server.js';
 
 export interface HealthInputs {

@@ -7,7 +7,7 @@
  *     /metrics, the dashboard and any route other parts added to server.routes, and prints
  *     `http listening on ADDRESS:PORT` once bound.
  */
-import type { Extension } from '../extension.js';
+import type { Extension } from '../host.js';
 import type { NetmonitorServer } from '../server.js';
 import { apiRoutes } from './api.js';
 import { ClientSettingsStore } from './clientSettings.js';

@@ -13,9 +13,9 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { createServer as createHttpsServer, type Server as HttpsServer } from 'node:https';
 import type { Logger } from 'winston';
-import { normalizeAddress } from '../acceptance.js';
+import { normalizeAddress } from '../intake/acceptance.js';
 import { AuthFailures, bearerToken, tokenMatches } from './auth.js';
-import type { HttpListenerConfig } from './config.js';
+import type { HttpListenerConfig } from '../config/http.js';
 import { TlsFiles } from './tlsFiles.js';
 import { MAX_BODY_BYTES, type HttpReply, type HttpRequest, type HttpRoute, type RouteTable } from './routes.js';
 

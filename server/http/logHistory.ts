@@ -6,12 +6,12 @@
  */
 import { stat } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { LogRecord } from '../../shared/logLine.js';
-import { readRecords } from '../../shared/logReader.js';
-import { addRecord, finishHistory, newBuilder, newHistory, timeOf, type ClientHistory } from '../../report/history.js';
-import { addServerRecord, finishMonitor, newMonitorBuilder, SERVER_LOG_NAME, type MonitorBuilder } from '../../report/monitorLog.js';
-import { clientReport, type ClientReport } from '../../report/outages.js';
-import type { Span } from '../../report/spans.js';
+import type { LogRecord } from '../../log/records.js';
+import { readRecords } from '../../log/reader.js';
+import { addRecord, finishHistory, newBuilder, newHistory, timeOf, type ClientHistory } from '../../log/history.js';
+import { addServerRecord, finishMonitor, newMonitorBuilder, SERVER_LOG_NAME, type MonitorBuilder } from '../../log/monitorLog.js';
+import { clientReport, type ClientReport } from '../../log/outages.js';
+import type { Span } from '../../log/spans.js';
 
 export interface Transition {
   type: 'up' | 'down';

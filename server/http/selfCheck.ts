@@ -4,7 +4,7 @@
  * machine, the process or its network is gone, or the monitor is unhealthy).
  */
 import type { Logger } from 'winston';
-import type { SelfCheckConfig } from './config.js';
+import type { SelfCheckConfig } from '../config/http.js';
 
 export const SELF_CHECK_TIMEOUT_MS = 10_000;
 

@@ -10,8 +10,8 @@ import { join } from 'node:path';
 import { isObject, type JsonObject } from '../../shared/configCheck.js';
 import { parseDuration } from '../../shared/duration.js';
 import { writeFileAtomic } from '../../shared/atomicFile.js';
-import { scheduleJson, type Schedule } from '../schedule.js';
-import { validateGrace, validateSchedule } from './config.js';
+import { scheduleJson, type Schedule } from '../core/schedule.js';
+import { validateGrace, validateSchedule } from '../config/http.js';
 
 export const SETTINGS_FILE = '@settings.json';
 

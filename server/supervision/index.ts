@@ -3,10 +3,10 @@
  * (docs/supervision.md). Each part subscribes to the event bus or feeds the server through
  * its public methods; stop() ends every timer, so nothing keeps the process alive.
  */
-import type { Extension } from '../extension.js';
+import type { Extension } from '../host.js';
 import type { NetmonitorServer } from '../server.js';
 import { join } from 'node:path';
-import { checkSupervisionTogether, type HealingConfig } from './config.js';
+import { checkSupervisionTogether, type HealingConfig } from '../config/supervision.js';
 import { HealingRunner } from './healing/runner.js';
 import { librenmsAlertRoute } from './librenms/route.js';
 import { LibrenmsSupervisor } from './librenms/supervisor.js';

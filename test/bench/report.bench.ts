@@ -8,7 +8,7 @@ import { spawnSync } from 'node:child_process';
 import { mkdirSync, rmSync, statSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { encodeLine, type LogRecord } from '../../shared/logLine.js';
+import { encodeLine, type LogRecord } from '../../log/records.js';
 import { tempDir } from '../helpers.js';
 
 const CLIENTS = 1000;

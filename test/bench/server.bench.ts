@@ -22,7 +22,7 @@ import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { Worker } from 'node:worker_threads';
-import { encodeLine, decodeLine } from '../../shared/logLine.js';
+import { encodeLine, decodeLine } from '../../log/records.js';
 import { cliPath } from '../helpers.js';
 import { sensorId, sensorKey, type Prepare, type WorkerSetup } from './loadWorker.js';
 

@@ -2,10 +2,10 @@ import t, { type Test } from 'tap';
 import { spawnSync } from 'node:child_process';
 import { keygen } from '../../bin/keygen.js';
 import { validateSensorConfig } from '../../sensor/config.js';
-import { validateServerConfig } from '../../server/config.js';
+import { validateServerConfig } from '../../server/config/server.js';
 import type { JsonObject } from '../../shared/configCheck.js';
 import { tokenMatches } from '../../server/http/auth.js';
-import { validateLibrenms } from '../../server/supervision/config.js';
+import { validateLibrenms } from '../../server/config/supervision.js';
 import { cliPath, hasKey } from '../helpers.js';
 
 /** The two snippets keygen prints: the sensor's config file and the server's clients entry. */

@@ -13,10 +13,10 @@ import t, { type Test } from 'tap';
 import fc from 'fast-check';
 import { createHmac } from 'node:crypto';
 import { encode, parseDatagram, type Heartbeat } from '../../shared/nm1.js';
-import { acceptSequence, newWindow, type ReplayWindow } from '../../shared/replay.js';
-import { acceptDatagram, ClientDirectory } from '../../server/acceptance.js';
-import { HmacKeys } from '../../shared/hmacSha256.js';
-import { newClientState } from '../../server/monitor.js';
+import { acceptSequence, newWindow, type ReplayWindow } from '../../server/intake/replay.js';
+import { acceptDatagram, ClientDirectory } from '../../server/intake/acceptance.js';
+import { HmacKeys } from '../../server/intake/hmacSha256.js';
+import { newClientState } from '../../server/core/monitor.js';
 
 const RUNS = Number(process.env.NM1_FUZZ_RUNS ?? 3000);
 

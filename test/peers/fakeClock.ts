@@ -1,4 +1,4 @@
-import type { Instant } from '../../server/monitor.js';
+import type { Instant } from '../../server/core/monitor.js';
 
 /** A fake clock: `advance` moves both clocks, `stepWall` only the wall clock (an NTP step). */
 export class FakeClock {

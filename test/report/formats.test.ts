@@ -2,8 +2,8 @@ import t from 'tap';
 import { tempDir } from '../helpers.js';
 import { csvField, CSV_COLUMNS } from '../../report/csvFormat.js';
 import { dayRows } from '../../report/timeline.js';
-import { clientReport } from '../../report/outages.js';
-import { addRecord, finishHistory, newBuilder } from '../../report/history.js';
+import { clientReport } from '../../log/outages.js';
+import { addRecord, finishHistory, newBuilder } from '../../log/history.js';
 import { at, firstUp, HOUR, iso, MINUTE, outage, report, serverRun, writeLog, writeServerLog } from './logFiles.js';
 
 const T0 = at('2026-11-02T08:00:00.000Z');

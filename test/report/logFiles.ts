@@ -1,7 +1,7 @@
 /** Writes fixture log sets for the report tests: client logs and the server's own log, as the server writes them. */
 import { appendFileSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { encodeLine, type LogRecord } from '../../shared/logLine.js';
+import { encodeLine, type LogRecord } from '../../log/records.js';
 import { runReport, type ReportArgs } from '../../report/main.js';
 
 export const iso = (ms: number): string => new Date(ms).toISOString();

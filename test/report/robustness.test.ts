@@ -2,7 +2,7 @@ import t from 'tap';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { tempDir } from '../helpers.js';
-import { encodeLine } from '../../shared/logLine.js';
+import { encodeLine } from '../../log/records.js';
 import { at, appendRaw, firstUp, HOUR, jsonReport, outage, report, serverRun, writeLog, writeServerLog } from './logFiles.js';
 
 const T0 = at('2026-11-02T08:00:00.000Z');

@@ -6,8 +6,8 @@
 import t from 'tap';
 import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
-import { validateServerConfig } from '../../server/config.js';
-import type { Mailer, OutgoingMail } from '../../server/mailer.js';
+import { validateServerConfig } from '../../server/config/server.js';
+import type { Mailer, OutgoingMail } from '../../server/alerts/mailer.js';
 import { NetmonitorServer } from '../../server/server.js';
 import { encode } from '../../shared/nm1.js';
 import { tempDir } from '../helpers.js';

@@ -6,7 +6,7 @@
 import t from 'tap';
 import { createHash } from 'node:crypto';
 import { join } from 'node:path';
-import { validateServerConfig } from '../../server/config.js';
+import { validateServerConfig } from '../../server/config/server.js';
 import { NetmonitorServer } from '../../server/server.js';
 import { encode } from '../../shared/nm1.js';
 import { readLog, tempDir } from '../helpers.js';

@@ -6,7 +6,7 @@ import t, { type Test } from 'tap';
 import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { LogRecord } from '../../shared/logLine.js';
+import type { LogRecord } from '../../log/records.js';
 import { tempDir, readLog } from '../helpers.js';
 import { startServer, writeConfig } from '../peers/serverProcess.js';
 import { startSmtpPeer } from '../peers/smtp.js';

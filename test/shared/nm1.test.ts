@@ -1,9 +1,9 @@
 import t from 'tap';
 import { encode, parseDatagram, verifyMac, type Heartbeat } from '../../shared/nm1.js';
-import { acceptDatagram, ClientDirectory } from '../../server/acceptance.js';
-import { newClientState } from '../../server/monitor.js';
-import { acceptSequence, newWindow, type ReplayWindow } from '../../shared/replay.js';
-import { HmacKeys } from '../../shared/hmacSha256.js';
+import { acceptDatagram, ClientDirectory } from '../../server/intake/acceptance.js';
+import { newClientState } from '../../server/core/monitor.js';
+import { acceptSequence, newWindow, type ReplayWindow } from '../../server/intake/replay.js';
+import { HmacKeys } from '../../server/intake/hmacSha256.js';
 import { fixture } from '../helpers.js';
 
 interface Vectors {

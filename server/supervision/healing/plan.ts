@@ -10,7 +10,7 @@
  *    down, the plan gives up once: the runner sends one "manual intervention" alert.
  * 4. An up event resets everything, including a plan that gave up.
  */
-import type { HealingConfig } from '../config.js';
+import type { HealingConfig } from '../../config/supervision.js';
 
 export type PlanPhase = 'idle' | 'waiting' | 'running' | 'gave-up';
 export type PlanDue = { kind: 'attempt'; attempt: number } | { kind: 'give-up'; attempts: number } | { kind: 'none' };

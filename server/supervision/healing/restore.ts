@@ -5,8 +5,8 @@
  * an earlier outage never count for this one.
  */
 import { access } from 'node:fs/promises';
-import type { LogRecord } from '../../../shared/logLine.js';
-import { readRecords } from '../../../shared/logReader.js';
+import type { LogRecord } from '../../../log/records.js';
+import { readRecords } from '../../../log/reader.js';
 
 export interface LoggedHealing {
   /** The down record of the outage under way; null when the client is not down. */

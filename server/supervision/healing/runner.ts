@@ -6,9 +6,9 @@
  * at any time. When a plan gives up, one alert says that manual intervention is needed.
  */
 import type { Logger } from 'winston';
-import type { LogRecord } from '../../../shared/logLine.js';
-import type { DownEvent, EventConsumer, MonitorEvent } from '../../events.js';
-import type { HealingConfig, HealingStep } from '../config.js';
+import type { LogRecord } from '../../../log/records.js';
+import type { DownEvent, EventConsumer, MonitorEvent } from '../../core/events.js';
+import type { HealingConfig, HealingStep } from '../../config/supervision.js';
 import { HealingPlan } from './plan.js';
 import { readHealing } from './restore.js';
 import { describeStep, runStep, type StepOutcome } from './steps.js';

@@ -4,10 +4,10 @@
  * Each ends in a StepOutcome with output kept short enough for a log record; none throws.
  */
 import { createHash } from 'node:crypto';
-import type { MonitorEvent } from '../../events.js';
-import { runHook } from '../../execHook.js';
-import { CAPTURE_LIMIT, outputCapture, squeeze } from '../../outputCapture.js';
-import type { HealingStep, HttpStep, LocalStep, SshStep } from '../config.js';
+import type { MonitorEvent } from '../../core/events.js';
+import { runHook } from '../../hooks/execHook.js';
+import { CAPTURE_LIMIT, outputCapture, squeeze } from '../../hooks/outputCapture.js';
+import type { HealingStep, HttpStep, LocalStep, SshStep } from '../../config/supervision.js';
 
 
 export type StepCode = 'ok' | 'exit' | 'timeout' | 'spawn' | 'hostkey' | 'auth' | 'connect' | 'status';

@@ -16,9 +16,9 @@
  * An API failure is retried for that device alone; the others go on.
  */
 import type { Logger } from 'winston';
-import type { LogRecord } from '../../../shared/logLine.js';
-import type { DownEvent, EventConsumer, MonitorEvent, UpEvent } from '../../events.js';
-import type { LibrenmsConfig } from '../config.js';
+import type { LogRecord } from '../../../log/records.js';
+import type { DownEvent, EventConsumer, MonitorEvent, UpEvent } from '../../core/events.js';
+import type { LibrenmsConfig } from '../../config/supervision.js';
 import { runStep } from '../healing/steps.js';
 import { LibrenmsApi, LibrenmsError } from './api.js';
 import type { AlertedDevice } from './payload.js';

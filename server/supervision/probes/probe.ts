@@ -6,7 +6,7 @@
 import { execFile } from 'node:child_process';
 import { connect } from 'node:net';
 import { performance } from 'node:perf_hooks';
-import type { ProbeConfig } from '../config.js';
+import type { ProbeConfig } from '../../config/supervision.js';
 
 export interface ProbeResult {
   ok: boolean;

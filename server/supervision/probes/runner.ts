@@ -4,8 +4,8 @@
  * times go into RttStats; each closed stats period becomes an `rtt` record in the client's log.
  */
 import type { Logger } from 'winston';
-import type { LogRecord } from '../../../shared/logLine.js';
-import type { ProbeConfig } from '../config.js';
+import type { LogRecord } from '../../../log/records.js';
+import type { ProbeConfig } from '../../config/supervision.js';
 import { runProbe, type ProbeResult } from './probe.js';
 import { RttStats, type RttSummary } from './rttStats.js';
 import { ProbeTracker } from './tracker.js';

@@ -1,0 +1,88 @@
+/**
+ * When the monitor itself was off, from `@server.nmlog` (start, alive every 60 s, stop).
+ * Time the server did not watch is never blamed on a client's connection.
+ *
+ * A run ends at its `stop`; one that ended abruptly (a `start` with no `stop` before it)
+ * was last known running at its last `alive` or `start`. A silence of more than a few
+ * alive periods inside a run (a suspended machine, a frozen process) counts as off too.
+ */
+import { access } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { LogRecord } from './records.js';
+import { readRecords, type ReadCounts } from './reader.js';
+import { timeOf } from './history.js';
+import { type Span } from './spans.js';
+
+export const SERVER_LOG_NAME = '@server.nmlog';
+/** The server writes `alive` every 60 s (docs/log-format.md); three missed ones is a gap. */
+export const ALIVE_GAP_MS = 3 * 60_000;
+
+export interface MonitorHistory {
+  /** False when there is no `@server.nmlog` (nothing is known of the monitor's own downtime). */
+  known: boolean;
+  /** Sorted, disjoint spans when the monitor was not watching. */
+  off: Span[];
+  corrupt: number;
+}
+
+/** The fold's state: the last moment the monitor was known to be running, and whether it stopped cleanly there. */
+export interface MonitorBuilder {
+  off: Span[];
+  lastRunning: number | null;
+  stopped: boolean;
+}
+
+export function newMonitorBuilder(): MonitorBuilder {
+  return { off: [], lastRunning: null, stopped: false };
+}
+
+function addOff(off: Span[], start: number, end: number): void {
+  if (end <= start) return;
+  const last = off[off.length - 1];
+  if (last !== undefined && start <= last.end) last.end = Math.max(last.end, end);
+  else off.push({ start, end });
+}
+
+export function addServerRecord(builder: MonitorBuilder, record: LogRecord): void {
+  const at = timeOf(record.at);
+  if (at === null) return;
+  const { lastRunning } = builder;
+  switch (record.type) {
+    case 'start':
+      if (lastRunning !== null) addOff(builder.off, lastRunning, at);
+      builder.lastRunning = at;
+      builder.stopped = false;
+      break;
+    case 'alive':
+      if (lastRunning !== null && !builder.stopped && at - lastRunning > ALIVE_GAP_MS) addOff(builder.off, lastRunning, at);
+      if (!builder.stopped) builder.lastRunning = at;
+      break;
+    case 'stop':
+      if (lastRunning !== null && !builder.stopped && at - lastRunning > ALIVE_GAP_MS) addOff(builder.off, lastRunning, at);
+      builder.lastRunning = at;
+      builder.stopped = true;
+      break;
+  }
+}
+
+/**
+ * Pure, with the clock injected: after the last record, a stopped monitor is off until
+ * `now`, and so is one not heard from in more than ALIVE_GAP_MS (it died or the log was
+ * copied elsewhere: either way nothing watched the clients since).
+ */
+export function finishMonitor(builder: MonitorBuilder, now: number): Span[] {
+  const off = builder.off.map((span) => ({ ...span }));
+  const last = builder.lastRunning;
+  if (last !== null && (builder.stopped || now - last > ALIVE_GAP_MS)) addOff(off, last, now);
+  return off;
+}
+
+export async function readMonitorLog(dir: string, now: number): Promise<MonitorHistory> {
+  const path = join(dir, SERVER_LOG_NAME);
+  const exists = await access(path).then(() => true, () => false);
+  if (!exists) return { known: false, off: [], corrupt: 0 };
+  const builder = newMonitorBuilder();
+  const counts: ReadCounts = { records: 0, corrupt: 0 };
+  for await (const record of readRecords(path, counts)) addServerRecord(builder, record);
+  return { known: true, off: finishMonitor(builder, now), corrupt: counts.corrupt };
+}

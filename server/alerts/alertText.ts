@@ -1,0 +1,102 @@
+/**
+ * The words of an alert. The body must fit one SMS (160 ASCII characters) because many users
+ * forward alerts to a carrier's e-mail-to-SMS gateway; the subject must make sense alone
+ * because some gateways show only the subject.
+ */
+import { DateTime } from 'luxon';
+import { formatDuration } from '../../shared/duration.js';
+import type { DownEvent, UpEvent } from '../core/events.js';
+import type { Summary } from './storm.js';
+
+export const SMS_LIMIT = 160;
+
+export interface AlertText {
+  subject: string;
+  body: string;
+}
+
+/**
+ * A fixed locale: Luxon otherwise follows its process-wide default, and in some locales
+ * (ar-EG, hi-IN-u-nu-deva) digits and zone names are not ASCII and would not survive SMS.
+ */
+function clock(ms: number, zone: string): string {
+  return DateTime.fromMillis(ms, { zone, locale: 'en-US', numberingSystem: 'latn' }).toFormat('yyyy-MM-dd HH:mm:ss ZZZZ');
+}
+
+/** Only printable ASCII survives SMS gateways intact. */
+function ascii(text: string): string {
+  return text.replace(/[^\x20-\x7e]/g, '?');
+}
+
+/** Shortens the client's name, never the facts, when the whole would not fit. */
+function fit(make: (name: string) => string, client: string): string {
+  let name = ascii(client);
+  let text = make(name);
+  // Stop at 8 characters and the `~`: shortening that name again would not shrink it.
+  while (text.length > SMS_LIMIT && name.length > 9) {
+    name = name.slice(0, Math.max(8, name.length - (text.length - SMS_LIMIT) - 1)) + '~';
+    text = make(name);
+  }
+  return text.slice(0, SMS_LIMIT);
+}
+
+export function downAlert(event: DownEvent, zone: string): AlertText {
+  if (event.intervention !== undefined) {
+    return { subject: ascii(`ACTION NEEDED: ${event.client}`), body: fit((name) => `${name} is still DOWN: ${event.intervention}. Manual intervention needed.`, event.client) };
+  }
+  const silent = formatDuration(event.downIntervalMs);
+  // Without a known last heartbeat, the moment it was declared down is the best time to give.
+  const since = event.lastUp === null ? `never; down at ${clock(event.at, zone)}` : clock(event.lastUp, zone);
+  return {
+    subject: ascii(`DOWN: ${event.client}`),
+    body: fit((name) => `${name} is DOWN: no heartbeat for ${silent}. Last heard ${since}.`, event.client),
+  };
+}
+
+export function upAlert(event: UpEvent, zone: string): AlertText {
+  const length = event.outageMs === null ? 'unknown length' : formatDuration(event.outageMs);
+  return {
+    subject: ascii(`UP: ${event.client} after ${length}`),
+    body: fit((name) => `${name} is UP again at ${clock(event.at, zone)}. The outage lasted ${length}.`, event.client),
+  };
+}
+
+/** Names as many clients as fit in what is left of an SMS, then says how many more. */
+function nameList(names: string[], room: number): string {
+  let text = '';
+  for (let i = 0; i < names.length; i++) {
+    const rest = names.length - i - 1;
+    const next = `${text === '' ? '' : ', '}${names[i]}`;
+    const tail = rest > 0 ? ` (+${rest} more)` : '';
+    if ((text + next + tail).length > room) return `${text} (+${names.length - i} more)`;
+    text += next;
+  }
+  return text;
+}
+
+/** One message for many held alerts (server/alerts/storm.ts); also fits one SMS. */
+export function summaryAlert(summary: Summary, zone: string): AlertText {
+  const events = summary.events;
+  const first = events[0]!;
+  const last = events[events.length - 1]!;
+  const since = clock(first.at, zone);
+  const clients = [...new Set(events.map((e) => ascii(e.client)))];
+  let subject: string;
+  let head: string;
+  if (summary.reason === 'flapping') {
+    const state = last.type === 'down' ? 'DOWN' : 'UP';
+    subject = `FLAPPING: ${ascii(first.client)} (${events.length} changes)`;
+    head = `${ascii(first.client)} is flapping: ${events.length} changes since ${since}; ${state} since ${clock(last.at, zone)}.`;
+    return { subject, body: head.slice(0, SMS_LIMIT) };
+  }
+  if (summary.reason === 'storm') {
+    const state = first.type === 'down' ? 'DOWN' : 'UP again';
+    subject = `STORM: ${clients.length} clients ${first.type === 'down' ? 'DOWN' : 'UP'}`;
+    head = `${clients.length} more clients ${state} since ${since}: `;
+  } else {
+    subject = `HELD: ${events.length} alerts over the hourly limit`;
+    head = `${events.length} alerts held (hourly limit) since ${since}: `;
+  }
+  const tail = '.';
+  return { subject, body: head + nameList(clients, SMS_LIMIT - head.length - tail.length) + tail };
+}

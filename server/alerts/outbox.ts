@@ -1,0 +1,317 @@
+/**
+ * The e-mail alerter: a first-in, first-out queue of alerts in front of the Mailer.
+ *
+ * Durability comes from the client logs: a transition is written (fsync) before its event
+ * reaches this queue, and a `delivered` record is appended once the SMTP server accepted the
+ * message. A restart re-queues every transition without one (server/store/restore.ts), with the
+ * same Message-ID, so a crash loses no alert; the only possible repeat is a message accepted
+ * in the instant before a crash, and it carries the Message-ID of the first copy.
+ *
+ * Throughput: the queue is handed to the Mailer in batches of up to BATCH_SIZE, in order (one
+ * mbox fdatasync per batch, or one reused SMTP connection), and the `delivered` records are written in
+ * the background while the next batch goes out, one record per delivered transition. A crash
+ * before such a record is on disk is the repeat described above, with the same Message-ID.
+ *
+ * Transient failures (connection refused, time-outs, 4xx) keep the alert, and every alert
+ * behind it, at the head of the queue and retry with exponential backoff from 1 s, capped at
+ * 5 minutes, so alerts arrive in order once SMTP is back. Permanent ones (5xx) are logged
+ * loudly, recorded `undeliverable` in the client's log, and skipped; the rest of the batch
+ * goes on.
+ *
+ * Before an alert is queued, storm control (server/alerts/storm.ts) may hold it for a summary; a
+ * summary is queued like an alert, and when it is delivered every alert it covers is marked
+ * delivered (`via: "summary"`). Held alerts are still undelivered in the logs until then.
+ */
+import type { Logger } from 'winston';
+import { NetmonitorError } from '../../shared/errors.js';
+import type { LogRecord } from '../../log/records.js';
+import { iso } from '../core/monitor.js';
+import { createHash } from 'node:crypto';
+import { downAlert, summaryAlert, upAlert, type AlertText } from './alertText.js';
+import type { EventConsumer, MonitorEvent } from '../core/events.js';
+import type { LogDirectory } from '../store/logDirectory.js';
+import { sendBatch, type Mailer, type OutgoingMail } from './mailer.js';
+import { StormControl, type AlertEvent, type Summary } from './storm.js';
+
+export const FIRST_RETRY_MS = 1000;
+export const MAX_RETRY_MS = 300_000;
+/** Messages handed to the Mailer at once: enough to absorb a burst, small enough to bound one mbox write. */
+export const BATCH_SIZE = 100;
+
+export type { AlertEvent };
+
+/** What one delivery attempt did. */
+export interface DeliveryReport {
+  /** Messages accepted by the mail system. */
+  sent: number;
+  /** Messages refused permanently, recorded undeliverable. */
+  dropped: number;
+  /** True when a transient failure stopped the batch: the rest waits for the backoff. */
+  retry: boolean;
+}
+
+export interface OutboxOptions {
+  mailer: Mailer;
+  logs: LogDirectory;
+  logger: Logger;
+  from: string;
+  to: string[];
+  timezone: string;
+  /** Wall clock for the Date header and log stamps. */
+  now?: () => number;
+  /** Monotonic clock for storm control. */
+  monotonic?: () => number;
+  storm?: StormControl;
+}
+
+/** One message to send: a single alert, or a summary of held ones. */
+export type OutboxItem = { kind: 'alert'; event: AlertEvent } | { kind: 'summary'; summary: Summary };
+
+type Outcome = { type: 'delivered' | 'undeliverable' } & Record<string, unknown>;
+
+export function isAlertEvent(event: MonitorEvent): event is AlertEvent {
+  return event.type === 'down' || (event.type === 'up' && event.outageMs !== null);
+}
+
+export function messageIdOf(transitionId: string): string {
+  return `<${transitionId.replace(/[^A-Za-z0-9._-]/g, '-')}@netmonitor>`;
+}
+
+/** A summary's Message-ID depends only on the alerts it covers, so a re-send is recognisable. */
+export function summaryMessageId(summary: Summary): string {
+  const digest = createHash('sha256').update(summary.events.map((e) => e.transitionId).join('\n')).digest('hex').slice(0, 24);
+  return `<summary-${summary.reason}-${digest}@netmonitor>`;
+}
+
+/**
+ * Whether a failed alert is kept for a retry. Refused credentials are permanent for this
+ * message but not for the alert: the user can fix them, so they are retried at the capped
+ * pace, and said loudly.
+ */
+export function isRetried(failure: NetmonitorError): boolean {
+  return !failure.permanent || failure.code === 'EAUTH';
+}
+
+function refsOf(item: OutboxItem): AlertEvent[] {
+  return item.kind === 'alert' ? [item.event] : item.summary.events;
+}
+
+function describe(item: OutboxItem): string {
+  return item.kind === 'alert' ? `alert for ${item.event.client} (${item.event.type})` : `summary of ${item.summary.events.length} ${item.summary.reason} alerts`;
+}
+
+/** The log records for an outcome of some items, grouped by client so each log gets one append. */
+export function outcomeRecords(items: readonly OutboxItem[], outcome: Outcome, at: string): Map<string, LogRecord[]> {
+  const byClient = new Map<string, LogRecord[]>();
+  for (const event of items.flatMap(refsOf)) {
+    let records = byClient.get(event.client);
+    if (records === undefined) byClient.set(event.client, (records = []));
+    records.push({ ...outcome, at, ref: event.transitionId });
+  }
+  return byClient;
+}
+
+export class AlertOutbox implements EventConsumer {
+  readonly name = 'email';
+  private readonly queue: OutboxItem[] = [];
+  readonly storm: StormControl;
+  private readonly queued = new Set<string>();
+  /** Outcome records on their way to the logs. */
+  private readonly recording = new Set<Promise<void>>();
+  private failures = 0;
+  private running: Promise<void> | null = null;
+  private wake: (() => void) | null = null;
+  private timer: NodeJS.Timeout | null = null;
+  private stopped = false;
+  readonly counts = { sent: 0, failed: 0, retried: 0, held: 0, summaries: 0 };
+  lastError: string | null = null;
+
+  constructor(private readonly options: OutboxOptions) {
+    this.storm = options.storm ?? new StormControl();
+  }
+
+  get depth(): number {
+    return this.queue.length;
+  }
+
+  handle(event: MonitorEvent): void {
+    if (!isAlertEvent(event)) return;
+    this.enqueue(event);
+  }
+
+  /** Offers an alert to storm control and queues it unless held or already queued. */
+  enqueue(event: AlertEvent): void {
+    if (this.queued.has(event.transitionId)) return;
+    this.queued.add(event.transitionId);
+    const decision = this.storm.offer(event, this.monotonic());
+    if (decision !== 'send') {
+      this.counts.held++;
+      this.options.logger.warn(`alert for ${event.client} (${event.type}) held for a summary: ${decision}`);
+      return;
+    }
+    this.queue.push({ kind: 'alert', event });
+    this.kick();
+  }
+
+  /** Queues the summaries that storm control has ready; call about once a second. */
+  releaseSummaries(): number {
+    const ready = this.storm.due(this.monotonic());
+    for (const summary of ready) this.queue.push({ kind: 'summary', summary });
+    if (ready.length > 0) this.kick();
+    return ready.length;
+  }
+
+  textOf(item: OutboxItem): AlertText {
+    const zone = this.options.timezone;
+    if (item.kind === 'summary') return summaryAlert(item.summary, zone);
+    return item.event.type === 'down' ? downAlert(item.event, zone) : upAlert(item.event, zone);
+  }
+
+  mailOf(item: OutboxItem, date: Date): OutgoingMail {
+    const { subject, body } = this.textOf(item);
+    const messageId = item.kind === 'alert' ? messageIdOf(item.event.transitionId) : summaryMessageId(item.summary);
+    return { from: this.options.from, to: this.options.to, subject, text: body, messageId, date };
+  }
+
+  private monotonic(): number {
+    return (this.options.monotonic ?? performance.now.bind(performance))();
+  }
+
+  private now(): number {
+    return (this.options.now ?? Date.now)();
+  }
+
+  /**
+   * One unit of work: hands up to BATCH_SIZE messages from the head of the queue to the
+   * Mailer, in order. A permanent refusal drops that message and the rest of the batch goes
+   * on; a transient failure stops there, keeping it and everything behind it queued. Only one
+   * call may run at a time (the drain loop, or a test instead of it).
+   */
+  async deliverBatch(): Promise<DeliveryReport> {
+    const report: DeliveryReport = { sent: 0, dropped: 0, retry: false };
+    let batch = this.queue.slice(0, BATCH_SIZE);
+    while (batch.length > 0 && !this.stopped) {
+      const date = new Date(this.now());
+      const mails = batch.map((item) => this.mailOf(item, date));
+      const { accepted, error } = await sendBatch(this.options.mailer, mails);
+      const at = this.now();
+      this.sent(batch.slice(0, accepted), mails, at);
+      report.sent += accepted;
+      if (error === null) break;
+      const failed = batch[accepted]!;
+      this.lastError = error.message;
+      if (isRetried(error)) {
+        this.retryLater(failed, error);
+        report.retry = true;
+        break;
+      }
+      this.options.logger.error(`${describe(failed)} REFUSED permanently by ${this.options.mailer.description}: ${error.message}`);
+      this.counts.failed++;
+      this.finish(1);
+      this.record([failed], { type: 'undeliverable', channel: 'email', error: error.message }, at);
+      report.dropped++;
+      batch = batch.slice(accepted + 1);
+    }
+    return report;
+  }
+
+  /** Current retry delay: 1 s, doubling per consecutive failure, capped at MAX_RETRY_MS. */
+  backoffMs(): number {
+    return Math.min(MAX_RETRY_MS, FIRST_RETRY_MS * 2 ** Math.max(0, this.failures - 1));
+  }
+
+  /** Resolves once every outcome recorded so far is in the logs (or failed to be, and was logged). */
+  async recorded(): Promise<void> {
+    while (this.recording.size > 0) await Promise.all(this.recording);
+  }
+
+  /**
+   * Stops delivering, within `graceMs` for the batch in flight and the `delivered` records
+   * still being written. What is still queued stays recorded as undelivered in the logs.
+   */
+  async stop(graceMs: number): Promise<void> {
+    let expire: NodeJS.Timeout | undefined;
+    const grace = new Promise<void>((resolve) => (expire = setTimeout(resolve, graceMs)));
+    const running = this.running;
+    if (running !== null) await Promise.race([running, grace]);
+    this.stopped = true;
+    if (this.timer !== null) clearTimeout(this.timer);
+    this.wake?.();
+    // A clean stop should not leave a delivered alert to be sent again after the restart.
+    await Promise.race([this.recorded(), grace]);
+    clearTimeout(expire);
+  }
+
+  /** Bookkeeping for messages the mail system accepted. */
+  private sent(items: readonly OutboxItem[], mails: readonly OutgoingMail[], at: number): void {
+    if (items.length === 0) return;
+    this.failures = 0;
+    this.lastError = null;
+    this.finish(items.length);
+    for (const [index, item] of items.entries()) {
+      this.counts.sent++;
+      if (item.kind === 'summary') this.counts.summaries++;
+      this.options.logger.info(`${describe(item)} sent: ${mails[index]!.subject}`);
+    }
+    const alerts = items.filter((item) => item.kind === 'alert');
+    const summaries = items.filter((item) => item.kind === 'summary');
+    this.record(alerts, { type: 'delivered', channel: 'email' }, at);
+    this.record(summaries, { type: 'delivered', channel: 'email', via: 'summary' }, at);
+  }
+
+  private retryLater(item: OutboxItem, failure: NetmonitorError): void {
+    this.failures++;
+    this.counts.retried++;
+    const loud = failure.code === 'EAUTH' || failure.code === 'ETLS' || this.failures === 1;
+    const log = loud ? this.options.logger.error.bind(this.options.logger) : this.options.logger.warn.bind(this.options.logger);
+    const behind = this.queue.length - 1;
+    log(`${describe(item)}${behind > 0 ? ` and ${behind} behind it` : ''} not delivered, will retry in ${this.backoffMs() / 1000}s: ${failure.message}`);
+  }
+
+  /** Takes the first `count` items off the queue. */
+  private finish(count: number): void {
+    for (const item of this.queue.splice(0, count)) {
+      for (const event of refsOf(item)) this.queued.delete(event.transitionId);
+    }
+  }
+
+  /**
+   * Records an outcome in the log of every client the items covered, in the background: the
+   * next batch does not wait for these fsyncs. A client's appends stay in order (LogDirectory).
+   */
+  private record(items: readonly OutboxItem[], outcome: Outcome, at: number): void {
+    if (items.length === 0) return;
+    const appends = [...outcomeRecords(items, outcome, iso(at))].map(async ([client, records]) => {
+      try {
+        await this.options.logs.append(client, records);
+      } catch (error) {
+        this.options.logger.error(`cannot record delivery for ${client}: ${(error as Error).message}`);
+      }
+    });
+    const done: Promise<void> = Promise.all(appends).then(() => {
+      this.recording.delete(done);
+    });
+    this.recording.add(done);
+  }
+
+  private kick(): void {
+    if (this.running !== null || this.stopped) return;
+    this.running = this.drain().finally(() => {
+      this.running = null;
+    });
+  }
+
+  private async drain(): Promise<void> {
+    while (!this.stopped && this.queue.length > 0) {
+      const { retry } = await this.deliverBatch();
+      if (retry && !this.stopped) {
+        await new Promise<void>((resolve) => {
+          this.wake = resolve;
+          this.timer = setTimeout(resolve, this.backoffMs());
+        });
+        this.wake = null;
+        this.timer = null;
+      }
+    }
+  }
+}

@@ -1,0 +1,111 @@
+/**
+ * NM1's acceptance steps, in the protocol's order: shape, known sensor, MAC, replay window.
+ * Cheap checks come first so garbage never costs an HMAC. Legacy `PING`/`BOOT` datagrams are
+ * taken only from source addresses configured as legacy clients.
+ *
+ * This is the per-datagram path, so it allocates as little as it can: the datagram is
+ * scanned in place, only the sensor id becomes a string (to look it up) and its state a
+ * view of its row, and the MAC is computed over the key table without allocating
+ * (server/intake/hmacSha256.ts).
+ */
+import type { HmacKeys } from './hmacSha256.js';
+import { MAC_HEX_LENGTH, newScan, parseLegacy, scanDatagram, type RefusalReason } from '../../shared/nm1.js';
+import { ReplayWindows, type ReplayWindow } from './replay.js';
+import { clientAt, type ClientState } from '../core/clientState.js';
+import type { HeartbeatInfo } from '../core/monitor.js';
+
+/**
+ * Every configured client by id, with what acceptance needs: legacy clients by address, and
+ * for NM1 sensors their keys and replay windows, by the sensor's key slot.
+ */
+export class ClientDirectory {
+  /** Each client's row (server/core/clientState.ts) by id: a number, so a client costs no object here. */
+  private readonly rows = new Map<string, number>();
+  /** Legacy clients by source IP address. */
+  readonly legacy = new Map<string, ClientState>();
+  private readonly windows: ReplayWindows;
+
+  /** `keys` holds every NM1 sensor's key; a sensor's ClientState names its slot there. */
+  constructor(private readonly keys: HmacKeys) {
+    this.windows = new ReplayWindows(Math.max(16, keys.size));
+  }
+
+  add(state: ClientState, legacy = false): void {
+    if (this.rows.has(state.id)) throw new Error(`client ${state.id} is already in the directory`);
+    this.rows.set(state.id, state.row);
+    if (legacy) this.legacy.set(state.id, state);
+  }
+
+  get(id: string): ClientState | undefined {
+    const row = this.rows.get(id);
+    return row === undefined ? undefined : clientAt(row);
+  }
+
+  get size(): number {
+    return this.rows.size;
+  }
+
+  /** Every client's row, in the order they were added. */
+  allRows(): Iterable<number> {
+    return this.rows.values();
+  }
+
+  /** An NM1 sensor's replay window (a copy); null before its first datagram and for other clients. */
+  windowOf(state: ClientState): ReplayWindow | null {
+    return state.keySlot < 0 ? null : this.windows.get(state.keySlot);
+  }
+
+  /** Copies an NM1 sensor's window's boot and highest seq into `saved` (nulls when it has none); says whether it has one. */
+  windowInto(state: ClientState, saved: { boot: number | null; seq: number | null }): boolean {
+    const boot = state.keySlot < 0 ? null : this.windows.bootOf(state.keySlot);
+    saved.boot = boot;
+    saved.seq = boot === null ? null : this.windows.highestOf(state.keySlot);
+    return boot !== null;
+  }
+
+  /** Puts back a window saved before a restart (server/intake/replay.ts restoredWindow). */
+  restoreWindow(state: ClientState, window: ReplayWindow): void {
+    if (state.keySlot >= 0) this.windows.set(state.keySlot, window);
+  }
+
+  macMatches(slot: number, datagram: Buffer, signedEnd: number): boolean {
+    return this.keys.hexPrefixMatches(slot, datagram, 0, signedEnd, datagram, signedEnd + 1, MAC_HEX_LENGTH / 2);
+  }
+
+  acceptSequence(slot: number, boot: number, seq: number): boolean {
+    return this.windows.accept(slot, boot, seq);
+  }
+}
+
+export type Verdict = { ok: true; client: ClientState; beat: HeartbeatInfo } | { ok: false; reason: RefusalReason };
+
+const NM1_PREFIX = 0x4e4d3120; // "NM1 "
+const scan = newScan();
+
+/** Unwraps IPv4-mapped IPv6 (`::ffff:192.0.2.1`) so a client has one name on dual-stack sockets. */
+export function normalizeAddress(address: string): string {
+  return address.startsWith('::ffff:') && address.includes('.') ? address.slice(7) : address;
+}
+
+const refusal = (reason: RefusalReason): Verdict => ({ ok: false, reason });
+
+export function acceptDatagram(directory: ClientDirectory, datagram: Buffer, sourceAddress: string): Verdict {
+  const isNm1 = datagram.length >= 4 && datagram.readUInt32BE(0) === NM1_PREFIX;
+  if (!isNm1 && directory.legacy.size > 0) {
+    const client = directory.legacy.get(sourceAddress);
+    if (client !== undefined) {
+      const legacy = parseLegacy(datagram);
+      if (legacy === null) return refusal('malformed');
+      return { ok: true, client, beat: { type: legacy.type, boot: null, uptime: legacy.uptime, interval: null, addr: sourceAddress } };
+    }
+  }
+  const malformed = scanDatagram(datagram, scan);
+  if (malformed !== null) return refusal(malformed);
+  const client = directory.get(datagram.toString('latin1', 4, scan.sensorEnd));
+  // Clients without a key (legacy, HTTP, probed) cannot send NM1 datagrams.
+  if (client === undefined || client.keySlot < 0) return refusal('unknown-sensor');
+  if (!directory.macMatches(client.keySlot, datagram, scan.signedEnd)) return refusal('bad-mac');
+  const { boot, seq } = scan;
+  if (!directory.acceptSequence(client.keySlot, boot, seq)) return refusal('replay');
+  return { ok: true, client, beat: { type: scan.type, boot, uptime: scan.uptime, interval: scan.interval, addr: sourceAddress } };
+}

@@ -1,0 +1,154 @@
+import t from 'tap';
+import { appendFileSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { encodeLine, type LogRecord } from '../../../log/records.js';
+import { readRecords, type ReadCounts } from '../../../log/reader.js';
+import { LogDirectory, type OpenFile } from '../../../server/store/logDirectory.js';
+import { open as realOpen } from 'node:fs/promises';
+import { tempDir } from '../../helpers.js';
+
+const rec = (n: number): LogRecord => ({ type: 'addr', at: new Date(1_800_000_000_000 + n).toISOString(), n });
+
+async function readAll(path: string): Promise<{ read: LogRecord[]; counts: ReadCounts }> {
+  const counts: ReadCounts = { records: 0, corrupt: 0 };
+  const read: LogRecord[] = [];
+  for await (const record of readRecords(path, counts)) read.push(record);
+  return { read, counts };
+}
+
+t.test('appends started together land in the order they were started, per client', async (t) => {
+  const logs = new LogDirectory(join(tempDir(), 'logs'));
+  await logs.create();
+  const appends: Promise<void>[] = [];
+  for (let n = 0; n < 50; n++) {
+    appends.push(logs.append('alpha', [rec(n)]));
+    appends.push(logs.append('beta', [rec(1000 + n), rec(2000 + n)]));
+  }
+  await Promise.all(appends);
+  const alpha = (await readAll(logs.pathOf('alpha'))).read.map((r) => r.n);
+  const beta = (await readAll(logs.pathOf('beta'))).read.map((r) => r.n);
+  t.same(alpha, Array.from({ length: 50 }, (_, n) => n));
+  t.same(beta, Array.from({ length: 50 }, (_, n) => [1000 + n, 2000 + n]).flat());
+});
+
+t.test('one failed append does not stop the next append to the same client', async (t) => {
+  const logs = new LogDirectory(join(tempDir(), 'logs'));
+  await logs.create();
+  // A record JSON cannot encode (a BigInt) makes the write throw.
+  const failing = logs.append('gw', [{ type: 'x', at: 'y', big: 1n } as unknown as LogRecord]);
+  const next = logs.append('gw', [rec(1)]);
+  await t.rejects(failing);
+  await next;
+  t.same((await readAll(logs.pathOf('gw'))).read, [rec(1)]);
+});
+
+t.test('after a torn last line, the next record starts on a new line and every whole record reads back', async (t) => {
+  const logs = new LogDirectory(join(tempDir(), 'logs'));
+  await logs.create();
+  await logs.append('gw', [rec(1), rec(2)]);
+  // What a crash mid-write leaves: part of a line and no newline.
+  appendFileSync(logs.pathOf('gw'), encodeLine(rec(3)).slice(0, 25));
+  await logs.append('gw', [rec(4)]);
+  const { read, counts } = await readAll(logs.pathOf('gw'));
+  t.same(read, [rec(1), rec(2), rec(4)]);
+  t.equal(counts.corrupt, 1, 'the torn line is counted');
+  t.ok(readFileSync(logs.pathOf('gw'), 'utf8').endsWith('\n'));
+});
+
+t.test('a write error is reported with the ELOG code', async (t) => {
+  const logs = new LogDirectory(join(tempDir(), 'missing', 'folder'));
+  await t.rejects(logs.append('gw', [rec(1)]), { code: 'ELOG' });
+});
+
+t.test('clients() lists the client logs and not the server files', async (t) => {
+  const logs = new LogDirectory(join(tempDir(), 'logs'));
+  await logs.create();
+  await logs.append('gw', [rec(1)]);
+  await logs.append('203.0.113.7', [rec(1)]);
+  await logs.append('@server', [rec(1)]);
+  t.same((await logs.clients()).sort(), ['203.0.113.7', 'gw']);
+});
+
+/** The real fs/promises open, counting how often the log folder itself is opened (for its fsync). */
+function countingFolderOpens(dir: string): { open: OpenFile; folderOpens: () => number; failFolderOpens: (n: number) => void } {
+  let opens = 0;
+  let failures = 0;
+  const open = (async (path: Parameters<OpenFile>[0], ...rest: unknown[]) => {
+    if (path === dir) {
+      if (failures > 0) {
+        failures--;
+        throw Object.assign(new Error('too many open files'), { code: 'EMFILE' });
+      }
+      opens++;
+    }
+    return (realOpen as (...args: unknown[]) => ReturnType<OpenFile>)(path, ...rest);
+  }) as OpenFile;
+  return { open, folderOpens: () => opens, failFolderOpens: (n) => (failures = n) };
+}
+
+t.test('a burst of new logs shares folder fsyncs, and every file and record is there', async (t) => {
+  const dir = join(tempDir(), 'logs');
+  const counter = countingFolderOpens(dir);
+  const logs = new LogDirectory(dir, counter.open);
+  await logs.create();
+  await Promise.all(Array.from({ length: 300 }, (_, n) => logs.append(`client-${n}`, [rec(n)])));
+  t.ok(counter.folderOpens() >= 1, 'the folder was synced');
+  t.ok(counter.folderOpens() < 100, `far fewer folder fsyncs than new files (${counter.folderOpens()} for 300)`);
+  const missing = [];
+  for (let n = 0; n < 300; n++) if ((await readAll(logs.pathOf(`client-${n}`))).read[0]?.n !== n) missing.push(n);
+  t.same(missing, []);
+});
+
+t.test('appending to a log that already has records does not sync the folder again', async (t) => {
+  const dir = join(tempDir(), 'logs');
+  const counter = countingFolderOpens(dir);
+  const logs = new LogDirectory(dir, counter.open);
+  await logs.create();
+  await logs.append('gw', [rec(1)]);
+  const afterCreate = counter.folderOpens();
+  t.equal(afterCreate, 1, 'one folder fsync for the new file');
+  await logs.append('gw', [rec(2)]);
+  await logs.append('gw', [rec(3)]);
+  t.equal(counter.folderOpens(), afterCreate, 'none for later records');
+});
+
+t.test('a folder that cannot be opened for its fsync (EMFILE) is synced on the next append instead', async (t) => {
+  const dir = join(tempDir(), 'logs');
+  const counter = countingFolderOpens(dir);
+  const logs = new LogDirectory(dir, counter.open);
+  await logs.create();
+  counter.failFolderOpens(1);
+  await logs.append('new-client', [rec(1)]);
+  t.equal(counter.folderOpens(), 0, 'the fsync could not happen, and the append still succeeded');
+  await logs.append('old-client-record', [rec(2)]);
+  t.equal(counter.folderOpens(), 1, 'the next append syncs the folder');
+  await logs.append('old-client-record', [rec(3)]);
+  t.equal(counter.folderOpens(), 1, 'and then no more');
+});
+
+t.test("appends made while a client's write is in flight go out together in its next write, in order", async (t) => {
+  const dir = join(tempDir(), 'logs');
+  let opens = 0;
+  const open = (async (path: Parameters<OpenFile>[0], ...rest: unknown[]) => {
+    if (path !== dir) opens++;
+    return (realOpen as (...args: unknown[]) => ReturnType<OpenFile>)(path, ...rest);
+  }) as OpenFile;
+  const logs = new LogDirectory(dir, open);
+  await logs.create();
+  const appends = Array.from({ length: 50 }, (_, n) => logs.append('gw', [rec(n)]));
+  t.equal(logs.pending, 1, 'one log is being written');
+  await Promise.all(appends);
+  t.equal(logs.pending, 0);
+  t.equal(opens, 2, 'the first append alone, then the 49 that came while it was written');
+  t.same((await readAll(logs.pathOf('gw'))).read.map((r) => r.n), Array.from({ length: 50 }, (_, n) => n));
+});
+
+t.test('settle waits for every append started before it, including ones queued behind others', async (t) => {
+  const logs = new LogDirectory(join(tempDir(), 'logs'));
+  await logs.create();
+  for (let n = 0; n < 200; n++) void logs.append(`client-${n % 100}`, [rec(n)]);
+  await logs.settle();
+  t.equal(logs.pending, 0);
+  const counts = await Promise.all(Array.from({ length: 100 }, async (_, c) => (await readAll(logs.pathOf(`client-${c}`))).read.length));
+  t.ok(counts.every((count) => count === 2), 'both records of every client are on disk');
+});
