@@ -15,7 +15,7 @@ import { parseDuration } from '../../shared/duration.js';
 import { ConfigError } from '../../shared/errors.js';
 import type { HmacKeys } from '../intake/hmacSha256.js';
 import { isSensorId, parseKey } from '../../shared/nm1.js';
-import type { ClientConfig } from './server.js';
+import type { ClientConfig } from './client.js';
 
 /**
  * The sensors of a clients file, kept compactly: an id and a down interval each, their keys

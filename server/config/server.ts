@@ -19,27 +19,15 @@ import type { EventType } from '../core/events.js';
 import { SOURCE_LIMIT_PER_SECOND } from '../intake/sourceLimiter.js';
 import { DEFAULT_LIMITS, type StormLimits } from '../alerts/storm.js';
 import { HTTP_CLIENT_KEYS, HTTP_TOP_KEYS, isHttpClient, validateHttpClient, validateHttpSection, type HttpClientConfig, type HttpConfig } from './http.js';
+import type { ClientConfig, ClientKind } from './client.js';
 import {
   checkSupervisionTogether, isProbedClient, SUPERVISION_CLIENT_KEYS, SUPERVISION_TOP_KEYS, validateSupervisionClient, validateSupervisionSection,
   type SupervisionClientConfig, type SupervisionConfig,
 } from './supervision.js';
 
+export type { ClientConfig, ClientKind } from './client.js';
+
 export type SmtpTls = 'starttls' | 'tls' | 'none';
-
-/** How a client makes itself heard: NM1 datagrams, legacy datagrams, HTTP, or probes run by the server. */
-export type ClientKind = 'nm1' | 'legacy' | 'http' | 'probe';
-
-export interface ClientConfig {
-  /** The sensor id (NM1) or, for a legacy client, its IP address. */
-  id: string;
-  kind: ClientKind;
-  legacy: boolean;
-  /** An NM1 sensor's key, as its slot in ServerConfig.keys; null for other kinds. */
-  keySlot: number | null;
-  downIntervalMs: number;
-  http: HttpClientConfig | null;
-  supervision: SupervisionClientConfig | null;
-}
 
 export interface HookConfig {
   command: string[];
