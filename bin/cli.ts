@@ -19,7 +19,7 @@ async function main(argv: string[]): Promise<void> {
     .usage('$0 <command> [options]\n\nKnow when your internet drops: heartbeats, SMS-sized alerts, and an outage record for your ISP.')
     .command('server', 'Run the monitor that receives heartbeats and sends alerts', (y) =>
       y.option('config', { type: 'string', demandOption: true, describe: 'server config file (JSON)' }),
-      async (args) => (await import('../server/main.js')).runServer(args.config))
+      async (args) => (await import('../server/command.js')).runServer(args.config))
     .command('sensor', 'Send heartbeats to a server (run on the gateway)', (y) =>
       y.option('config', { type: 'string', demandOption: true, describe: 'sensor config file (JSON)' }),
       async (args) => (await import('../sensor/main.js')).runSensor(args.config))

@@ -11,7 +11,7 @@ import { validateSensorConfig } from '../sensor/config.js';
 import { Sensor } from '../sensor/sensor.js';
 import { validateServerConfig } from '../server/config/server.js';
 import { createLogger } from '../server/logger.js';
-import { NetmonitorServer } from '../server/server.js';
+import { createServer } from '../server/main.js';
 
 const SENSOR_ID = 'demo-gateway';
 
@@ -39,7 +39,7 @@ export async function runDemo(options: { dir?: string | undefined; downSeconds: 
   const say = (text: string): void => console.log(`\n== ${text}`);
 
   say(`demo folder ${dir}; server config ${configPath}`);
-  const server = new NetmonitorServer({ config: validateServerConfig(rawConfig, configPath), logger: createLogger() });
+  const server = createServer({ config: validateServerConfig(rawConfig, configPath), logger: createLogger() });
   const { port } = await server.start();
   const sensorConfig = validateSensorConfig({ server: '127.0.0.1', port, id: SENSOR_ID, key, interval: 1, state_file: join(dir, 'sensor-state.json') }, configPath);
   const log = (message: string): void => console.log(`sensor: ${message}`);

@@ -1,9 +1,78 @@
 /**
+ * What the parts of the server that start after the UDP socket listens (the HTTP side,
+ * supervision and healing) may use of it. They get a ServerHost and depend on this file,
+ * never on the server itself: the composition root (server/main.ts) hands the running server
+ * to each one, so the server never imports them and they never import it.
+ */
+import type { Logger } from 'winston';
+import type { LogRecord } from '../log/records.js';
+import type { ClientConfig, ServerConfig } from './config/server.js';
+import type { DownEvent, EventConsumer, UpEvent } from './core/events.js';
+import type { ClientSettings, ClientState, HeartbeatInfo, Instant } from './core/monitor.js';
+import type { RouteTable } from './http/routes.js';
+
+export interface Clock {
+  now(): Instant;
+}
+
+export interface Stats {
+  accepted: number;
+  refused: Record<string, number>;
+  clients: { up: number; down: number; unknown: number };
+  alerts: { sent: number; failed: number; retried: number; held: number; summaries: number; queued: number; held_now: number };
+  log_errors: number;
+  /** Clients whose records wait in memory for the disk (full or unwritable log folder). */
+  log_backlog: number;
+  log_dropped: number;
+  /** Logs with appends in flight right now (a burst of transitions shows here first). */
+  log_pending: number;
+}
+
+export interface ServerHost {
+  readonly config: ServerConfig;
+  readonly logger: Logger;
+  readonly clock: Clock;
+  /** HTTP routes any extension may add; served when the `http` section has a listener. */
+  readonly routes: RouteTable;
+  /** The client logs: records appended durably (resolves once on disk), and each log's path. */
+  readonly logs: { append(client: string, records: readonly LogRecord[]): Promise<void>; pathOf(client: string): string };
+  /** Alerts to send; how many wait and the last delivery error. */
+  readonly outbox: { enqueue(event: DownEvent | UpEvent): void; readonly depth: number; readonly lastError: string | null };
+  /** Adds a consumer of down/up/boot events. */
+  subscribe(consumer: EventConsumer): void;
+  /** The running counts. O(1): nothing walks the clients. */
+  stats(): Stats;
+  /**
+   * Every configured client's state, as one view moved from client to client
+   * (server/core/clientState.ts): a pass over a million clients makes no object each.
+   * Use each state before taking the next.
+   */
+  eachClientState(): Iterable<ClientState>;
+  clientState(id: string): ClientState | undefined;
+  /** A client's configuration (as configured, before any change over HTTP); undefined for an unknown id. */
+  clientConfig(id: string): ClientConfig | undefined;
+  /** The client's pending deadline on the monotonic clock; null when none is pending. */
+  deadlineOf(state: ClientState): number | null;
+  /**
+   * A heartbeat that arrived by another way than UDP (HTTP, a successful probe). Goes
+   * through the same state machine, logs and alerts as a datagram. False for an unknown id.
+   */
+  heartbeatFrom(id: string, beat: HeartbeatInfo): boolean;
+  /** A failure reported by the client itself or found by a probe: down now. False for an unknown id. */
+  failureOf(id: string, reason: string): boolean;
+  /** New down interval, grace or schedule for a client, from now on (HTTP PATCH, saved overrides). False for an unknown id. */
+  reconfigure(id: string, settings: ClientSettings): boolean;
+}
+
+/**
  * A part of the server that starts after the UDP socket is listening and stops before the
- * final stats line: the HTTP side, supervision and healing. Each subscribes to the event bus
- * and feeds heartbeats or failures back through NetmonitorServer's methods.
+ * final stats line. Each subscribes to the event bus and feeds heartbeats or failures back
+ * through its ServerHost.
  */
 export interface Extension {
   readonly name: string;
   stop(): Promise<void>;
 }
+
+/** Starts an extension on a started server; null when its configuration asks for nothing. */
+export type StartExtension = (host: ServerHost) => Promise<Extension | null>;

@@ -1,40 +1,15 @@
-/** `netmonitor server --config FILE`: runs until SIGTERM or SIGINT, then stops cleanly. */
-import { loadServerConfig } from './config/server.js';
-import { createLogger } from './logger.js';
-import { NetmonitorServer } from './server.js';
+/**
+ * The composition root: a server with the parts that run on it. The server (server.ts) knows
+ * nothing of them; each gets the server as its ServerHost (host.ts) once the socket listens,
+ * in this order: the HTTP side, then supervision.
+ */
+import { startHttp } from './http/index.js';
+import { NetmonitorServer, type ServerOptions } from './server.js';
+import { startSupervision } from './supervision/index.js';
 
-export async function runServer(configPath: string): Promise<void> {
-  const config = loadServerConfig(configPath);
-  const logger = createLogger();
-  const server = new NetmonitorServer({
-    config,
-    logger,
-    onFatal: () => {
-      logger.on('finish', () => process.exit(1));
-      logger.end();
-    },
-  });
-  await server.start();
-  // `kill -USR1` prints the running counts, as the final stats line does at stop.
-  const printStats = (): void => {
-    logger.info(`stats ${JSON.stringify(server.stats())}`);
-  };
-  process.on('SIGUSR1', printStats);
-  await new Promise<void>((resolve) => {
-    const stop = (signal: string): void => {
-      logger.info(`${signal}: stopping`);
-      process.off('SIGTERM', stop);
-      process.off('SIGINT', stop);
-      process.off('SIGUSR1', printStats);
-      resolve();
-    };
-    process.on('SIGTERM', stop);
-    process.on('SIGINT', stop);
-  });
-  await server.stop();
-  // Let winston flush before exiting.
-  await new Promise<void>((resolve) => {
-    logger.on('finish', () => resolve());
-    logger.end();
-  });
+export function createServer(options: ServerOptions): NetmonitorServer {
+  const server = new NetmonitorServer(options);
+  server.use(startHttp);
+  server.use(startSupervision);
+  return server;
 }

@@ -7,8 +7,9 @@
  * A nullable number is NaN for null. The row is also the client's slot in the monitor's
  * deadline lists.
  *
- * One table serves the process: a server has one set of clients, and tests that make many
- * small servers only add rows.
+ * Each server has a table of its own (its Monitor's), so two servers in one process (tests)
+ * share no rows. The table keeps how many clients are in each status as statuses change, so
+ * counting them (stats, /metrics) never walks the rows.
  */
 import { formatIpv4, packIpv4 } from './ipv4.js';
 import { grownTo } from './typedArray.js';
@@ -42,13 +43,15 @@ export interface ClientState {
 }
 
 const STATUSES: readonly ClientStatus[] = ['unknown', 'up', 'down'];
-const STATUS_CODE: Readonly<Record<ClientStatus, number>> = { unknown: 0, up: 1, down: 2 };
 const NO_ADDR = 0;
 const IPV4 = 1;
 /** Kept as text in `otherAddr` (IPv6, for one). */
 const OTHER = 2;
 
-class ClientTable {
+/** A client's status as stored: its index in STATUSES. */
+const STATUS_CODE: Readonly<Record<ClientStatus, number>> = { unknown: 0, up: 1, down: 2 };
+
+export class ClientTable {
   size = 0;
   readonly ids: string[] = [];
   keySlot = new Int32Array(0);
@@ -65,23 +68,61 @@ class ClientTable {
   readonly otherAddr = new Map<number, string>();
   /** Schedules other than ALWAYS, by row (most clients have none). */
   readonly schedules = new Map<number, Schedule>();
+  /** How many rows have each status, by status code; kept as statuses change. */
+  private readonly statusCounts = new Float64Array(STATUSES.length);
 
-  /**
-   * Makes room for `more` rows at once. Growing by doubling up to a million rows would leave
-   * as much again in freed arrays that the C allocator keeps resident.
-   */
-  reserve(more: number): void {
-    if (this.size + more > this.status.length) this.grow(this.size + more);
-  }
-
-  add(id: string, downIntervalMs: number, keySlot: number): number {
+  /** A new client, never heard: status unknown, no schedule, no address. */
+  add(id: string, downIntervalMs: number, keySlot = -1): ClientState {
     if (this.size === this.status.length) this.grow(Math.max(1024, 2 * this.size));
     const row = this.size++;
     this.ids.push(id);
     this.keySlot[row] = keySlot;
     this.downIntervalMs[row] = downIntervalMs;
     this.lastHeard[row] = this.lastUpBeforeOutage[row] = this.boot[row] = this.sensorInterval[row] = NaN;
-    return row;
+    this.statusCounts[STATUS_CODE.unknown]!++;
+    return new ClientView(this, row);
+  }
+
+  /** The state of the client in `row`. */
+  at(row: number): ClientState {
+    return new ClientView(this, row);
+  }
+
+  /**
+   * Makes room for `count` more rows at once; the rows they will take start at the returned
+   * one. Growing by doubling up to a million rows would leave as much again in freed arrays
+   * that the C allocator keeps resident.
+   */
+  reserve(count: number): number {
+    if (this.size + count > this.status.length) this.grow(this.size + count);
+    return this.size;
+  }
+
+  /**
+   * The states of the clients in `rows`, as one view moved from row to row: for passes over
+   * every client (the state save, the API's list) that would otherwise make a million
+   * short-lived objects. Use each before asking for the next.
+   */
+  *each(rows: Iterable<number>): Iterable<ClientState> {
+    const view = new ClientView(this, 0);
+    for (const row of rows) {
+      view.row = row;
+      yield view;
+    }
+  }
+
+  /** How many clients have `status` now. O(1). */
+  count(status: ClientStatus): number {
+    return this.statusCounts[STATUS_CODE[status]]!;
+  }
+
+  setStatus(row: number, status: ClientStatus): void {
+    const code = STATUS_CODE[status];
+    const old = this.status[row]!;
+    if (old === code) return;
+    this.statusCounts[old]!--;
+    this.statusCounts[code]!++;
+    this.status[row] = code;
   }
 
   private grow(capacity: number): void {
@@ -98,117 +139,87 @@ class ClientTable {
   }
 }
 
-const table = new ClientTable();
 const nullable = (value: number): number | null => (Number.isNaN(value) ? null : value);
 
 /** A view of one row; its accessors make it read and write like a plain object. */
 class ClientView implements ClientState {
-  constructor(public row: number) {}
+  constructor(private readonly table: ClientTable, public row: number) {}
 
   get id(): string {
-    return table.ids[this.row]!;
+    return this.table.ids[this.row]!;
   }
   get keySlot(): number {
-    return table.keySlot[this.row]!;
+    return this.table.keySlot[this.row]!;
   }
   get schedule(): Schedule {
-    return table.schedules.get(this.row) ?? ALWAYS;
+    return this.table.schedules.get(this.row) ?? ALWAYS;
   }
   set schedule(schedule: Schedule) {
-    if (schedule === ALWAYS) table.schedules.delete(this.row);
-    else table.schedules.set(this.row, schedule);
+    if (schedule === ALWAYS) this.table.schedules.delete(this.row);
+    else this.table.schedules.set(this.row, schedule);
   }
   get addr(): string | null {
-    const kind = table.addrKind[this.row];
-    return kind === IPV4 ? formatIpv4(table.addr4[this.row]!) : kind === OTHER ? table.otherAddr.get(this.row)! : null;
+    const kind = this.table.addrKind[this.row];
+    return kind === IPV4 ? formatIpv4(this.table.addr4[this.row]!) : kind === OTHER ? this.table.otherAddr.get(this.row)! : null;
   }
   set addr(addr: string | null) {
     const packed = addr === null ? -1 : packIpv4(addr);
     if (packed >= 0) {
-      table.addrKind[this.row] = IPV4;
-      table.addr4[this.row] = packed;
-      table.otherAddr.delete(this.row);
+      this.table.addrKind[this.row] = IPV4;
+      this.table.addr4[this.row] = packed;
+      this.table.otherAddr.delete(this.row);
     } else if (addr !== null) {
-      table.addrKind[this.row] = OTHER;
-      table.otherAddr.set(this.row, addr);
+      this.table.addrKind[this.row] = OTHER;
+      this.table.otherAddr.set(this.row, addr);
     } else {
-      table.addrKind[this.row] = NO_ADDR;
-      table.otherAddr.delete(this.row);
+      this.table.addrKind[this.row] = NO_ADDR;
+      this.table.otherAddr.delete(this.row);
     }
   }
   hasAddr(addr: string): boolean {
-    const kind = table.addrKind[this.row];
-    return kind === IPV4 ? table.addr4[this.row] === packIpv4(addr) : kind === OTHER && table.otherAddr.get(this.row) === addr;
+    const kind = this.table.addrKind[this.row];
+    return kind === IPV4 ? this.table.addr4[this.row] === packIpv4(addr) : kind === OTHER && this.table.otherAddr.get(this.row) === addr;
   }
   get status(): ClientStatus {
-    return STATUSES[table.status[this.row]!]!;
+    return STATUSES[this.table.status[this.row]!]!;
   }
   set status(status: ClientStatus) {
-    table.status[this.row] = STATUS_CODE[status];
+    this.table.setStatus(this.row, status);
   }
   get downIntervalMs(): number {
-    return table.downIntervalMs[this.row]!;
+    return this.table.downIntervalMs[this.row]!;
   }
   set downIntervalMs(ms: number) {
-    table.downIntervalMs[this.row] = ms;
+    this.table.downIntervalMs[this.row] = ms;
   }
   get graceMs(): number {
-    return table.graceMs[this.row]!;
+    return this.table.graceMs[this.row]!;
   }
   set graceMs(ms: number) {
-    table.graceMs[this.row] = ms;
+    this.table.graceMs[this.row] = ms;
   }
   get lastHeard(): number | null {
-    return nullable(table.lastHeard[this.row]!);
+    return nullable(this.table.lastHeard[this.row]!);
   }
   set lastHeard(at: number | null) {
-    table.lastHeard[this.row] = at ?? NaN;
+    this.table.lastHeard[this.row] = at ?? NaN;
   }
   get lastUpBeforeOutage(): number | null {
-    return nullable(table.lastUpBeforeOutage[this.row]!);
+    return nullable(this.table.lastUpBeforeOutage[this.row]!);
   }
   set lastUpBeforeOutage(at: number | null) {
-    table.lastUpBeforeOutage[this.row] = at ?? NaN;
+    this.table.lastUpBeforeOutage[this.row] = at ?? NaN;
   }
   get boot(): number | null {
-    return nullable(table.boot[this.row]!);
+    return nullable(this.table.boot[this.row]!);
   }
   set boot(boot: number | null) {
-    table.boot[this.row] = boot ?? NaN;
+    this.table.boot[this.row] = boot ?? NaN;
   }
   get sensorInterval(): number | null {
-    return nullable(table.sensorInterval[this.row]!);
+    return nullable(this.table.sensorInterval[this.row]!);
   }
   set sensorInterval(seconds: number | null) {
-    table.sensorInterval[this.row] = seconds ?? NaN;
-  }
-}
-
-/** A new client, never heard: status unknown, no schedule, no address. */
-export function newClientState(id: string, downIntervalMs: number, keySlot = -1): ClientState {
-  return new ClientView(table.add(id, downIntervalMs, keySlot));
-}
-
-/** The state of the client in `row`. */
-export function clientAt(row: number): ClientState {
-  return new ClientView(row);
-}
-
-/** Makes room for `count` more clients at once; the rows they will take start at the returned one. */
-export function reserveClients(count: number): number {
-  table.reserve(count);
-  return table.size;
-}
-
-/**
- * The states of the clients in `rows`, as one view moved from row to row: for passes over
- * every client (stats, the state save) that would otherwise make a million short-lived
- * objects. Use each before asking for the next.
- */
-export function* eachClient(rows: Iterable<number>): Iterable<ClientState> {
-  const view = new ClientView(0);
-  for (const row of rows) {
-    view.row = row;
-    yield view;
+    this.table.sensorInterval[this.row] = seconds ?? NaN;
   }
 }

@@ -77,11 +77,6 @@ export class DeadlineQueues {
     return slot >= this.deadlines.length ? NaN : this.deadlines[slot]!;
   }
 
-  /** Whether two slots wait in the same list (for tests of the fixed-moment lists). */
-  sameList(a: number, b: number): boolean {
-    return this.deadlineOf(a) !== null && this.deadlineOf(b) !== null && this.listOf[a] === this.listOf[b];
-  }
-
   private newList(fixedMoment: number | null): DeadlineList {
     const id = this.freeIds.pop() ?? this.all.length;
     const list = new DeadlineList(id, fixedMoment);
@@ -147,21 +142,6 @@ export class DeadlineQueues {
     }
     if (expired.length > 1) expired.sort((a, b) => this.deadlines[a]! - this.deadlines[b]!);
     return expired;
-  }
-
-  /** The earliest deadline of all, or null when nothing is scheduled. */
-  nextDeadline(): number | null {
-    let earliest: number | null = null;
-    for (const list of this.allLists()) {
-      if (list.head !== NONE && (earliest === null || this.deadlines[list.head]! < earliest)) earliest = this.deadlines[list.head]!;
-    }
-    return earliest;
-  }
-
-  get size(): number {
-    let total = 0;
-    for (const list of this.allLists()) total += list.size;
-    return total;
   }
 
   private *allLists(): Iterable<DeadlineList> {

@@ -7,9 +7,9 @@
  * cause nor hide an outage; the wall clock (`Instant.wall`) only stamps what people read.
  */
 import type { LogRecord } from '../../log/records.js';
-import { clientAt, reserveClients, type ClientState } from './clientState.js';
+import { ClientTable, type ClientState } from './clientState.js';
 import { DeadlineQueues } from './deadlines.js';
-import type { MonitorEvent } from './events.js';
+import type { DownEvent, MonitorEvent } from './events.js';
 import { downAllowedFrom, isOpen, type Schedule } from './schedule.js';
 
 export interface Instant {
@@ -20,7 +20,6 @@ export interface Instant {
 }
 
 export type { ClientState, ClientStatus } from './clientState.js';
-export { newClientState } from './clientState.js';
 
 export interface HeartbeatInfo {
   type: 'BOOT' | 'PING';
@@ -53,6 +52,9 @@ export const iso = (ms: number): string => new Date(ms).toISOString();
 
 export class Monitor {
   private readonly deadlines = new DeadlineQueues();
+
+  /** `clients` holds the states this monitor decides on (each server has its own). */
+  constructor(readonly clients = new ClientTable()) {}
 
   /**
    * Puts a client back as it was before a restart. A client that was up gets one full down
@@ -107,7 +109,7 @@ export class Monitor {
     if (expired.length === 0) return NO_ACTIONS;
     const actions: Action[] = [];
     for (const row of expired) {
-      const client = clientAt(row);
+      const client = this.clients.at(row);
       const at = Math.round(now.wall - (now.mono - this.deadlines.lastDeadline(client.row)));
       if (client.schedule.kind !== 'always') {
         const allowed = downAllowedFrom(client.schedule, client.graceMs, at);
@@ -122,23 +124,23 @@ export class Monitor {
     return actions.length === 0 ? NO_ACTIONS : actions;
   }
 
-  private downTransition(client: ClientState, at: number): Action {
+  /** The client is down from `at` (its deadline, or the moment it reported a failure, `reason`). */
+  private downTransition(client: ClientState, at: number, reason?: string): Action {
     client.status = 'down';
     client.lastUpBeforeOutage = client.lastHeard;
     const transitionId = `down-${client.id}-${at}`;
-    return {
-      client: client.id,
-      record: {
-        type: 'down',
-        at: iso(at),
-        id: transitionId,
-        last_up: client.lastHeard === null ? null : iso(client.lastHeard),
-        down_interval_s: client.downIntervalMs / 1000,
-        interval: client.sensorInterval,
-        boot: client.boot,
-      },
-      event: { type: 'down', client: client.id, at, lastUp: client.lastHeard, downIntervalMs: client.downIntervalMs, transitionId },
+    const record: LogRecord = {
+      type: 'down',
+      at: iso(at),
+      id: transitionId,
+      last_up: client.lastHeard === null ? null : iso(client.lastHeard),
+      down_interval_s: client.downIntervalMs / 1000,
+      interval: client.sensorInterval,
+      boot: client.boot,
     };
+    const event: DownEvent = { type: 'down', client: client.id, at, lastUp: client.lastHeard, downIntervalMs: client.downIntervalMs, transitionId };
+    if (reason !== undefined) record.reason = event.reason = reason;
+    return { client: client.id, record, event };
   }
 
   /**
@@ -149,38 +151,17 @@ export class Monitor {
     // Outside its window a client is never declared down, however it reports.
     if (client.status === 'down' || !isOpen(client.schedule, now.wall)) return NO_ACTIONS;
     this.deadlines.remove(client.row);
-    client.status = 'down';
-    client.lastUpBeforeOutage = client.lastHeard;
-    const transitionId = `down-${client.id}-${now.wall}`;
-    return [{
-      client: client.id,
-      record: {
-        type: 'down',
-        at: iso(now.wall),
-        id: transitionId,
-        last_up: client.lastHeard === null ? null : iso(client.lastHeard),
-        down_interval_s: client.downIntervalMs / 1000,
-        interval: client.sensorInterval,
-        boot: client.boot,
-        reason,
-      },
-      event: { type: 'down', client: client.id, at: now.wall, lastUp: client.lastHeard, downIntervalMs: client.downIntervalMs, transitionId, reason },
-    }];
+    return [this.downTransition(client, now.wall, reason)];
   }
 
   /** Makes room for the states and deadlines of `count` more clients at once. */
   reserve(count: number): void {
-    this.deadlines.reserve(reserveClients(count) + count);
+    this.deadlines.reserve(this.clients.reserve(count) + count);
   }
 
   /** The client's pending deadline on the monotonic clock; null when it has none (down, or never heard). */
   deadlineOf(client: ClientState): number | null {
     return this.deadlines.deadlineOf(client.row);
-  }
-
-  /** Monotonic time of the earliest pending deadline, for scheduling the next expire(). */
-  nextDeadline(): number | null {
-    return this.deadlines.nextDeadline();
   }
 
   /**
@@ -195,11 +176,6 @@ export class Monitor {
     client.graceMs = settings.graceMs;
     client.schedule = settings.schedule;
     if (moved && this.deadlines.deadlineOf(client.row) !== null) this.deadlines.schedule(client.row, now.mono, client.downIntervalMs);
-  }
-
-  /** Stops tracking a client's deadline (it was removed from the configuration). */
-  forget(client: ClientState): void {
-    this.deadlines.remove(client.row);
   }
 
   private upTransition(client: ClientState, now: Instant, beat: HeartbeatInfo): Action {

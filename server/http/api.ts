@@ -12,7 +12,7 @@ import { parseTimeArgument } from '../../report/window.js';
 import type { ClientKind } from '../config/server.js';
 import type { ClientState, Instant } from '../core/monitor.js';
 import { scheduleJson } from '../core/schedule.js';
-import type { NetmonitorServer } from '../server.js';
+import type { ServerHost } from '../host.js';
 import type { ClientSettingsStore } from './clientSettings.js';
 import type { LastMessage } from './heartbeat.js';
 import type { LogHistory } from './logHistory.js';
@@ -49,7 +49,7 @@ export function clientSummary(state: ClientState, kind: ClientKind, deadline: nu
 }
 
 export interface ApiContext {
-  server: NetmonitorServer;
+  server: ServerHost;
   logs: LogHistory;
   settings: ClientSettingsStore;
   messages: Map<string, LastMessage>;

@@ -1,12 +1,12 @@
 /**
  * Each client's effective down interval, grace and schedule: the configuration, with the
  * changes made over HTTP on top (saved in @settings.json). Applying goes through
- * NetmonitorServer.reconfigure, so the monitor's deadlines follow at once.
+ * ServerHost.reconfigure, so the monitor's deadlines follow at once.
  */
 import { allClients, type ClientConfig } from '../config/server.js';
 import type { ClientSettings } from '../core/monitor.js';
 import { ALWAYS } from '../core/schedule.js';
-import type { NetmonitorServer } from '../server.js';
+import type { ServerHost } from '../host.js';
 import { saveSettings, type SettingsOverride } from './settingsFile.js';
 
 /** Pure: the configured settings with an override on top. Grace defaults to the down interval. */
@@ -19,7 +19,7 @@ export function effectiveSettings(client: ClientConfig, override: SettingsOverri
 export class ClientSettingsStore {
   private saving: Promise<void> = Promise.resolve();
 
-  constructor(private readonly server: NetmonitorServer, private readonly overrides: Map<string, SettingsOverride>) {}
+  constructor(private readonly server: ServerHost, private readonly overrides: Map<string, SettingsOverride>) {}
 
   /** Applies every client's settings (at start). Saved overrides of clients no longer configured are dropped. */
   applyAll(): void {

@@ -10,7 +10,7 @@
  */
 import { access, constants } from 'node:fs/promises';
 import { isOpen } from '../core/schedule.js';
-import type { NetmonitorServer } from '../server.js';
+import type { ServerHost } from '../host.js';
 
 export interface HealthInputs {
   /** Monotonic ms now, at start, and at the last change of the accepted count (null: none since start). */
@@ -45,7 +45,7 @@ export class HealthSampler {
   private lastLogErrors = 0;
   private logErrorAt: number | null = null;
 
-  constructor(private readonly server: NetmonitorServer) {
+  constructor(private readonly server: ServerHost) {
     this.startedAt = server.clock.now().mono;
     this.lastAccepted = server.stats().accepted;
     this.lastLogErrors = server.stats().log_errors;

@@ -7,7 +7,7 @@
  * hashing work, both counted against the source address; past the limit the source gets 429
  * before any token is looked at. Nothing refused ever reaches the monitor.
  */
-import type { NetmonitorServer } from '../server.js';
+import type { ServerHost } from '../host.js';
 import { bearerToken, tokenMatches, type AuthFailures } from './auth.js';
 import type { HttpReply, HttpRoute } from './routes.js';
 
@@ -35,7 +35,7 @@ export function failureReason(text: string): string {
   return line.length > REASON_CHARS ? `${line.slice(0, REASON_CHARS - 1)}…` : line;
 }
 
-export function heartbeatRoute(server: NetmonitorServer, failures: AuthFailures, messages: Map<string, LastMessage>): HttpRoute {
+export function heartbeatRoute(server: ServerHost, failures: AuthFailures, messages: Map<string, LastMessage>): HttpRoute {
   const tokens = new Map<string, Buffer>();
   for (const client of server.config.clients) if (client.http?.tokenSha256 != null) tokens.set(client.id, client.http.tokenSha256);
   const mono = (): number => server.clock.now().mono;

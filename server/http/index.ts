@@ -7,8 +7,7 @@
  *     /metrics, the dashboard and any route other parts added to server.routes, and prints
  *     `http listening on ADDRESS:PORT` once bound.
  */
-import type { Extension } from '../host.js';
-import type { NetmonitorServer } from '../server.js';
+import type { Extension, ServerHost } from '../host.js';
 import { apiRoutes } from './api.js';
 import { ClientSettingsStore } from './clientSettings.js';
 import { dashboardRoutes } from './dashboard.js';
@@ -19,7 +18,7 @@ import { LogHistory } from './logHistory.js';
 import { SelfCheck } from './selfCheck.js';
 import { loadSettings } from './settingsFile.js';
 
-export async function startHttp(server: NetmonitorServer): Promise<Extension | null> {
+export async function startHttp(server: ServerHost): Promise<Extension | null> {
   const { overrides, problems } = await loadSettings(server.config.clientLogDir);
   for (const problem of problems) server.logger.warn(problem);
   const settings = new ClientSettingsStore(server, overrides);

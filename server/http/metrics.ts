@@ -1,13 +1,22 @@
 /**
  * GET /metrics in the Prometheus text format (prom-client). Values are read from the server
- * when scraped, so nothing in the heartbeat path touches a metric. A registry of its own
- * keeps two servers in one process (tests) apart.
+ * when scraped, so nothing in the heartbeat path touches a metric: one stats() per scrape,
+ * which every metric reads. A registry of its own keeps two servers in one process (tests)
+ * apart.
  */
 import { collectDefaultMetrics, Counter, Gauge, Registry } from 'prom-client';
-import type { NetmonitorServer } from '../server.js';
+import type { ServerHost, Stats } from '../host.js';
 
-export function metricsRegistry(server: NetmonitorServer, authFailures: () => number): Registry {
+export interface Metrics {
+  readonly contentType: string;
+  /** The text of one scrape. */
+  metrics(): Promise<string>;
+}
+
+export function metricsRegistry(server: ServerHost, authFailures: () => number): Metrics {
   const registry = new Registry();
+  // Taken at the start of each scrape; every collect() below reads this one.
+  let stats: Stats = server.stats();
   // Includes nodejs_eventloop_lag_seconds and its percentiles.
   collectDefaultMetrics({ register: registry, eventLoopMonitoringPrecision: 20 });
   new Gauge({
@@ -16,7 +25,7 @@ export function metricsRegistry(server: NetmonitorServer, authFailures: () => nu
     labelNames: ['state'],
     registers: [registry],
     collect() {
-      const { clients } = server.stats();
+      const { clients } = stats;
       for (const [state, count] of Object.entries(clients)) this.set({ state }, count);
     },
   });
@@ -33,18 +42,18 @@ export function metricsRegistry(server: NetmonitorServer, authFailures: () => nu
       },
     });
   };
-  mirror('netmonitor_heartbeats_accepted_total', 'Heartbeats accepted (UDP datagrams and HTTP)', [], () => [[{}, server.stats().accepted]]);
+  mirror('netmonitor_heartbeats_accepted_total', 'Heartbeats accepted (UDP datagrams and HTTP)', [], () => [[{}, stats.accepted]]);
   mirror('netmonitor_datagrams_refused_total', 'Datagrams refused, by reason', ['reason'], () =>
-    Object.entries(server.stats().refused).map(([reason, count]) => [{ reason }, count]));
-  mirror('netmonitor_alerts_sent_total', 'Alerts handed to the mail server', [], () => [[{}, server.stats().alerts.sent]]);
-  mirror('netmonitor_alerts_failed_total', 'Alert delivery attempts that failed', [], () => [[{}, server.stats().alerts.failed]]);
+    Object.entries(stats.refused).map(([reason, count]) => [{ reason }, count]));
+  mirror('netmonitor_alerts_sent_total', 'Alerts handed to the mail server', [], () => [[{}, stats.alerts.sent]]);
+  mirror('netmonitor_alerts_failed_total', 'Alert delivery attempts that failed', [], () => [[{}, stats.alerts.failed]]);
   mirror('netmonitor_http_auth_failures_total', 'HTTP requests refused for a wrong or missing token or an unknown client', [], () => [[{}, authFailures()]]);
   new Gauge({
     name: 'netmonitor_alerts_queued',
     help: 'Alerts waiting in the outbox',
     registers: [registry],
     collect() {
-      this.set(server.outbox.depth);
+      this.set(stats.alerts.queued);
     },
   });
   new Gauge({
@@ -52,8 +61,14 @@ export function metricsRegistry(server: NetmonitorServer, authFailures: () => nu
     help: 'Log writes that failed since start',
     registers: [registry],
     collect() {
-      this.set(server.stats().log_errors);
+      this.set(stats.log_errors);
     },
   });
-  return registry;
+  return {
+    contentType: registry.contentType,
+    metrics() {
+      stats = server.stats();
+      return registry.metrics();
+    },
+  };
 }

@@ -11,7 +11,7 @@
 import type { HmacKeys } from './hmacSha256.js';
 import { MAC_HEX_LENGTH, newScan, parseLegacy, scanDatagram, type RefusalReason } from '../../shared/nm1.js';
 import { ReplayWindows, type ReplayWindow } from './replay.js';
-import { clientAt, type ClientState } from '../core/clientState.js';
+import { ClientTable, type ClientState } from '../core/clientState.js';
 import type { HeartbeatInfo } from '../core/monitor.js';
 
 /**
@@ -19,40 +19,44 @@ import type { HeartbeatInfo } from '../core/monitor.js';
  * for NM1 sensors their keys and replay windows, by the sensor's key slot.
  */
 export class ClientDirectory {
-  /** Each client's row (server/core/clientState.ts) by id: a number, so a client costs no object here. */
+  /** Each client's row in `clients` (server/core/clientState.ts) by id: a number, so a client costs no object here. */
   private readonly rows = new Map<string, number>();
   /** Legacy clients by source IP address. */
   readonly legacy = new Map<string, ClientState>();
   private readonly windows: ReplayWindows;
 
-  /** `keys` holds every NM1 sensor's key; a sensor's ClientState names its slot there. */
-  constructor(private readonly keys: HmacKeys) {
+  /**
+   * `keys` holds every NM1 sensor's key; a sensor's ClientState names its slot there.
+   * `clients` is the table the states live in (the server's Monitor's).
+   */
+  constructor(private readonly keys: HmacKeys, readonly clients = new ClientTable()) {
     this.windows = new ReplayWindows(Math.max(16, keys.size));
   }
 
-  add(state: ClientState, legacy = false): void {
-    if (this.rows.has(state.id)) throw new Error(`client ${state.id} is already in the directory`);
-    this.rows.set(state.id, state.row);
-    if (legacy) this.legacy.set(state.id, state);
+  /** A new client, never heard, in the table and found by its id from now on. */
+  add(id: string, downIntervalMs: number, keySlot = -1, legacy = false): ClientState {
+    if (this.rows.has(id)) throw new Error(`client ${id} is already in the directory`);
+    const state = this.clients.add(id, downIntervalMs, keySlot);
+    this.rows.set(id, state.row);
+    if (legacy) this.legacy.set(id, state);
+    return state;
   }
 
   get(id: string): ClientState | undefined {
     const row = this.rows.get(id);
-    return row === undefined ? undefined : clientAt(row);
+    return row === undefined ? undefined : this.clients.at(row);
   }
 
   get size(): number {
     return this.rows.size;
   }
 
-  /** Every client's row, in the order they were added. */
-  allRows(): Iterable<number> {
-    return this.rows.values();
-  }
-
-  /** An NM1 sensor's replay window (a copy); null before its first datagram and for other clients. */
-  windowOf(state: ClientState): ReplayWindow | null {
-    return state.keySlot < 0 ? null : this.windows.get(state.keySlot);
+  /**
+   * Every client's state in the order they were added, as one view moved from row to row
+   * (ClientTable.each): use each before taking the next.
+   */
+  each(): Iterable<ClientState> {
+    return this.clients.each(this.rows.values());
   }
 
   /** Copies an NM1 sensor's window's boot and highest seq into `saved` (nulls when it has none); says whether it has one. */

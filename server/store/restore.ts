@@ -1,12 +1,23 @@
 /**
- * What a restarting server learns from one client's log: its last state and the alerts that
- * were recorded but never confirmed delivered (they go out again; their Message-ID is stable,
- * so a copy that did arrive before the crash is recognisable as the same message).
+ * What a restarting server learns from its log folder: each client's last state and the
+ * alerts that were recorded but never confirmed delivered (they go out again; their
+ * Message-ID is stable, so a copy that did arrive before the crash is recognisable as the
+ * same message). restoreClients() puts every configured client back (steps 1 and 2 of the
+ * server's start, server/server.ts); readClientLog() reads one client's log.
  */
+import type { Logger } from 'winston';
 import type { LogRecord } from '../../log/records.js';
 import { readRecords, type ReadCounts } from '../../log/reader.js';
-import type { MonitorEvent } from '../core/events.js';
-import type { SavedClient } from '../core/monitor.js';
+import { allClients, type ClientConfig, type ServerConfig } from '../config/server.js';
+import type { DownEvent, MonitorEvent, UpEvent } from '../core/events.js';
+import type { ClientState, Instant, Monitor, SavedClient } from '../core/monitor.js';
+import type { ClientDirectory } from '../intake/acceptance.js';
+import { restoredWindow } from '../intake/replay.js';
+import type { LogDirectory } from './logDirectory.js';
+import { loadState, type SavedSensor } from './stateFile.js';
+
+/** Client logs read at once while restoring. */
+const RESTORE_READERS = 16;
 
 export interface LoggedClient extends Omit<SavedClient, 'window'> {
   /** Transitions whose alert was never marked delivered, oldest first. */
@@ -74,4 +85,65 @@ export async function readClientLog(client: string, path: string, counts: ReadCo
   }
   state.undelivered = [...pending.values()];
   return state;
+}
+
+export interface RestoreParts {
+  config: ServerConfig;
+  monitor: Monitor;
+  directory: ClientDirectory;
+  logs: LogDirectory;
+  logger: Logger;
+  clock: { now(): Instant };
+}
+
+/**
+ * Adds every configured client to the directory and puts it back as its log and the saved
+ * state say it was (an up client gets a full down interval from when reading is done).
+ * Resolves with the alerts never confirmed sent, in no particular order.
+ */
+export async function restoreClients(parts: RestoreParts): Promise<(DownEvent | UpEvent)[]> {
+  const { config, monitor, directory, logs, logger } = parts;
+  const saved = await loadState(config.clientLogDir);
+  if (saved.problem !== null) logger.warn(saved.problem);
+  const counts = { records: 0, corrupt: 0 };
+  const undelivered: (DownEvent | UpEvent)[] = [];
+  const restored: [ClientState, SavedClient][] = [];
+  // One listing of the folder instead of asking for each configured client's file.
+  const logged = new Set(await logs.clients());
+  const toRead: [ClientConfig, ClientState][] = [];
+  const count = config.clients.length + config.fleet.size;
+  monitor.reserve(count);
+  for (const client of allClients(config)) {
+    const state = directory.add(client.id, client.downIntervalMs, client.keySlot ?? -1, client.kind === 'legacy');
+    if (logged.has(client.id)) toRead.push([client, state]);
+  }
+  logged.clear();
+  const readOne = async ([client, state]: [ClientConfig, ClientState]): Promise<void> => {
+    const log = await readClientLog(client.id, logs.pathOf(client.id), counts);
+    const sensor: SavedSensor | undefined = saved.sensors.get(client.id);
+    const lastHeard = Math.max(log.lastHeard ?? 0, sensor?.lastHeard ?? 0) || null;
+    restored.push([state, {
+      status: log.status,
+      lastHeard,
+      lastUpBeforeOutage: log.lastUpBeforeOutage,
+      addr: log.addr,
+      boot: log.boot,
+      sensorInterval: log.sensorInterval,
+    }]);
+    if (sensor?.boot != null && sensor.seq != null) directory.restoreWindow(state, restoredWindow(sensor.boot, sensor.seq));
+    undelivered.push(...(log.undelivered as (DownEvent | UpEvent)[]));
+  };
+  // A few logs at a time: the disk works on several reads at once, and memory stays bounded.
+  let next = 0;
+  const reader = async (): Promise<void> => {
+    while (next < toRead.length) await readOne(toRead[next++]!);
+  };
+  await Promise.all(Array.from({ length: RESTORE_READERS }, reader));
+  // The grace of a full down interval counts from when reading the logs is done: with many
+  // clients that reading alone may take longer than the interval.
+  const now = parts.clock.now();
+  for (const [state, saved] of restored) monitor.restore(state, saved, now);
+  if (counts.corrupt > 0) logger.warn(`skipped ${counts.corrupt} damaged log line(s) while restoring state`);
+  logger.info(`restored ${directory.size} client(s) from ${counts.records} log record(s)`);
+  return undelivered;
 }

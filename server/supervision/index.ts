@@ -3,8 +3,7 @@
  * (docs/supervision.md). Each part subscribes to the event bus or feeds the server through
  * its public methods; stop() ends every timer, so nothing keeps the process alive.
  */
-import type { Extension } from '../host.js';
-import type { NetmonitorServer } from '../server.js';
+import type { Extension, ServerHost } from '../host.js';
 import { join } from 'node:path';
 import { checkSupervisionTogether, type HealingConfig } from '../config/supervision.js';
 import { HealingRunner } from './healing/runner.js';
@@ -13,7 +12,7 @@ import { LibrenmsSupervisor } from './librenms/supervisor.js';
 import { samplesToCsv } from './probes/rttStats.js';
 import { ProbeRunner } from './probes/runner.js';
 
-export async function startSupervision(server: NetmonitorServer): Promise<Extension | null> {
+export async function startSupervision(server: ServerHost): Promise<Extension | null> {
   if (server.config.supervision === null && !server.config.clients.some((c) => c.supervision !== null)) return null;
   checkSupervisionTogether(server.config.supervision, server.config.clients);
   const probes = new Map<string, ProbeRunner>();

@@ -8,7 +8,7 @@ import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import { validateServerConfig } from '../../server/config/server.js';
 import type { Mailer, OutgoingMail } from '../../server/alerts/mailer.js';
-import { NetmonitorServer } from '../../server/server.js';
+import { createServer } from '../../server/main.js';
 import { encode } from '../../shared/nm1.js';
 import { tempDir } from '../helpers.js';
 import { captureLogger } from '../peers/logger.js';
@@ -26,7 +26,7 @@ async function harness() {
   const sent: OutgoingMail[] = [];
   // In-memory mail: this test is about time, and the SMTP path has its own real-server tests.
   const mailer: Mailer = { description: 'memory', send: async (mail) => void sent.push(mail), close: () => undefined };
-  const server = new NetmonitorServer({ config, logger: captureLogger().logger, clock: { now: () => ({ ...clock }) }, mailer });
+  const server = createServer({ config, logger: captureLogger().logger, clock: { now: () => ({ ...clock }) }, mailer });
   await server.start();
   let seq = 0;
   const beat = () => server.receive(encode({ sensor: 'home-gw', boot: 1, seq: seq++, type: 'PING', uptime: 1, interval: 30 }, key), '127.0.0.1');

@@ -12,7 +12,7 @@ import { open } from 'node:fs/promises';
 import { join } from 'node:path';
 import { encodeLine } from '../../log/records.js';
 import { validateServerConfig } from '../../server/config/server.js';
-import { NetmonitorServer } from '../../server/server.js';
+import { createServer } from '../../server/main.js';
 import type { NetmonitorError } from '../../shared/errors.js';
 import { tempDir, readLog } from '../helpers.js';
 import { captureLogger } from '../peers/logger.js';
@@ -109,7 +109,7 @@ t.test('a failed fsync is fatal: the server asks to stop instead of trusting the
   const fatal: NetmonitorError[] = [];
   const { logger, lines } = captureLogger();
   const config = validateServerConfig({ client_log_dir: join(dir, 'logs'), listen_address: '127.0.0.1', listen_port: 0, clients: { 'home-gw': { key: randomBytes(32).toString('hex') } } }, join(dir, 'server.json'));
-  const server = new NetmonitorServer({ config, logger, openFile: faulty, onFatal: (error) => fatal.push(error as NetmonitorError) });
+  const server = createServer({ config, logger, openFile: faulty, onFatal: (error) => fatal.push(error as NetmonitorError) });
   await server.start();
   t.teardown(() => server.stop());
   failSync = true;

@@ -7,7 +7,7 @@ import t from 'tap';
 import { createHash } from 'node:crypto';
 import { join } from 'node:path';
 import { validateServerConfig } from '../../server/config/server.js';
-import { NetmonitorServer } from '../../server/server.js';
+import { createServer } from '../../server/main.js';
 import { encode } from '../../shared/nm1.js';
 import { readLog, tempDir } from '../helpers.js';
 import { captureLogger } from '../peers/logger.js';
@@ -18,7 +18,7 @@ t.test('350 sensors heard at once give 100 first-heartbeat lines and one summary
   const clients = Object.fromEntries(Array.from({ length: 350 }, (_, i) => [`shop-${i}`, { key: key(i).toString('hex') }]));
   const config = validateServerConfig({ client_log_dir: join(dir, 'logs'), listen_address: '127.0.0.1', listen_port: 0, source_rate_limit: 0, clients }, join(dir, 'server.json'));
   const { logger, lines } = captureLogger();
-  const server = new NetmonitorServer({ config, logger });
+  const server = createServer({ config, logger });
   await server.start();
   for (let i = 0; i < 350; i++) server.receive(encode({ sensor: `shop-${i}`, boot: 1, seq: 1, type: 'BOOT', uptime: 5, interval: 30 }, key(i)), '127.0.0.1');
   await server.logs.settle();

@@ -1,7 +1,6 @@
 import t from 'tap';
 import { encode, parseDatagram, verifyMac, type Heartbeat } from '../../shared/nm1.js';
 import { acceptDatagram, ClientDirectory } from '../../server/intake/acceptance.js';
-import { newClientState } from '../../server/core/monitor.js';
 import { acceptSequence, newWindow, type ReplayWindow } from '../../server/intake/replay.js';
 import { HmacKeys } from '../../server/intake/hmacSha256.js';
 import { fixture } from '../helpers.js';
@@ -17,7 +16,7 @@ const vectors = fixture<Vectors>('nm1-vectors.json');
 function directory(): ClientDirectory {
   const keys = new HmacKeys();
   const directory = new ClientDirectory(keys);
-  for (const [id, hex] of Object.entries(vectors.keys)) directory.add(newClientState(id, 60_000, keys.add(Buffer.from(hex, 'hex'))));
+  for (const [id, hex] of Object.entries(vectors.keys)) directory.add(id, 60_000, keys.add(Buffer.from(hex, 'hex')));
   return directory;
 }
 

@@ -15,7 +15,7 @@ import { describeStep, runStep, type StepOutcome } from './steps.js';
 
 export const HEALING_TICK_MS = 1000;
 
-/** What the runner needs of the server (NetmonitorServer has all of it). */
+/** What the runner needs of the server (server/host.ts ServerHost has all of it). */
 export interface HealingHost {
   logs: { append(client: string, records: readonly LogRecord[]): Promise<void>; pathOf(client: string): string };
   logger: Logger;

@@ -10,7 +10,7 @@ import { runProbe, type ProbeResult } from './probe.js';
 import { RttStats, type RttSummary } from './rttStats.js';
 import { ProbeTracker } from './tracker.js';
 
-/** What a probe runner needs of the server (NetmonitorServer has all of it). */
+/** What a probe runner needs of the server (server/host.ts ServerHost has all of it). */
 export interface ProbeHost {
   heartbeatFrom(id: string, beat: { type: 'PING'; boot: null; uptime: null; interval: number; addr: string }): boolean;
   failureOf(id: string, reason: string): boolean;

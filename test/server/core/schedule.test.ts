@@ -1,7 +1,7 @@
 import t from 'tap';
 import { DeadlineQueues } from '../../../server/core/deadlines.js';
 import { validateSchedule } from '../../../server/config/http.js';
-import { Monitor, newClientState, type HeartbeatInfo } from '../../../server/core/monitor.js';
+import { Monitor, type HeartbeatInfo } from '../../../server/core/monitor.js';
 import { ALWAYS, downAllowedFrom, isOpen, scheduleJson, type Schedule } from '../../../server/core/schedule.js';
 import { FakeClock } from '../../peers/fakeClock.js';
 
@@ -74,7 +74,7 @@ const ping: HeartbeatInfo = { type: 'PING', boot: 1, uptime: 10, interval: 30, a
 function office(schedule: Schedule, graceMs: number, startWall: number) {
   const monitor = new Monitor();
   const clock = new FakeClock(startWall, 5_000_000);
-  const client = newClientState('office', 3 * MINUTE);
+  const client = monitor.clients.add('office', 3 * MINUTE);
   monitor.reconfigure(client, { downIntervalMs: 3 * MINUTE, graceMs, schedule }, clock.now());
   return { monitor, clock, client };
 }
@@ -129,18 +129,17 @@ t.test('reconfiguring a client gives it a full new interval from now', async (t)
   t.equal(runUntilDown(monitor, clock, HOUR), at('2026-11-25T10:12:00Z'));
 });
 
-t.test('fixed-moment deadlines share a list per second and the list goes away when it empties', async (t) => {
+t.test('fixed-moment deadlines are rounded up to a whole second and expire with the others, earliest first', async (t) => {
   const queues = new DeadlineQueues();
   const [a, b, c] = [7, 8, 9];
   queues.scheduleAt(a, 10_200);
   queues.scheduleAt(b, 10_900);
   queues.schedule(c, 0, 5000);
-  t.ok(queues.sameList(a, b), 'both wait for the same whole second');
-  t.notOk(queues.sameList(a, c));
   t.equal(queues.deadlineOf(a), 11_000, 'rounded up, never early');
-  t.equal(queues.nextDeadline(), 5000);
-  t.equal(queues.size, 3);
-  t.same(queues.takeExpired(11_000), [c, a, b], 'earliest first');
-  t.equal(queues.size, 0);
-  t.equal(queues.nextDeadline(), null);
+  t.equal(queues.deadlineOf(b), 11_000, 'both wait for the same whole second');
+  t.same(queues.takeExpired(10_999), [c], 'nothing fixed expires before its second');
+  t.same(queues.takeExpired(11_000), [a, b]);
+  t.same([a, b, c].map((slot) => queues.deadlineOf(slot)), [null, null, null], 'none is pending any more');
+  queues.scheduleAt(a, 10_500);
+  t.same(queues.takeExpired(11_000), [a], 'a second whose waiters all left can be waited for again');
 });

@@ -6,7 +6,8 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import { validateServerConfig } from '../../../server/config/server.js';
-import { NetmonitorServer } from '../../../server/server.js';
+import { createServer } from '../../../server/main.js';
+import type { NetmonitorServer } from '../../../server/server.js';
 import type { JsonObject } from '../../../shared/configCheck.js';
 import { tempDir } from '../../helpers.js';
 import { captureLogger } from '../../peers/logger.js';
@@ -50,7 +51,7 @@ export async function startInProcess(options: { extra?: JsonObject; http?: JsonO
   const tokens = options.tokens ?? { admin: newToken(), cron: newToken() };
   const config = validateServerConfig(httpConfig(dir, tokens, options.extra, options.http), join(dir, 'server.json'), {});
   const { logger, lines } = captureLogger();
-  const server = new NetmonitorServer({ config, logger });
+  const server = createServer({ config, logger });
   await server.start();
   const line = lines.find((l) => /http listening on/.test(l));
   const [, port, https] = line === undefined ? [] : /:(\d+)( \(https\))?$/.exec(line)!;

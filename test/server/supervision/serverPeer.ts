@@ -1,7 +1,8 @@
 /** A real NetmonitorServer in this process on 127.0.0.1 port 0, with a captured logger. */
 import { join } from 'node:path';
 import { validateServerConfig } from '../../../server/config/server.js';
-import { NetmonitorServer } from '../../../server/server.js';
+import { createServer } from '../../../server/main.js';
+import type { NetmonitorServer } from '../../../server/server.js';
 import type { JsonObject } from '../../../shared/configCheck.js';
 import { tempDir } from '../../helpers.js';
 import { captureLogger } from '../../peers/logger.js';
@@ -10,7 +11,7 @@ export async function startInProcessServer(settings: JsonObject, dir = tempDir()
   const logDir = join(dir, 'logs');
   const config = validateServerConfig({ client_log_dir: logDir, listen_port: 0, listen_address: '127.0.0.1', ...settings }, join(dir, 'server.json'), {});
   const { logger, lines } = captureLogger();
-  const server = new NetmonitorServer({ config, logger });
+  const server = createServer({ config, logger });
   await server.start();
   return { server, lines, dir, logDir };
 }
