@@ -1,9 +1,10 @@
 /**
  * NM1, the heartbeat datagram (docs/protocol.md). Pure functions over bytes: `encode` for the
- * sensor, `parseDatagram` + `verifyMac` for the server. The server checks shape first, then
- * whether the sensor is known, and only then spends an HMAC on it, so garbage is cheap.
+ * sensor, `scanDatagram` (shape, in place, allocating nothing) and `parseLegacy` for the
+ * server. The server checks shape first, then whether the sensor is known, and only then
+ * spends an HMAC on it (server/intake/acceptance.ts), so garbage is cheap.
  */
-import { createHmac, timingSafeEqual } from 'node:crypto';
+import { createHmac } from 'node:crypto';
 
 export const MAX_DATAGRAM_BYTES = 256;
 export const MAC_HEX_LENGTH = 32;
@@ -31,10 +32,6 @@ export type RefusalReason =
   | 'bad-mac'
   | 'replay'
   | 'rate-limited';
-
-export type ParseResult =
-  | { ok: true; heartbeat: Heartbeat; signed: Buffer; mac: Buffer }
-  | { ok: false; reason: RefusalReason };
 
 const SENSOR_ID = /^[A-Za-z0-9._-]{1,64}$/;
 
@@ -196,26 +193,6 @@ export function scanDatagram(datagram: Buffer, scan: Scan): RefusalReason | null
   scan.interval = interval;
   scan.signedEnd = signedEnd;
   return null;
-}
-
-/** Step 1 of acceptance as a value (scanDatagram is the allocation-free form the server uses). */
-export function parseDatagram(datagram: Buffer): ParseResult {
-  const scan = newScan();
-  const reason = scanDatagram(datagram, scan);
-  if (reason !== null) return { ok: false, reason };
-  const { sensorEnd, boot, seq, type, uptime, interval, signedEnd } = scan;
-  return {
-    ok: true,
-    heartbeat: { sensor: datagram.toString('latin1', 4, sensorEnd), boot, seq, type, uptime, interval },
-    signed: datagram.subarray(0, signedEnd),
-    mac: Buffer.from(datagram.toString('latin1', signedEnd + 1, signedEnd + 1 + MAC_HEX_LENGTH), 'hex'),
-  };
-}
-
-/** Step 3 of acceptance: the MAC, compared in constant time. */
-export function verifyMac(key: Buffer, signed: Buffer, mac: Buffer): boolean {
-  const expected = computeMac(key, signed);
-  return mac.length === expected.length && timingSafeEqual(mac, expected);
 }
 
 export type LegacyDatagram = { type: DatagramType; uptime: number | null };

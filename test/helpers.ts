@@ -6,6 +6,7 @@ import { fileURLToPath } from 'node:url';
 import { createHmac } from 'node:crypto';
 import { decodeLine, type LogRecord } from '../log/records.js';
 import type { ClientConfig, ServerConfig } from '../server/config/server.js';
+import type { HmacKeys } from '../server/intake/hmacSha256.js';
 
 /** The repository root (tests run from build/test/...). */
 export const repoRoot = fileURLToPath(new URL('../../', import.meta.url));
@@ -42,5 +43,10 @@ export function hasKey(config: ServerConfig, client: ClientConfig, key: Buffer |
   if (client.keySlot === null) return false;
   const probe = Buffer.from('NM1 probe 1 1 PING - 30');
   const expected = createHmac('sha256', typeof key === 'string' ? Buffer.from(key, 'hex') : key).update(probe).digest();
-  return config.keys.digest(client.keySlot, probe).equals(expected);
+  return hmacIs(config.keys, client.keySlot, probe, expected);
+}
+
+/** Whether the key in `slot` gives `expected` as the whole 32-byte HMAC of data[start, end). */
+export function hmacIs(keys: HmacKeys, slot: number, data: Uint8Array, expected: Buffer, start = 0, end = data.length): boolean {
+  return keys.hexPrefixMatches(slot, data, start, end, Buffer.from(expected.toString('hex'), 'latin1'), 0, 32);
 }

@@ -1,8 +1,8 @@
 /**
  * Every client's state, by row, in typed arrays: the numbers, the status, the last source
  * address (IPv4 packed), the key slot. A ClientState is a view of one row, made when one is
- * asked for and holding nothing but the row number, so a million clients keep no object
- * each on V8's heap; that heap keeps about half again as much memory committed as it holds
+ * asked for and holding nothing but the row number and its table, so a million clients keep
+ * no object each on V8's heap; that heap keeps about half again as much memory committed as it holds
  * live, and a view per client plus its address string was over 100 MB with a million.
  * A nullable number is NaN for null. The row is also the client's slot in the monitor's
  * deadline lists.

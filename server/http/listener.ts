@@ -96,11 +96,6 @@ export class HttpListener {
     });
   }
 
-  /** True when the request carries the admin token. Counts a wrong one against the source. */
-  isAdmin(request: HttpRequest): boolean {
-    return tokenMatches(bearerToken(request.headers), this.options.config.adminTokenSha256);
-  }
-
   /** The token a route needs, with what a caller is told when none is configured; null for none. */
   private guardOf(route: HttpRoute): { sha256: Buffer | null; missing: string } | null {
     if (route.access === 'token') {

@@ -147,14 +147,6 @@ export class HmacKeys {
     compress(H, 0);
   }
 
-  /** The full 32-byte HMAC (for tests and tools; the server uses hexPrefixMatches). */
-  digest(slot: number, data: Uint8Array, start = 0, end = data.length): Buffer {
-    this.mac(slot, data, start, end);
-    const out = Buffer.alloc(32);
-    for (let i = 0; i < 8; i++) out.writeInt32BE(H[i]!, 4 * i);
-    return out;
-  }
-
   /**
    * Whether the HMAC of data[start, end) begins with the bytes written as lowercase hex in
    * hex[hexStart, hexStart + 2 * bytes). Looks at every digit whatever it finds, so the time

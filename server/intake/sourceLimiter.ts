@@ -7,7 +7,7 @@
  * of distinct sources seen in one second, however many addresses a flood spoofs over time.
  */
 export const SOURCE_LIMIT_PER_SECOND = 50;
-export const MAX_TRACKED_SOURCES = 200_000;
+const MAX_TRACKED_SOURCES = 200_000;
 
 export class SourceLimiter {
   private counts = new Map<string, number>();
@@ -29,9 +29,5 @@ export class SourceLimiter {
     if (count === 1 && this.counts.size >= MAX_TRACKED_SOURCES) return true;
     this.counts.set(source, count);
     return count <= this.limit;
-  }
-
-  get trackedSources(): number {
-    return this.counts.size;
   }
 }

@@ -33,7 +33,7 @@ const num = (value: unknown): number | null => (typeof value === 'number' && Num
 const str = (value: unknown): string | null => (typeof value === 'string' ? value : null);
 
 /** The event an `up` or `down` record announced; null for records that announce nothing. */
-export function eventOfRecord(client: string, record: LogRecord): MonitorEvent | null {
+function eventOfRecord(client: string, record: LogRecord): MonitorEvent | null {
   const at = time(record.at);
   const id = str(record.id);
   if (at === null || id === null) return null;

@@ -12,7 +12,8 @@
 import t, { type Test } from 'tap';
 import fc from 'fast-check';
 import { createHmac } from 'node:crypto';
-import { encode, parseDatagram, type Heartbeat } from '../../shared/nm1.js';
+import { encode, type Heartbeat } from '../../shared/nm1.js';
+import { parseDatagram } from '../peers/nm1Reference.js';
 import { acceptSequence, newWindow, type ReplayWindow } from '../../server/intake/replay.js';
 import { acceptDatagram, ClientDirectory } from '../../server/intake/acceptance.js';
 import type { ClientState } from '../../server/core/clientState.js';

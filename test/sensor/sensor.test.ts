@@ -1,7 +1,7 @@
 import t from 'tap';
 import { createSocket, type Socket } from 'node:dgram';
 import { once } from 'node:events';
-import { parseDatagram, verifyMac } from '../../shared/nm1.js';
+import { parseDatagram, verifyMac } from '../peers/nm1Reference.js';
 import { Sensor } from '../../sensor/sensor.js';
 import type { SensorConfig } from '../../sensor/config.js';
 

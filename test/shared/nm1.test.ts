@@ -1,5 +1,6 @@
 import t from 'tap';
-import { encode, parseDatagram, verifyMac, type Heartbeat } from '../../shared/nm1.js';
+import { encode, type Heartbeat } from '../../shared/nm1.js';
+import { parseDatagram, verifyMac } from '../peers/nm1Reference.js';
 import { acceptDatagram, ClientDirectory } from '../../server/intake/acceptance.js';
 import { acceptSequence, newWindow, type ReplayWindow } from '../../server/intake/replay.js';
 import { HmacKeys } from '../../server/intake/hmacSha256.js';
