@@ -2,8 +2,8 @@
  * Every client's state, by row, in typed arrays: the numbers, the status, the last source
  * address (IPv4 packed), the key slot. A ClientState is a view of one row, made when one is
  * asked for and holding nothing but the row number and its table, so a million clients keep
- * no object each on V8's heap; that heap keeps about half again as much memory committed as it holds
- * live, and a view per client plus its address string was over 100 MB with a million.
+ * no object each on V8's heap; that heap keeps about half again as much memory committed as
+ * it holds live, and a view per client plus its address string was over 100 MB with a million.
  * A nullable number is NaN for null. The row is also the client's slot in the monitor's
  * deadline lists.
  *
@@ -51,6 +51,10 @@ const OTHER = 2;
 /** A client's status as stored: its index in STATUSES. */
 const STATUS_CODE: Readonly<Record<ClientStatus, number>> = { unknown: 0, up: 1, down: 2 };
 
+/**
+ * One server's clients. The arrays are the views' storage, by row; a status is written only
+ * through setStatus (a view's `status`), which keeps the counts.
+ */
 export class ClientTable {
   size = 0;
   readonly ids: string[] = [];
