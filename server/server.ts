@@ -111,7 +111,7 @@ export class NetmonitorServer implements ServerHost {
       changed: this.saver,
       onFatal: (error) => options.onFatal?.(error),
     });
-    this.udp = new UdpIntake((datagram, source) => this.pipeline.receive(datagram, source), this.logger);
+    this.udp = new UdpIntake(this.pipeline, this.logger);
     this.subscribe(this.outbox);
     for (const hook of config.hooks) this.subscribe(execHookConsumer(hook, this.logger));
   }

@@ -1,6 +1,6 @@
 /**
- * The UDP socket heartbeats arrive on. Each datagram goes to `receive` with its source
- * address; the handler is made once, at bind, so a datagram costs no closure here.
+ * The UDP socket heartbeats arrive on. Each datagram goes to the sink's receive() with its
+ * source address; the handler is made once, at bind, so a datagram costs no closure here.
  */
 import { createSocket, type Socket } from 'node:dgram';
 import type { Logger } from 'winston';
@@ -8,14 +8,14 @@ import type { Logger } from 'winston';
 export class UdpIntake {
   private socket: Socket | null = null;
 
-  constructor(private readonly receive: (datagram: Buffer, sourceAddress: string) => void, private readonly logger: Logger) {}
+  constructor(private readonly sink: { receive(datagram: Buffer, sourceAddress: string): void }, private readonly logger: Logger) {}
 
   /** Binds to `address`:`port` (port 0: any free one); resolves with where it listens. */
   async bind(address: string, port: number): Promise<{ address: string; port: number }> {
     // A large receive buffer lets a real heartbeat survive bursts of junk in the queue.
     const socket = createSocket({ type: address.includes(':') ? 'udp6' : 'udp4', recvBufferSize: 4 * 1024 * 1024 });
     this.socket = socket;
-    socket.on('message', (datagram, remote) => this.receive(datagram, remote.address));
+    socket.on('message', (datagram, remote) => this.sink.receive(datagram, remote.address));
     socket.on('error', (error) => this.logger.error(`socket error: ${error.message}`));
     await new Promise<void>((resolve, reject) => {
       socket.once('error', reject);
