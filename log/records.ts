@@ -98,16 +98,18 @@ export function decodeLine(line: string): ReadRecord | null {
 }
 
 const hasPhases = (type: string): boolean => type === 'healing' || type === 'librenms';
+/** FIELDS as lists, made once: decoding a record walks its list and allocates nothing for it. */
+const CHECKS: ReadonlyMap<string, ReadonlyArray<readonly [string, Kind]>> = new Map(Object.entries(FIELDS).map(([name, fields]) => [name, Object.entries(fields)]));
 
 /** Pure: the typed record of a parsed line (see the module comment for what is kept). */
 export function checked(record: Record<string, unknown>): ReadRecord | null {
   const { type, at, phase } = record;
   if (typeof type !== 'string' || typeof at !== 'string') return null;
   const name = hasPhases(type) ? `${type}/${typeof phase === 'string' ? phase : ''}` : type;
-  const fields: Record<string, Kind> | undefined = Object.hasOwn(FIELDS, name) ? FIELDS[name as Name] : undefined;
+  const fields = CHECKS.get(name);
   if (fields === undefined) return { type: 'unknown', at, name: type };
-  for (const key in fields) {
-    const kind = fields[key]!;
+  for (let i = 0; i < fields.length; i++) {
+    const [key, kind] = fields[i]!;
     const value = record[key];
     if (value === undefined && kind === 'string?') continue;
     if (!fits(value, kind)) record[key] = null;

@@ -49,6 +49,7 @@ export type SavedClient = Pick<ClientState, 'status' | 'lastHeard' | 'lastUpBefo
 
 const NO_ACTIONS: readonly Action[] = Object.freeze([]);
 
+/** Record times are stamped by log/records.ts's iso(); the server's own records use it from here. */
 export { iso };
 
 export class Monitor {

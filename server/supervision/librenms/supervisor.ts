@@ -33,7 +33,7 @@ export interface SupervisorHost {
 }
 
 /** A `librenms` record without what every one of them has. */
-type PhaseFields = RecordOf<'librenms'> extends infer R ? (R extends unknown ? Omit<R, 'type' | 'at' | 'device_id' | 'hostname'> : never) : never;
+type PhaseFields<R = RecordOf<'librenms'>> = R extends unknown ? Omit<R, 'type' | 'at' | 'device_id' | 'hostname'> : never;
 
 export type CheckResult = 'recovered' | 'still-down' | 'forced' | 'api-error' | 'gone';
 
@@ -214,7 +214,7 @@ export class LibrenmsSupervisor implements EventConsumer {
   /** Appends a `librenms` record of the device; `fields` are its phase's own (docs/log-format.md). */
   private async record(device: SupervisedDevice, fields: PhaseFields): Promise<void> {
     try {
-      const record = { type: 'librenms', at: iso(this.host.clock.now().wall), device_id: device.deviceId, hostname: device.hostname, ...fields } as RecordOf<'librenms'>;
+      const record: RecordOf<'librenms'> = { type: 'librenms', at: iso(this.host.clock.now().wall), device_id: device.deviceId, hostname: device.hostname, ...fields };
       await this.host.logs.append(this.logName(device), [record]);
     } catch (error) {
       this.host.logger.error(`librenms: cannot record for device ${device.deviceId}: ${(error as Error).message}`);
