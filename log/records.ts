@@ -98,11 +98,11 @@ export function decodeLine(line: string): ReadRecord | null {
 }
 
 const hasPhases = (type: string): boolean => type === 'healing' || type === 'librenms';
-/** FIELDS as lists, made once: decoding a record walks its list and allocates nothing for it. */
+/** FIELDS as lists, made once: checking a record walks its list and allocates nothing per field. */
 const CHECKS: ReadonlyMap<string, ReadonlyArray<readonly [string, Kind]>> = new Map(Object.entries(FIELDS).map(([name, fields]) => [name, Object.entries(fields)]));
 
-/** Pure: the typed record of a parsed line (see the module comment for what is kept). */
-export function checked(record: Record<string, unknown>): ReadRecord | null {
+/** The typed record of a parsed line, its bad fields set to null in place (see the module comment). */
+function checked(record: Record<string, unknown>): ReadRecord | null {
   const { type, at, phase } = record;
   if (typeof type !== 'string' || typeof at !== 'string') return null;
   const name = hasPhases(type) ? `${type}/${typeof phase === 'string' ? phase : ''}` : type;
