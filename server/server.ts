@@ -14,7 +14,7 @@ import { createSocket, type Socket } from 'node:dgram';
 import { performance } from 'node:perf_hooks';
 import type { Logger } from 'winston';
 import type { NetmonitorError } from '../shared/errors.js';
-import type { LogRecord } from '../log/records.js';
+import type { RecordOf } from '../log/records.js';
 import type { RefusalReason } from '../shared/nm1.js';
 import { restoredWindow } from './intake/replay.js';
 import { VERSION } from '../shared/version.js';
@@ -341,7 +341,7 @@ export class NetmonitorServer {
     if (more > 0) this.logger.info(`${more} more client(s) heard for the first time (not logged one by one)`);
   }
 
-  private async appendServerRecord(record: LogRecord): Promise<void> {
+  private async appendServerRecord(record: RecordOf<'alive' | 'stop'>): Promise<void> {
     try {
       await this.logs.append(SERVER_LOG, [record]);
     } catch (error) {

@@ -3,6 +3,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { decodeLine, encodeLine, FIELDS, type LogRecord } from '../../log/records.js';
 import { repoRoot } from '../helpers.js';
+import { addRecord, finishHistory, newBuilder } from '../../log/history.js';
 
 const record: LogRecord = {
   type: 'down',
@@ -117,6 +118,27 @@ t.test('a record of a type no reader knows is kept as unknown, with its time and
 t.test('a healing or librenms record of a phase no reader knows is unknown too', async (t) => {
   t.same(decodeLine(lineOf({ type: 'healing', at: AT, phase: 'dance', down: 'd' })), { type: 'unknown', at: AT, name: 'healing' });
   t.same(decodeLine(lineOf({ type: 'librenms', at: AT, device_id: 12 })), { type: 'unknown', at: AT, name: 'librenms' });
+});
+
+/** The history of these records as written to a log, read back line by line. */
+function historyOf(values: object[]): ReturnType<typeof finishHistory> {
+  const builder = newBuilder('gw');
+  for (const value of values) addRecord(builder, decodeLine(lineOf(value))!);
+  return finishHistory(builder);
+}
+
+t.test('an unknown record counts as a record and its time as one the client was logged, and changes nothing else', async (t) => {
+  const history = historyOf([{ type: 'rainbow', at: '2026-11-25T05:00:00.000Z', addr: '203.0.113.7' }, EVERY_TYPE[0]!]);
+  t.equal(history.records, 2);
+  t.equal(history.firstSeen, Date.parse('2026-11-25T05:00:00.000Z'));
+  t.same([history.firstAddress, history.outages.length, history.actions.listed.length], ['192.0.2.1', 0, 0]);
+});
+
+t.test('an up whose addr is unreadable still ends its outage', async (t) => {
+  const up = { type: 'up', at: AT, id: 'up-gw-3', last_up: '2026-11-25T06:10:17.380Z', outage_s: 184, first: false, boot: 7, interval: 30, addr: ['192.0.2.1'] };
+  const history = historyOf([record, up]);
+  t.same(history.outages.map((o) => [o.start, o.end]), [[Date.parse(record.last_up!), Date.parse(AT)]]);
+  t.equal(history.lastAddress, null);
 });
 
 t.test('docs/log-format.md lists every record type of the union with each of its fields', async (t) => {
