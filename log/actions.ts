@@ -9,7 +9,7 @@
  * list keeps only the most recent `limit` entries, so memory stays bounded whatever the
  * log's length.
  */
-import type { LogRecord } from './records.js';
+import { timeOf, type ReadRecord, type ReadRecordOf } from './records.js';
 
 export type ActionModule = 'probe' | 'healing' | 'librenms';
 
@@ -72,23 +72,16 @@ function clean(value: unknown, limit = DETAIL_LIMIT): string {
   return flat.length > limit ? `${flat.slice(0, limit)}…` : flat;
 }
 
-const numberOf = (value: unknown): number | null => (typeof value === 'number' && Number.isFinite(value) ? value : null);
-const timeOf = (value: unknown): number | null => {
-  const ms = typeof value === 'string' ? Date.parse(value) : NaN;
-  return Number.isNaN(ms) ? null : ms;
-};
 const joined = (...parts: string[]): string => clean(parts.filter((part) => part !== '').join('; '));
 
 /** Pure: what one `healing` record says (docs/supervision.md, "Log records"). */
-function healingAction(record: LogRecord, at: number): Action {
-  const phase = clean(record.phase, 40) || '?';
-  const attempt = numberOf(record.attempt);
-  const base = { at, module: 'healing' as const, kind: phase, rtt: null };
+function healingAction(record: ReadRecordOf<'healing'>, at: number): Action {
+  const base = { at, module: 'healing' as const, kind: record.phase, rtt: null };
   switch (record.phase) {
     case 'attempt':
-      return { ...base, result: 'started', detail: `attempt ${attempt ?? '?'} of ${numberOf(record.of) ?? '?'}` };
+      return { ...base, result: 'started', detail: `attempt ${record.attempt ?? '?'} of ${record.of ?? '?'}` };
     case 'step': {
-      const step = numberOf(record.step);
+      const { step, attempt } = record;
       const ok = record.ok === true;
       return {
         ...base,
@@ -101,21 +94,18 @@ function healingAction(record: LogRecord, at: number): Action {
       };
     }
     case 'attempt-end':
-      return { ...base, result: 'done', detail: `attempt ${attempt ?? '?'} ended` };
+      return { ...base, result: 'done', detail: `attempt ${record.attempt ?? '?'} ended` };
     case 'gave-up':
-      return { ...base, result: 'gave up', detail: `still down after ${numberOf(record.attempts) ?? '?'} attempt(s): manual intervention needed` };
+      return { ...base, result: 'gave up', detail: `still down after ${record.attempts ?? '?'} attempt(s): manual intervention needed` };
     case 'reset':
-      return { ...base, result: 'client up', detail: `the client came back after ${numberOf(record.attempts) ?? '?'} attempt(s)` };
-    default:
-      return { ...base, result: '?', detail: '' };
+      return { ...base, result: 'client up', detail: `the client came back after ${record.attempts ?? '?'} attempt(s)` };
   }
 }
 
 /** Pure: what one `librenms` record says (docs/supervision.md, "Log records"). */
-function librenmsAction(record: LogRecord, at: number): Action {
-  const phase = clean(record.phase, 40) || '?';
+function librenmsAction(record: ReadRecordOf<'librenms'>, at: number): Action {
   const device = `device ${clean(record.device_id, 20) || '?'} (${clean(record.hostname, 80) || '?'})`;
-  const base = { at, module: 'librenms' as const, kind: phase, rtt: null };
+  const base = { at, module: 'librenms' as const, kind: record.phase, rtt: null };
   switch (record.phase) {
     case 'unsupervised':
       return { ...base, result: 'forced down', detail: `${device} set to ${clean(record.ip, 60)} until it recovers (its IP: ${clean(record.original_ip, 60)})` };
@@ -125,13 +115,11 @@ function librenmsAction(record: LogRecord, at: number): Action {
       return { ...base, result: ok ? 'ok' : 'failed', detail: joined(`${device} polled`, ok ? '' : `${clean(record.code, 20)} ${clean(record.status, 20)}`.trim(), output === '' ? '' : `output: ${output}`) };
     }
     case 'still-down':
-      return { ...base, result: 'down', detail: `${device} port ${clean(record.port_id, 20)} is ${clean(record.if_oper_status, 20)}; next check in ${numberOf(record.next_check_s) ?? '?'} s` };
+      return { ...base, result: 'down', detail: `${device} port ${clean(record.port_id, 20)} is ${clean(record.if_oper_status, 20)}; next check in ${record.next_check_s ?? '?'} s` };
     case 'recovered':
       return { ...base, result: 'up', detail: `${device} port ${clean(record.port_id, 20)} is up; IP ${clean(record.restored_ip, 60)} restored` };
     case 'api-error':
-      return { ...base, result: 'error', detail: joined(`${device}: ${clean(record.error, 160)}`, `retry in ${numberOf(record.retry_s) ?? '?'} s`) };
-    default:
-      return { ...base, result: '?', detail: device };
+      return { ...base, result: 'error', detail: joined(`${device}: ${clean(record.error, 160)}`, `retry in ${record.retry_s ?? '?'} s`) };
   }
 }
 
@@ -147,12 +135,10 @@ function describeRtt(action: Action, totals: RttTotals): void {
 }
 
 /** Adds one `rtt` record to the run the list ends with, or starts a run. */
-function addRtt(list: ActionList, record: LogRecord, at: number, limit: number): void {
-  const count = numberOf(record.count) ?? 0;
-  const lost = Math.min(count, numberOf(record.lost) ?? 0);
-  const avg = numberOf(record.avg_ms);
-  const min = numberOf(record.min_ms);
-  const max = numberOf(record.max_ms);
+function addRtt(list: ActionList, record: ReadRecordOf<'rtt'>, at: number, limit: number): void {
+  const count = record.count ?? 0;
+  const lost = Math.min(count, record.lost ?? 0);
+  const { avg_ms: avg, min_ms: min, max_ms: max } = record;
   const last = list.listed.at(-1);
   let action: Action;
   if (last !== undefined && last.rtt !== null) action = last;
@@ -183,16 +169,16 @@ function push(list: ActionList, action: Action, limit: number): void {
 }
 
 /** Pure: the action one record stands for; null for a record no supervision module wrote. */
-export function actionOf(record: LogRecord, at: number): Action | null {
+export function actionOf(record: ReadRecord, at: number): Action | null {
   if (record.type === 'healing') return healingAction(record, at);
   if (record.type === 'librenms') return librenmsAction(record, at);
   return null;
 }
 
 /** Folds one record (written at `at`) into the list; records of other types, or outside the scope, are ignored. */
-export function addAction(list: ActionList, scope: ActionScope, record: LogRecord, at: number): void {
+export function addAction(list: ActionList, scope: ActionScope, record: ReadRecord, at: number): void {
   if (record.type !== 'rtt' && record.type !== 'healing' && record.type !== 'librenms') return;
   if ((scope.since !== null && at < scope.since) || (scope.until !== null && at > scope.until)) return;
   if (record.type === 'rtt') return addRtt(list, record, at, scope.limit);
-  push(list, actionOf(record, at)!, scope.limit);
+  push(list, record.type === 'healing' ? healingAction(record, at) : librenmsAction(record, at), scope.limit);
 }

@@ -3,7 +3,7 @@
  * clipping or causes), its public address changes, and how much of the log was unreadable.
  * Built by folding records one at a time, so a year of log never has to be held in memory.
  */
-import type { LogRecord } from './records.js';
+import { timeOf, type ReadRecord } from './records.js';
 import { addAction, newActionList, RECENT_SCOPE, type ActionList, type ActionScope } from './actions.js';
 
 /** What a `boot` record says: when the sensor's host says it booted. */
@@ -79,14 +79,6 @@ export function newBuilder(client: string, actionScope: ActionScope = RECENT_SCO
 
 const LEGACY_BOOT_SLACK_MS = 120_000;
 
-export const timeOf = (value: unknown): number | null => {
-  if (typeof value !== 'string') return null;
-  const ms = Date.parse(value);
-  return Number.isNaN(ms) ? null : ms;
-};
-const numberOf = (value: unknown): number | null => (typeof value === 'number' && Number.isFinite(value) ? value : null);
-const stringOf = (value: unknown): string | null => (typeof value === 'string' ? value : null);
-
 function noteAddress(history: ClientHistory, addr: string | null): void {
   if (addr === null) return;
   history.firstAddress ??= addr;
@@ -103,7 +95,7 @@ function noteAddress(history: ClientHistory, addr: string | null): void {
  *  4. `addr`: a change of public address;
  *  5. `healing`, `librenms`, `rtt`: what supervision did, kept as actions (actions.ts).
  */
-export function addRecord(builder: HistoryBuilder, record: LogRecord): void {
+export function addRecord(builder: HistoryBuilder, record: ReadRecord): void {
   const { history } = builder;
   const at = timeOf(record.at);
   if (at === null) {
@@ -116,20 +108,20 @@ export function addRecord(builder: HistoryBuilder, record: LogRecord): void {
   switch (record.type) {
     case 'down': {
       const lastUp = timeOf(record.last_up);
-      const downIntervalS = numberOf(record.down_interval_s);
+      const downIntervalS = record.down_interval_s;
       const start = lastUp ?? (downIntervalS !== null ? at - downIntervalS * 1000 : at);
       if (builder.open !== null) {
         // Two downs in a row: the `up` between them was lost. The second down's last
         // heartbeat shows the first outage had ended by then.
-        closeOutage(builder, { end: Math.max(builder.open.start, start), endBoot: numberOf(record.boot), endIntervalS: numberOf(record.interval), inferred: true });
+        closeOutage(builder, { end: Math.max(builder.open.start, start), endBoot: record.boot, endIntervalS: record.interval, inferred: true });
       }
       builder.lastClosed = null;
       builder.open = {
         start,
         end: null,
-        startBoot: numberOf(record.boot),
+        startBoot: record.boot,
         endBoot: null,
-        startIntervalS: numberOf(record.interval),
+        startIntervalS: record.interval,
         endIntervalS: null,
         bootEvidence: null,
         endInferred: false,
@@ -137,7 +129,7 @@ export function addRecord(builder: HistoryBuilder, record: LogRecord): void {
       break;
     }
     case 'up': {
-      noteAddress(history, stringOf(record.addr));
+      noteAddress(history, record.addr);
       if (record.first === true) break;
       if (builder.open === null) {
         const lastUp = timeOf(record.last_up);
@@ -146,20 +138,20 @@ export function addRecord(builder: HistoryBuilder, record: LogRecord): void {
           start: lastUp, end: null, startBoot: null, endBoot: null, startIntervalS: null, endIntervalS: null, bootEvidence: null, endInferred: false,
         };
       }
-      closeOutage(builder, { end: at, endBoot: numberOf(record.boot), endIntervalS: numberOf(record.interval), inferred: false });
+      closeOutage(builder, { end: at, endBoot: record.boot, endIntervalS: record.interval, inferred: false });
       break;
     }
     case 'boot': {
-      noteAddress(history, stringOf(record.addr));
-      const evidence: BootEvidence = { boot: numberOf(record.boot), at, uptimeS: numberOf(record.uptime) };
+      noteAddress(history, record.addr);
+      const evidence: BootEvidence = { boot: record.boot, at, uptimeS: record.uptime };
       const outage = builder.lastClosed;
       if (outage !== null && outage.bootEvidence === null && belongsTo(evidence, outage)) outage.bootEvidence = evidence;
       break;
     }
     case 'addr': {
-      const addr = stringOf(record.addr);
+      const { addr } = record;
       if (addr === null) break;
-      history.addressChanges.push({ at, addr, previous: stringOf(record.previous) });
+      history.addressChanges.push({ at, addr, previous: record.previous });
       noteAddress(history, addr);
       break;
     }

@@ -8,9 +8,8 @@
  */
 import { access } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { LogRecord } from './records.js';
+import { timeOf, type ReadRecord } from './records.js';
 import { readRecords, type ReadCounts } from './reader.js';
-import { timeOf } from './history.js';
 import { type Span } from './spans.js';
 
 export const SERVER_LOG_NAME = '@server.nmlog';
@@ -43,7 +42,7 @@ function addOff(off: Span[], start: number, end: number): void {
   else off.push({ start, end });
 }
 
-export function addServerRecord(builder: MonitorBuilder, record: LogRecord): void {
+export function addServerRecord(builder: MonitorBuilder, record: ReadRecord): void {
   const at = timeOf(record.at);
   if (at === null) return;
   const { lastRunning } = builder;

@@ -4,14 +4,14 @@
  */
 import { createReadStream } from 'node:fs';
 import { createInterface } from 'node:readline';
-import { decodeLine, type LogRecord } from './records.js';
+import { decodeLine, type ReadRecord } from './records.js';
 
 export interface ReadCounts {
   records: number;
   corrupt: number;
 }
 
-export async function* readRecords(path: string, counts: ReadCounts = { records: 0, corrupt: 0 }): AsyncGenerator<LogRecord> {
+export async function* readRecords(path: string, counts: ReadCounts = { records: 0, corrupt: 0 }): AsyncGenerator<ReadRecord> {
   const lines = createInterface({ input: createReadStream(path, { encoding: 'utf8' }), crlfDelay: Infinity });
   for await (const line of lines) {
     if (line === '') continue;

@@ -8,12 +8,12 @@
  * closure, no object; docs/benchmarks.md).
  */
 import type { Logger } from 'winston';
-import type { LogRecord } from '../log/records.js';
+import { iso, type RecordOf } from '../log/records.js';
 import type { NetmonitorError } from '../shared/errors.js';
 import type { RefusalReason } from '../shared/nm1.js';
 import type { EventBus, MonitorEvent } from './core/events.js';
 import { LogBudget } from './core/logBudget.js';
-import { iso, type Action, type ClientState, type HeartbeatInfo, type Instant, type Monitor } from './core/monitor.js';
+import type { Action, ClientState, HeartbeatInfo, Instant, Monitor } from './core/monitor.js';
 import type { Clock } from './host.js';
 import { acceptDatagram, normalizeAddress, type ClientDirectory } from './intake/acceptance.js';
 import { Refusals } from './intake/refusals.js';
@@ -133,7 +133,7 @@ export class Pipeline {
   }
 
   /** A record of the server's own (start, alive, stop) in `@server.nmlog`. */
-  async appendServerRecord(record: LogRecord): Promise<void> {
+  async appendServerRecord(record: RecordOf<'alive' | 'stop'>): Promise<void> {
     try {
       await this.parts.logs.append(SERVER_LOG, [record]);
     } catch (error) {

@@ -17,6 +17,7 @@
  */
 import { performance } from 'node:perf_hooks';
 import type { Logger } from 'winston';
+import { iso } from '../log/records.js';
 import { VERSION } from '../shared/version.js';
 import { fileMailer, smtpMailer, type Mailer } from './alerts/mailer.js';
 import { AlertOutbox } from './alerts/outbox.js';
@@ -24,7 +25,7 @@ import { StormControl } from './alerts/storm.js';
 import type { ClientConfig, ServerConfig } from './config/server.js';
 import { ClientTable } from './core/clientState.js';
 import { EventBus, type EventConsumer } from './core/events.js';
-import { iso, Monitor, type ClientSettings, type ClientState, type HeartbeatInfo } from './core/monitor.js';
+import { Monitor, type ClientSettings, type ClientState, type HeartbeatInfo } from './core/monitor.js';
 import { execHookConsumer } from './hooks/execHook.js';
 import type { Clock, Extension, ServerHost, StartExtension, Stats } from './host.js';
 import { RouteTable } from './http/routes.js';

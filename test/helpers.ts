@@ -32,10 +32,16 @@ export function thrown(fn: () => unknown): unknown {
   return undefined;
 }
 
+/** A record as plain data: what a test looks at, or writes with fields left out (as a log from before a field existed has them). */
+export type LooseRecord = { type: string; at: string } & Record<string, unknown>;
+
+/** Records a test writes as they are, fields missing or not, to see how they read back. */
+export const asWritten = (records: readonly LooseRecord[]): LogRecord[] => records as unknown as LogRecord[];
+
 /** A netmonitor log's records as the server wrote them; [] when the file does not exist yet. */
-export function readLog(path: string): LogRecord[] {
+export function readLog(path: string): LooseRecord[] {
   if (!existsSync(path)) return [];
-  return readFileSync(path, 'utf8').split('\n').filter(Boolean).map(decodeLine).filter((r): r is LogRecord => r !== null);
+  return readFileSync(path, 'utf8').split('\n').filter(Boolean).map(decodeLine).filter((r) => r !== null) as LooseRecord[];
 }
 
 /** Whether `client`'s key in `config` is `key` (the key table keeps no keys, only their HMAC states). */

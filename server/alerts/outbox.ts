@@ -24,8 +24,7 @@
  */
 import type { Logger } from 'winston';
 import { NetmonitorError } from '../../shared/errors.js';
-import type { LogRecord } from '../../log/records.js';
-import { iso } from '../core/monitor.js';
+import { iso, type RecordOf } from '../../log/records.js';
 import { createHash } from 'node:crypto';
 import { downAlert, summaryAlert, upAlert, type AlertText } from './alertText.js';
 import type { EventConsumer, MonitorEvent } from '../core/events.js';
@@ -67,7 +66,9 @@ export interface OutboxOptions {
 /** One message to send: a single alert, or a summary of held ones. */
 export type OutboxItem = { kind: 'alert'; event: AlertEvent } | { kind: 'summary'; summary: Summary };
 
-type Outcome = { type: 'delivered' | 'undeliverable' } & Record<string, unknown>;
+/** An outcome record but for the transition it is about and its time. */
+type Outcome = Omit<RecordOf<'delivered'>, 'at' | 'ref'> | Omit<RecordOf<'undeliverable'>, 'at' | 'ref'>;
+type OutcomeRecord = RecordOf<'delivered'> | RecordOf<'undeliverable'>;
 
 export function isAlertEvent(event: MonitorEvent): event is AlertEvent {
   return event.type === 'down' || (event.type === 'up' && event.outageMs !== null);
@@ -101,8 +102,8 @@ function describe(item: OutboxItem): string {
 }
 
 /** The log records for an outcome of some items, grouped by client so each log gets one append. */
-export function outcomeRecords(items: readonly OutboxItem[], outcome: Outcome, at: string): Map<string, LogRecord[]> {
-  const byClient = new Map<string, LogRecord[]>();
+export function outcomeRecords(items: readonly OutboxItem[], outcome: Outcome, at: string): Map<string, OutcomeRecord[]> {
+  const byClient = new Map<string, OutcomeRecord[]>();
   for (const event of items.flatMap(refsOf)) {
     let records = byClient.get(event.client);
     if (records === undefined) byClient.set(event.client, (records = []));

@@ -6,7 +6,7 @@
  * Deadlines use the monotonic clock (`Instant.mono`), so a wall-clock step can neither
  * cause nor hide an outage; the wall clock (`Instant.wall`) only stamps what people read.
  */
-import type { LogRecord } from '../../log/records.js';
+import { iso, type LogRecord } from '../../log/records.js';
 import { ClientTable, type ClientState } from './clientState.js';
 import { DeadlineQueues } from './deadlines.js';
 import type { DownEvent, MonitorEvent } from './events.js';
@@ -48,7 +48,6 @@ export type SavedClient = Pick<ClientState, 'status' | 'lastHeard' | 'lastUpBefo
 
 const NO_ACTIONS: readonly Action[] = Object.freeze([]);
 
-export const iso = (ms: number): string => new Date(ms).toISOString();
 
 export class Monitor {
   private readonly deadlines = new DeadlineQueues();

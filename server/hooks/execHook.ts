@@ -8,7 +8,7 @@ import { spawn } from 'node:child_process';
 import type { Logger } from 'winston';
 import type { HookConfig } from '../config/server.js';
 import type { EventConsumer, MonitorEvent } from '../core/events.js';
-import { iso } from '../core/monitor.js';
+import { iso } from '../../log/records.js';
 import { outputCapture, squeeze } from './outputCapture.js';
 
 

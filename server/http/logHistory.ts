@@ -6,9 +6,9 @@
  */
 import { stat } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { LogRecord } from '../../log/records.js';
+import { timeOf, type ReadRecord } from '../../log/records.js';
 import { readRecords } from '../../log/reader.js';
-import { addRecord, finishHistory, newBuilder, newHistory, timeOf, type ClientHistory } from '../../log/history.js';
+import { addRecord, finishHistory, newBuilder, newHistory, type ClientHistory } from '../../log/history.js';
 import { addServerRecord, finishMonitor, newMonitorBuilder, SERVER_LOG_NAME, type MonitorBuilder } from '../../log/monitorLog.js';
 import { clientReport, type ClientReport } from '../../log/outages.js';
 import type { Span } from '../../log/spans.js';
@@ -37,15 +37,15 @@ export interface ClientLogView {
 }
 
 /** Pure: folds one record into the recent transitions. */
-export function addTransition(transitions: Transition[], record: LogRecord): void {
+export function addTransition(transitions: Transition[], record: ReadRecord): void {
   if (record.type !== 'up' && record.type !== 'down') return;
   const at = timeOf(record.at);
   if (at === null) return;
   transitions.push({
     type: record.type,
     at,
-    reason: typeof record.reason === 'string' ? record.reason : null,
-    outageMs: typeof record.outage_s === 'number' ? record.outage_s * 1000 : null,
+    reason: record.type === 'down' ? record.reason ?? null : null,
+    outageMs: record.type === 'up' && record.outage_s !== null ? record.outage_s * 1000 : null,
   });
   if (transitions.length > RECENT_TRANSITIONS) transitions.shift();
 }

@@ -6,7 +6,7 @@
  * server's start, server/server.ts); readClientLog() reads one client's log.
  */
 import type { Logger } from 'winston';
-import type { LogRecord } from '../../log/records.js';
+import { timeOf, type ReadRecord } from '../../log/records.js';
 import { readRecords, type ReadCounts } from '../../log/reader.js';
 import { allClients, type ClientConfig, type ServerConfig } from '../config/server.js';
 import type { DownEvent, MonitorEvent, UpEvent } from '../core/events.js';
@@ -24,60 +24,49 @@ export interface LoggedClient extends Omit<SavedClient, 'window'> {
   undelivered: MonitorEvent[];
 }
 
-const time = (value: unknown): number | null => {
-  if (typeof value !== 'string') return null;
-  const ms = Date.parse(value);
-  return Number.isNaN(ms) ? null : ms;
-};
-const num = (value: unknown): number | null => (typeof value === 'number' && Number.isFinite(value) ? value : null);
-const str = (value: unknown): string | null => (typeof value === 'string' ? value : null);
-
 /** The event an `up` or `down` record announced; null for records that announce nothing. */
-function eventOfRecord(client: string, record: LogRecord): MonitorEvent | null {
-  const at = time(record.at);
-  const id = str(record.id);
+function eventOfRecord(client: string, record: ReadRecord): MonitorEvent | null {
+  if (record.type !== 'down' && (record.type !== 'up' || record.first === true)) return null;
+  const at = timeOf(record.at);
+  const { id } = record;
   if (at === null || id === null) return null;
   if (record.type === 'down') {
-    const intervalS = num(record.down_interval_s) ?? 0;
-    return { type: 'down', client, at, lastUp: time(record.last_up), downIntervalMs: intervalS * 1000, transitionId: id };
+    return { type: 'down', client, at, lastUp: timeOf(record.last_up), downIntervalMs: (record.down_interval_s ?? 0) * 1000, transitionId: id };
   }
-  if (record.type === 'up' && record.first !== true) {
-    const outageS = num(record.outage_s);
-    return { type: 'up', client, at, lastUp: time(record.last_up), outageMs: outageS === null ? null : outageS * 1000, transitionId: id };
-  }
-  return null;
+  const outageS = record.outage_s;
+  return { type: 'up', client, at, lastUp: timeOf(record.last_up), outageMs: outageS === null ? null : outageS * 1000, transitionId: id };
 }
 
 export async function readClientLog(client: string, path: string, counts: ReadCounts): Promise<LoggedClient> {
   const state: LoggedClient = { status: 'unknown', lastHeard: null, lastUpBeforeOutage: null, addr: null, boot: null, sensorInterval: null, undelivered: [] };
   const pending = new Map<string, MonitorEvent>();
   for await (const record of readRecords(path, counts)) {
-    const at = time(record.at);
+    const at = timeOf(record.at);
     switch (record.type) {
       case 'up': {
         state.status = 'up';
         state.lastHeard = at;
         state.lastUpBeforeOutage = null;
-        state.addr = str(record.addr) ?? state.addr;
-        state.boot = num(record.boot) ?? state.boot;
-        state.sensorInterval = num(record.interval) ?? state.sensorInterval;
+        state.addr = record.addr ?? state.addr;
+        state.boot = record.boot ?? state.boot;
+        state.sensorInterval = record.interval ?? state.sensorInterval;
         break;
       }
       case 'down':
         state.status = 'down';
-        state.lastUpBeforeOutage = time(record.last_up);
+        state.lastUpBeforeOutage = timeOf(record.last_up);
         break;
       case 'boot':
         state.lastHeard = at;
-        state.boot = num(record.boot) ?? state.boot;
-        state.addr = str(record.addr) ?? state.addr;
+        state.boot = record.boot ?? state.boot;
+        state.addr = record.addr ?? state.addr;
         break;
       case 'addr':
-        state.addr = str(record.addr) ?? state.addr;
+        state.addr = record.addr ?? state.addr;
         break;
       case 'delivered':
       case 'undeliverable':
-        pending.delete(String(record.ref));
+        if (record.ref !== null) pending.delete(record.ref);
         break;
     }
     const event = eventOfRecord(client, record);

@@ -10,10 +10,10 @@ import { HealingRunner } from '../../server/supervision/healing/runner.js';
 import type { StepOutcome } from '../../server/supervision/healing/steps.js';
 import { rttRecord } from '../../server/supervision/probes/runner.js';
 import type { RttSummary } from '../../server/supervision/probes/rttStats.js';
-import type { LogRecord } from '../../log/records.js';
+import type { LogRecord, ReadRecord } from '../../log/records.js';
 import { addAction, newActionList } from '../../log/actions.js';
 import { CSV_COLUMNS } from '../../report/csvFormat.js';
-import { tempDir } from '../helpers.js';
+import { asWritten, tempDir } from '../helpers.js';
 import { captureLogger } from '../peers/logger.js';
 import { at, firstUp, HOUR, iso, jsonReport, MINUTE, report, writeLog } from '../report/logFiles.js';
 
@@ -109,7 +109,7 @@ t.test('another action between round-trip records starts a new summary, so the l
 
 t.test('LibreNMS records are listed with the device and what the check found', async (t) => {
   const dir = tempDir();
-  const librenms = (offsetMs: number, fields: Record<string, unknown>): LogRecord => ({ type: 'librenms', at: iso(T0 + offsetMs), device_id: 12, hostname: 'gw.lan', ...fields });
+  const librenms = (offsetMs: number, fields: Record<string, unknown>): LogRecord => asWritten([{ type: 'librenms', at: iso(T0 + offsetMs), device_id: 12, hostname: 'gw.lan', ...fields }])[0]!;
   writeLog(dir, 'gw', [
     ...firstUp(T0 - HOUR),
     librenms(0, { phase: 'unsupervised', ip: '127.0.0.254', original_ip: '192.0.2.1' }),
@@ -167,17 +167,19 @@ t.test('the CSV report is unchanged: outage rows only, same columns', async (t) 
 
 t.test('control characters in a record become spaces, so each action stays one line', async (t) => {
   const list = newActionList();
-  addAction(list, { since: null, until: null, limit: 10 }, { type: 'healing', at: iso(T0), phase: 'step', step: 0, attempt: 1, what: 'local x', ok: false, error: 'bad\nline\u001b[31m' }, T0);
+  const step = { type: 'healing', at: iso(T0), phase: 'step', down: 'd', step: 0, attempt: 1, kind: 'local', what: 'local x', ok: false, code: 'exit', status: 1, output: '', error: 'bad\nline\u001b[31m' } as const;
+  addAction(list, { since: null, until: null, limit: 10 }, step, T0);
   t.notMatch(list.listed[0]!.detail, /[\n\u001b]/, list.listed[0]!.detail);
 });
 
 t.test('the list keeps the newest actions up to its limit and counts the ones left out', async (t) => {
   const list = newActionList();
   const scope = { since: null, until: null, limit: 3 };
-  for (let i = 1; i <= 5; i++) addAction(list, scope, { type: 'healing', at: iso(T0 + i), phase: 'attempt', attempt: i, of: 5 }, T0 + i);
+  for (let i = 1; i <= 5; i++) addAction(list, scope, { type: 'healing', at: iso(T0 + i), phase: 'attempt', down: 'd', attempt: i, of: 5 }, T0 + i);
   t.same(list.listed.map((a) => a.detail), ['attempt 3 of 5', 'attempt 4 of 5', 'attempt 5 of 5']);
   t.equal(list.omitted, 2);
-  addAction(list, scope, { type: 'up', at: iso(T0 + 9) }, T0 + 9);
+  const up: ReadRecord = { type: 'up', at: iso(T0 + 9), id: 'u', last_up: null, outage_s: null, first: true, boot: null, interval: null, addr: '192.0.2.1' };
+  addAction(list, scope, up, T0 + 9);
   t.equal(list.listed.length, 3, 'records no supervision module wrote are not actions');
 });
 

@@ -125,7 +125,7 @@ t.test('damaged log lines and a damaged state file never stop a start; they are 
   const dir = tempDir();
   const logDir = join(dir, 'logs');
   mkdirSync(logDir);
-  const good = encodeLine({ type: 'down', at: '2026-11-25T06:00:00.000Z', id: 'down-home-gw-1', last_up: '2026-11-25T05:57:00.000Z', down_interval_s: 180 });
+  const good = encodeLine({ type: 'down', at: '2026-11-25T06:00:00.000Z', id: 'down-home-gw-1', last_up: '2026-11-25T05:57:00.000Z', down_interval_s: 180, interval: null, boot: null });
   writeFileSync(join(logDir, 'home-gw.nmlog'), `garbage line\n${good}${good.slice(0, 30)}`);
   writeFileSync(join(logDir, '@state.json'), '{"sensors": {"home-gw": [1, 2');
   const config = writeConfig(dir, { client_log_dir: logDir, listen_address: '127.0.0.1', listen_port: 0, clients: { 'home-gw': { key: randomBytes(32).toString('hex') } } });

@@ -6,8 +6,7 @@ import t, { type Test } from 'tap';
 import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { LogRecord } from '../../log/records.js';
-import { tempDir, readLog } from '../helpers.js';
+import { tempDir, readLog, type LooseRecord } from '../helpers.js';
 import { startServer, writeConfig } from '../peers/serverProcess.js';
 import { startSmtpPeer } from '../peers/smtp.js';
 import { sleep, TestSensor } from '../peers/udp.js';
@@ -19,7 +18,7 @@ async function until(condition: () => boolean, timeoutMs = 15_000): Promise<void
   }
 }
 
-function records(logDir: string, file: string): LogRecord[] {
+function records(logDir: string, file: string): LooseRecord[] {
   return readLog(join(logDir, `${file}.nmlog`));
 }
 

@@ -5,7 +5,7 @@
  * an earlier outage never count for this one.
  */
 import { access } from 'node:fs/promises';
-import type { LogRecord } from '../../../log/records.js';
+import { timeOf, type ReadRecord } from '../../../log/records.js';
 import { readRecords } from '../../../log/reader.js';
 
 export interface LoggedHealing {
@@ -19,32 +19,29 @@ export interface LoggedHealing {
   gaveUp: boolean;
 }
 
-const time = (value: unknown): number | null => (typeof value === 'string' && !Number.isNaN(Date.parse(value)) ? Date.parse(value) : null);
-
 /** Folds one record into the state (exported for tests that feed records directly). */
-export function foldHealing(state: LoggedHealing, record: LogRecord): LoggedHealing {
-  if (record.type === 'down' && typeof record.id === 'string') {
-    const at = time(record.at) ?? 0;
+export function foldHealing(state: LoggedHealing, record: ReadRecord): LoggedHealing {
+  if (record.type === 'down' && record.id !== null) {
+    const at = timeOf(record.at) ?? 0;
     const reason = typeof record.reason === 'string' ? { reason: record.reason } : {};
     return {
-      down: { id: record.id, at, lastUp: time(record.last_up), downIntervalMs: (Number(record.down_interval_s) || 0) * 1000, ...reason },
+      down: { id: record.id, at, lastUp: timeOf(record.last_up), downIntervalMs: (record.down_interval_s ?? 0) * 1000, ...reason },
       attempts: 0, finishedSteps: new Set(), lastEndedAt: null, gaveUp: false,
     };
   }
   if (record.type === 'up') return { down: null, attempts: 0, finishedSteps: new Set(), lastEndedAt: null, gaveUp: false };
   if (record.type !== 'healing' || state.down === null || record.down !== state.down.id) return state;
-  const attempt = typeof record.attempt === 'number' ? record.attempt : 0;
   switch (record.phase) {
     case 'attempt':
-      return { ...state, attempts: Math.max(state.attempts, attempt), finishedSteps: new Set(), lastEndedAt: null };
+      return { ...state, attempts: Math.max(state.attempts, record.attempt ?? 0), finishedSteps: new Set(), lastEndedAt: null };
     case 'step':
-      if (attempt === state.attempts && typeof record.step === 'number') state.finishedSteps.add(record.step);
+      if ((record.attempt ?? 0) === state.attempts && record.step !== null) state.finishedSteps.add(record.step);
       return state;
     case 'attempt-end':
-      return attempt === state.attempts ? { ...state, lastEndedAt: time(record.at) } : state;
+      return (record.attempt ?? 0) === state.attempts ? { ...state, lastEndedAt: timeOf(record.at) } : state;
     case 'gave-up':
       return { ...state, gaveUp: true };
-    default:
+    case 'reset':
       return state;
   }
 }

@@ -6,7 +6,7 @@
  * at any time. When a plan gives up, one alert says that manual intervention is needed.
  */
 import type { Logger } from 'winston';
-import type { LogRecord } from '../../../log/records.js';
+import { iso, type LogRecord, type RecordOf } from '../../../log/records.js';
 import type { DownEvent, EventConsumer, MonitorEvent } from '../../core/events.js';
 import type { HealingConfig, HealingStep } from '../../config/supervision.js';
 import { HealingPlan } from './plan.js';
@@ -33,8 +33,6 @@ interface ClientHealing {
   skip: Set<number>;
   running: Promise<void> | null;
 }
-
-const iso = (ms: number): string => new Date(ms).toISOString();
 
 export class HealingRunner implements EventConsumer {
   readonly name = 'healing';
@@ -169,7 +167,7 @@ export class HealingRunner implements EventConsumer {
     });
   }
 
-  private async record(client: ClientHealing, record: LogRecord): Promise<void> {
+  private async record(client: ClientHealing, record: RecordOf<'healing'>): Promise<void> {
     try {
       await this.host.logs.append(client.id, [record]);
     } catch (error) {

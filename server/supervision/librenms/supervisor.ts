@@ -16,7 +16,7 @@
  * An API failure is retried for that device alone; the others go on.
  */
 import type { Logger } from 'winston';
-import type { LogRecord } from '../../../log/records.js';
+import { iso, type LogRecord, type RecordOf } from '../../../log/records.js';
 import type { DownEvent, EventConsumer, MonitorEvent, UpEvent } from '../../core/events.js';
 import type { LibrenmsConfig } from '../../config/supervision.js';
 import { runStep } from '../healing/steps.js';
@@ -32,9 +32,10 @@ export interface SupervisorHost {
   outbox: { enqueue(event: DownEvent | UpEvent): void };
 }
 
-export type CheckResult = 'recovered' | 'still-down' | 'forced' | 'api-error' | 'gone';
+/** A `librenms` record without what every one of them has. */
+type PhaseFields<R = RecordOf<'librenms'>> = R extends unknown ? Omit<R, 'type' | 'at' | 'device_id' | 'hostname'> : never;
 
-const iso = (ms: number): string => new Date(ms).toISOString();
+export type CheckResult = 'recovered' | 'still-down' | 'forced' | 'api-error' | 'gone';
 
 export class LibrenmsSupervisor implements EventConsumer {
   readonly name = 'librenms';
@@ -210,9 +211,11 @@ export class LibrenmsSupervisor implements EventConsumer {
     return device.client ?? `librenms-${device.hostname}`;
   }
 
-  private async record(device: SupervisedDevice, fields: Record<string, unknown>): Promise<void> {
+  /** Appends a `librenms` record of the device; `fields` are its phase's own (docs/log-format.md). */
+  private async record(device: SupervisedDevice, fields: PhaseFields): Promise<void> {
     try {
-      await this.host.logs.append(this.logName(device), [{ type: 'librenms', at: iso(this.host.clock.now().wall), device_id: device.deviceId, hostname: device.hostname, ...fields }]);
+      const record: RecordOf<'librenms'> = { type: 'librenms', at: iso(this.host.clock.now().wall), device_id: device.deviceId, hostname: device.hostname, ...fields };
+      await this.host.logs.append(this.logName(device), [record]);
     } catch (error) {
       this.host.logger.error(`librenms: cannot record for device ${device.deviceId}: ${(error as Error).message}`);
     }

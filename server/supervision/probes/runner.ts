@@ -4,7 +4,7 @@
  * times go into RttStats; each closed stats period becomes an `rtt` record in the client's log.
  */
 import type { Logger } from 'winston';
-import type { LogRecord } from '../../../log/records.js';
+import { iso, type LogRecord, type RecordOf } from '../../../log/records.js';
 import type { ProbeConfig } from '../../config/supervision.js';
 import { runProbe, type ProbeResult } from './probe.js';
 import { RttStats, type RttSummary } from './rttStats.js';
@@ -19,11 +19,11 @@ export interface ProbeHost {
   clock: { now(): { mono: number; wall: number } };
 }
 
-export function rttRecord(summary: RttSummary): LogRecord {
+export function rttRecord(summary: RttSummary): RecordOf<'rtt'> {
   return {
     type: 'rtt',
-    at: new Date(summary.to).toISOString(),
-    from: new Date(summary.from).toISOString(),
+    at: iso(summary.to),
+    from: iso(summary.from),
     count: summary.count,
     lost: summary.lost,
     min_ms: summary.minMs,

@@ -5,14 +5,15 @@ import { encodeLine, type LogRecord } from '../../../log/records.js';
 import { readRecords, type ReadCounts } from '../../../log/reader.js';
 import { LogDirectory, type OpenFile } from '../../../server/store/logDirectory.js';
 import { open as realOpen } from 'node:fs/promises';
-import { tempDir } from '../../helpers.js';
+import { asWritten, tempDir, type LooseRecord } from '../../helpers.js';
 
-const rec = (n: number): LogRecord => ({ type: 'addr', at: new Date(1_800_000_000_000 + n).toISOString(), n });
+/** A whole `addr` record numbered by an extra field `n` (extra fields are kept as written). */
+const rec = (n: number): LogRecord => asWritten([{ type: 'addr', at: new Date(1_800_000_000_000 + n).toISOString(), addr: '192.0.2.2', previous: '192.0.2.1', n }])[0]!;
 
-async function readAll(path: string): Promise<{ read: LogRecord[]; counts: ReadCounts }> {
+async function readAll(path: string): Promise<{ read: LooseRecord[]; counts: ReadCounts }> {
   const counts: ReadCounts = { records: 0, corrupt: 0 };
-  const read: LogRecord[] = [];
-  for await (const record of readRecords(path, counts)) read.push(record);
+  const read: LooseRecord[] = [];
+  for await (const record of readRecords(path, counts)) read.push(record as LooseRecord);
   return { read, counts };
 }
 

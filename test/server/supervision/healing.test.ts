@@ -8,7 +8,7 @@ import { HealingPlan } from '../../../server/supervision/healing/plan.js';
 import { HealingRunner, type HealingHost } from '../../../server/supervision/healing/runner.js';
 import type { StepOutcome } from '../../../server/supervision/healing/steps.js';
 import { ConfigError } from '../../../shared/errors.js';
-import { tempDir, readLog } from '../../helpers.js';
+import { asWritten, tempDir, readLog } from '../../helpers.js';
 import { captureLogger } from '../../peers/logger.js';
 
 const step = (name: string): HealingStep => ({ type: 'local', command: [name], timeoutMs: 1000 });
@@ -93,7 +93,7 @@ const OK: StepOutcome = { ok: true, code: 'ok', status: 0, output: 'done', error
 t.test('steps run in order, each recorded; after the last attempt one alert asks for manual intervention', async (t) => {
   const env = host();
   await env.logs.create();
-  await env.h.logs.append('gw', [{ type: 'down', at: new Date(T0).toISOString(), id: DOWN.transitionId, last_up: null, down_interval_s: 180 }]);
+  await env.h.logs.append('gw', [{ type: 'down', at: new Date(T0).toISOString(), id: DOWN.transitionId, last_up: null, down_interval_s: 180, interval: null, boot: null }]);
   const ran: string[] = [];
   const runner = new HealingRunner(env.h, new Map([['gw', { ...CONFIG, afterMs: 0, maxAttempts: 2 }]]), async (s) => {
     ran.push((s as { command: string[] }).command[0]!);
@@ -140,11 +140,11 @@ t.test('after a restart mid-attempt, the finished steps are not run again', asyn
   const env = host();
   await env.logs.create();
   const at = (ms: number): string => new Date(T0 + ms).toISOString();
-  await env.h.logs.append('gw', [
+  await env.h.logs.append('gw', asWritten([
     { type: 'down', at: at(0), id: DOWN.transitionId, last_up: null, down_interval_s: 180 },
     { type: 'healing', at: at(1), phase: 'attempt', down: DOWN.transitionId, attempt: 1 },
     { type: 'healing', at: at(2), phase: 'step', down: DOWN.transitionId, attempt: 1, step: 0, ok: true },
-  ]);
+  ]));
   env.status.set('gw', 'down');
   const ran: string[] = [];
   const runner = new HealingRunner(env.h, new Map([['gw', CONFIG]]), async (s, event) => {
@@ -164,11 +164,11 @@ t.test('after a restart between attempts, the wait is counted from the end of th
   await env.logs.create();
   const at = (ms: number): string => new Date(T0 + ms).toISOString();
   env.now.wall = T0 + 5000;
-  await env.h.logs.append('gw', [
+  await env.h.logs.append('gw', asWritten([
     { type: 'down', at: at(0), id: DOWN.transitionId, last_up: null, down_interval_s: 180 },
     { type: 'healing', at: at(1), phase: 'attempt', down: DOWN.transitionId, attempt: 1 },
     { type: 'healing', at: at(1000), phase: 'attempt-end', down: DOWN.transitionId, attempt: 1 },
-  ]);
+  ]));
   env.status.set('gw', 'down');
   const runner = new HealingRunner(env.h, new Map([['gw', CONFIG]]), async () => OK);
   await runner.restore();
@@ -182,7 +182,7 @@ t.test('after a restart between attempts, the wait is counted from the end of th
 t.test('an outage that ended before the restart leaves healing idle', async (t) => {
   const env = host();
   await env.logs.create();
-  await env.h.logs.append('gw', [{ type: 'down', at: new Date(T0).toISOString(), id: 'd1', down_interval_s: 1 }, { type: 'up', at: new Date(T0 + 1).toISOString(), id: 'u1' }]);
+  await env.h.logs.append('gw', asWritten([{ type: 'down', at: new Date(T0).toISOString(), id: 'd1', down_interval_s: 1 }, { type: 'up', at: new Date(T0 + 1).toISOString(), id: 'u1' }]));
   env.status.set('gw', 'down');
   const runner = new HealingRunner(env.h, new Map([['gw', CONFIG]]), async () => OK);
   await runner.restore();
