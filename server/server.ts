@@ -4,7 +4,8 @@
  *
  * Start, in order:
  *  1. create the log folder; read the saved state and every configured client's log;
- *  2. put each client back as it was (an up client gets a full down interval from now);
+ *  2. put each client back as it was (an up client gets a full down interval from now), with
+ *     its settings: the configuration, then the changes saved in @settings.json;
  *  3. record the server's start in `@server.nmlog`, re-queue undelivered alerts;
  *  4. bind the socket and say `listening`.
  * Stop (SIGTERM): close the socket, finish log writes, save state, give alerts in flight a
@@ -36,6 +37,8 @@ import { Refusals } from './intake/refusals.js';
 import { SourceLimiter } from './intake/sourceLimiter.js';
 import { StormControl } from './alerts/storm.js';
 import { readClientLog } from './store/restore.js';
+import { ClientSettingsStore } from './core/settings.js';
+import { loadSettings } from './store/settingsFile.js';
 import { loadState, saveState, STATE_SAVE_PERIOD_MS, type SavedSensor } from './store/stateFile.js';
 
 export const TICK_MS = 250;
@@ -87,6 +90,8 @@ export class NetmonitorServer {
   /** HTTP routes any extension may add; served when the `http` section is configured. */
   readonly routes = new RouteTable();
   readonly outbox: AlertOutbox;
+  /** Each client's down interval, grace and schedule, with the changes made over HTTP. */
+  readonly settings: ClientSettingsStore = new ClientSettingsStore(this);
   private readonly monitor = new Monitor();
   private readonly directory: ClientDirectory;
   /** The clients of `clients` by id (the sensors of a clients file are found through their key slot). */
@@ -146,6 +151,7 @@ export class NetmonitorServer {
     await this.logs.create();
     const now = this.clock.now();
     const undelivered = await this.restore();
+    this.settings.applyAll(await loadSettings(config.clientLogDir, (problem) => this.logger.warn(problem)));
     await this.logs.append(SERVER_LOG, [{ type: 'start', at: iso(now.wall), pid: process.pid, version: VERSION }]);
     undelivered.sort((a, b) => a.at - b.at);
     for (const event of undelivered) this.outbox.enqueue(event);

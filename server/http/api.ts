@@ -13,11 +13,11 @@ import type { ClientKind } from '../config/server.js';
 import type { ClientState, Instant } from '../core/monitor.js';
 import { scheduleJson } from '../core/schedule.js';
 import type { NetmonitorServer } from '../server.js';
-import type { ClientSettingsStore } from './clientSettings.js';
 import type { LastMessage } from './heartbeat.js';
 import type { LogHistory } from './logHistory.js';
 import type { HttpReply, HttpRoute } from './routes.js';
-import { parseOverride, PATCH_KEYS } from './settingsFile.js';
+import type { SettingsWriter } from './settingsWriter.js';
+import { OVERRIDE_KEYS, parseOverride } from '../store/settingsFile.js';
 
 const HOUR = 3_600_000;
 export const UPTIME_WINDOWS = { '24h': 24 * HOUR, '7d': 7 * 24 * HOUR, '30d': 30 * 24 * HOUR } as const;
@@ -51,7 +51,7 @@ export function clientSummary(state: ClientState, kind: ClientKind, deadline: nu
 export interface ApiContext {
   server: NetmonitorServer;
   logs: LogHistory;
-  settings: ClientSettingsStore;
+  settings: SettingsWriter;
   messages: Map<string, LastMessage>;
 }
 
@@ -149,7 +149,7 @@ export function apiRoutes(context: ApiContext): HttpRoute[] {
             throw new NetmonitorError('EUSAGE', 'the body must be a JSON object');
           }
           if (!isObject(body)) throw new NetmonitorError('EUSAGE', 'the body must be a JSON object');
-          checkKnownKeys(body, PATCH_KEYS);
+          checkKnownKeys(body, OVERRIDE_KEYS);
           change = parseOverride(body, '');
         } catch (error) {
           return badRequest(error);
