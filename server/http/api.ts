@@ -120,8 +120,8 @@ export function apiRoutes(context: ApiContext): HttpRoute[] {
         try {
           const sinceText = request.query.get('since');
           const untilText = request.query.get('until');
-          since = sinceText === null ? now - DEFAULT_OUTAGE_SPAN_MS : parseTimeArgument('--since', sinceText, zone, now);
-          until = untilText === null ? null : parseTimeArgument('--until', untilText, zone, now);
+          since = sinceText === null ? now - DEFAULT_OUTAGE_SPAN_MS : parseTimeArgument({ end: 'since', name: 'since' }, sinceText, zone, now);
+          until = untilText === null ? null : parseTimeArgument({ end: 'until', name: 'until' }, untilText, zone, now);
           if (until !== null && since >= until) throw new NetmonitorError('EUSAGE', 'since must be before until');
         } catch (error) {
           return badRequest(error);
