@@ -24,6 +24,7 @@ t.test('a date-only --until includes that day, month or year', async (t) => {
 t.test('a span counts back from now', async (t) => {
   t.equal(parseTimeArgument(SINCE, '30d', 'UTC', NOW), NOW - 30 * 24 * HOUR);
   t.equal(parseTimeArgument(SINCE, '1h30m', 'UTC', NOW), NOW - 1.5 * HOUR);
+  t.equal(parseTimeArgument(SINCE, 'P2W', 'UTC', NOW), NOW - 14 * 24 * HOUR, 'an ISO 8601 span, weeks included');
 });
 
 t.test('bad times, zones and windows are usage errors naming the option', async (t) => {
