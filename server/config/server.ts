@@ -87,13 +87,16 @@ export interface ServerConfig {
   supervision: SupervisionConfig | null;
 }
 
-const KNOWN_KEYS = [
+/** The top-level keys. */
+export const SERVER_KEYS: readonly string[] = [
   'username', 'password', 'password_file', 'smtp_server', 'smtp_port', 'smtp_tls', 'smtp_ca_file', 'alert_address',
   'alert_from', 'alert_timezone', 'alert_outbox', 'client_log_dir', 'listen_port', 'listen_address', 'down_interval',
   'clients', 'clients_file', 'hooks', 'source_rate_limit', 'alert_limits', ...HTTP_TOP_KEYS, ...SUPERVISION_TOP_KEYS,
 ];
 /** The keys of a `clients` entry. */
 export const CLIENT_KEYS: readonly string[] = ['key', 'key_file', 'legacy', 'down_interval', ...CLIENT_SETTINGS_KEYS, ...HTTP_CLIENT_KEYS, ...SUPERVISION_CLIENT_KEYS];
+export const ALERT_LIMITS_KEYS: readonly string[] = ['storm_threshold', 'storm_window', 'flap_changes', 'flap_window', 'flap_quiet', 'hourly_cap'];
+export const HOOK_KEYS: readonly string[] = ['command', 'events', 'timeout'];
 const TLS_MODES: readonly SmtpTls[] = ['starttls', 'tls', 'none'];
 const EVENT_TYPES: readonly EventType[] = ['down', 'up', 'boot'];
 export const DEFAULT_DOWN_INTERVAL_MS = 180_000;
@@ -212,7 +215,7 @@ function alertLimits(raw: JsonObject): StormLimits {
   const value = raw.alert_limits;
   if (value === undefined || value === null) return { ...DEFAULT_LIMITS };
   if (!isObject(value)) throw new ConfigError('alert_limits', 'must be an object such as {"hourly_cap": 20}');
-  checkKnownKeys(value, ['storm_threshold', 'storm_window', 'flap_changes', 'flap_window', 'flap_quiet', 'hourly_cap'], 'alert_limits.');
+  checkKnownKeys(value, ALERT_LIMITS_KEYS, 'alert_limits.');
   const duration = (key: string, fallback: number): number =>
     value[key] === undefined ? fallback : parseDuration(value[key], `alert_limits.${key}`);
   return {
@@ -232,7 +235,7 @@ function hookList(raw: JsonObject): HookConfig[] {
   return value.map((hook, index) => {
     const key = `hooks[${index}]`;
     if (!isObject(hook)) throw new ConfigError(key, 'must be an object with command, events and timeout');
-    checkKnownKeys(hook, ['command', 'events', 'timeout'], `${key}.`);
+    checkKnownKeys(hook, HOOK_KEYS, `${key}.`);
     const command = hook.command;
     if (!Array.isArray(command) || command.length === 0 || !command.every((a) => typeof a === 'string') || command[0] === '') {
       throw new ConfigError(`${key}.command`, 'must be a non-empty list of strings: the program and its arguments (no shell is used)');
@@ -248,7 +251,7 @@ function hookList(raw: JsonObject): HookConfig[] {
 
 /** Validates a parsed configuration object. `configPath` anchors relative paths. */
 export function validateServerConfig(raw: JsonObject, configPath: string, env: Environment = process.env): ServerConfig {
-  checkKnownKeys(raw, KNOWN_KEYS);
+  checkKnownKeys(raw, SERVER_KEYS);
   const configDir = dirname(resolve(configPath));
   const listenAddress = optionalString(raw, 'listen_address') ?? '0.0.0.0';
   if (isIP(listenAddress) === 0 && listenAddress !== 'localhost') {
