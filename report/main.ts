@@ -65,8 +65,8 @@ export function reportFormat(name: string | undefined): ReportFormat {
 export async function runReport(args: ReportArgs, effects: ReportEffects = {}): Promise<void> {
   const now = effects.now ?? Date.now();
   const format = reportFormat(args.format);
-  const zone = resolveZone(args.tz);
-  const window = parseWindow({ since: args.since, until: args.until }, zone, now);
+  const zone = resolveZone(args.tz, '--tz');
+  const window = parseWindow({ since: args.since, until: args.until }, { since: '--since', until: '--until' }, zone, now);
   const folder = logFolder(args);
   const report = await buildReport({ logDir: folder.dir, folderKey: folder.key, clients: args.clients ?? [], window, zone, now });
   const text = FORMATTERS[format](report);

@@ -8,6 +8,9 @@ import { checkKnownKeys, deepFreeze, integerIn, optionalString, readJsonConfig, 
 import { ConfigError } from '../shared/errors.js';
 import { isSensorId, MAX_INTERVAL_S, parseKey } from '../shared/nm1.js';
 
+/** The keys of the sensor's configuration. */
+export const SENSOR_KEYS: readonly string[] = ['server', 'port', 'id', 'key', 'key_file', 'interval', 'state_file'];
+
 export interface SensorConfig {
   server: string;
   port: number;
@@ -26,7 +29,7 @@ export function defaultStateFile(env: NodeJS.ProcessEnv, isRoot: boolean): strin
 }
 
 export function validateSensorConfig(raw: JsonObject, configPath: string, env: NodeJS.ProcessEnv = process.env): SensorConfig {
-  checkKnownKeys(raw, ['server', 'port', 'id', 'key', 'key_file', 'interval', 'state_file']);
+  checkKnownKeys(raw, SENSOR_KEYS);
   const configDir = dirname(resolve(configPath));
   const server = requiredString(raw, 'server');
   const port = integerIn(raw, 'port', 1, 65535, undefined);

@@ -9,6 +9,7 @@ import type { LogRecord } from '../log/records.js';
 import type { ClientConfig, ServerConfig } from './config/server.js';
 import type { DownEvent, EventConsumer, UpEvent } from './core/events.js';
 import type { ClientSettings, ClientState, HeartbeatInfo, Instant } from './core/monitor.js';
+import type { ClientSettingsStore } from './core/settings.js';
 import type { RouteTable } from './http/routes.js';
 
 export interface Clock {
@@ -38,6 +39,8 @@ export interface ServerHost {
   readonly logs: { append(client: string, records: readonly LogRecord[]): Promise<void>; pathOf(client: string): string };
   /** Alerts to send; how many wait and the last delivery error. */
   readonly outbox: { enqueue(event: DownEvent | UpEvent): void; readonly depth: number; readonly lastError: string | null };
+  /** Each client's down interval, grace and schedule: the configuration with the changes made over HTTP. */
+  readonly settings: ClientSettingsStore;
   /** Adds a consumer of down/up/boot events. */
   subscribe(consumer: EventConsumer): void;
   /** The running counts. O(1): nothing walks the clients. */

@@ -7,7 +7,8 @@
  *
  * Start, in order:
  *  1. create the log folder; read the saved state and every configured client's log;
- *  2. put each client back as it was (an up client gets a full down interval from now);
+ *  2. put each client back as it was (an up client gets a full down interval from now), with
+ *     its settings: the configuration, then the changes saved in @settings.json;
  *  3. record the server's start in `@server.nmlog`, re-queue undelivered alerts;
  *  4. bind the socket, start the timers and then each registered extension (in the order
  *     registered), and say `listening`.
@@ -26,6 +27,7 @@ import type { ClientConfig, ServerConfig } from './config/server.js';
 import { ClientTable } from './core/clientState.js';
 import { EventBus, type EventConsumer } from './core/events.js';
 import { Monitor, type ClientSettings, type ClientState, type HeartbeatInfo } from './core/monitor.js';
+import { ClientSettingsStore } from './core/settings.js';
 import { execHookConsumer } from './hooks/execHook.js';
 import type { Clock, Extension, ServerHost, StartExtension, Stats } from './host.js';
 import { RouteTable } from './http/routes.js';
@@ -34,6 +36,7 @@ import { UdpIntake } from './intake/udp.js';
 import { Pipeline, type Counters } from './pipeline.js';
 import { LogDirectory, SERVER_LOG, type OpenFile } from './store/logDirectory.js';
 import { restoreClients } from './store/restore.js';
+import { loadSettings } from './store/settingsFile.js';
 import { StateSaver } from './store/stateSaver.js';
 import { ServerTimers } from './timers.js';
 
@@ -56,6 +59,8 @@ export interface ServerOptions {
 }
 
 export class NetmonitorServer implements ServerHost {
+  /** Each client's down interval, grace and schedule, with the changes made over HTTP. */
+  readonly settings: ClientSettingsStore = new ClientSettingsStore(this);
   readonly config: ServerConfig;
   readonly clock: Clock;
   readonly logger: Logger;
@@ -132,6 +137,7 @@ export class NetmonitorServer implements ServerHost {
     await this.logs.create();
     const now = this.clock.now();
     const undelivered = await restoreClients({ config, monitor: this.monitor, directory: this.directory, logs: this.logs, logger: this.logger, clock: this.clock });
+    this.settings.applyAll(await loadSettings(config.clientLogDir, (problem) => this.logger.warn(problem)));
     await this.logs.append(SERVER_LOG, [{ type: 'start', at: iso(now.wall), pid: process.pid, version: VERSION }]);
     undelivered.sort((a, b) => a.at - b.at);
     for (const event of undelivered) this.outbox.enqueue(event);

@@ -1,7 +1,10 @@
 /**
  * Durations as people write them in configuration (`{"minutes": 3}`, `180`, `"3m"`,
  * `"1h30m"`, `"PT3M"`) and as people read them in alerts and reports (`2h 02m 05s`).
+ * ISO 8601 durations are read by luxon. The sensor never imports this file, so it never
+ * loads luxon (test/sensor/main.test.ts checks).
  */
+import { Duration } from 'luxon';
 import { ConfigError } from './errors.js';
 
 const TIMEDELTA_UNITS_MS: Record<string, number> = {
@@ -17,10 +20,22 @@ const TIMEDELTA_UNITS_MS: Record<string, number> = {
 const SHORT_UNITS_MS: Record<string, number> = { w: 604_800_000, d: 86_400_000, h: 3_600_000, m: 60_000, s: 1000, ms: 1 };
 const SHORT_FORM = /^(?:\d+(?:\.\d+)?(?:ms|w|d|h|m|s)\s*)+$/;
 const SHORT_PART = /(\d+(?:\.\d+)?)(ms|w|d|h|m|s)/g;
-const ISO_FORM = /^P(?:(\d+(?:\.\d+)?)D)?(?:T(?:(\d+(?:\.\d+)?)H)?(?:(\d+(?:\.\d+)?)M)?(?:(\d+(?:\.\d+)?)S)?)?$/i;
+
+/**
+ * An ISO 8601 duration (`PT3M`, `P1DT2H`, `P2W`, in any case) in ms; null when it is not one.
+ * Years and months have no fixed length, so they are refused, as are signs and an empty `P`/`PT`.
+ */
+function isoDurationMs(text: string): number | null {
+  if (!/^P/i.test(text) || /T$/i.test(text)) return null;
+  const duration = Duration.fromISO(text.toUpperCase());
+  if (!duration.isValid) return null;
+  const parts = Object.entries(duration.toObject());
+  if (parts.length === 0 || parts.some(([unit, amount]) => unit === 'years' || unit === 'months' || amount < 0)) return null;
+  return duration.toMillis();
+}
 
 const ALLOWED =
-  'a number of seconds, a string such as "90s", "3m" or "1h30m", or an object of ' +
+  'a number of seconds, a string such as "90s", "3m", "1h30m" or "PT3M", or an object of ' +
   `timedelta units (${Object.keys(TIMEDELTA_UNITS_MS).join(', ')})`;
 
 /** Parses a configured duration into milliseconds; `key` names the setting in errors. */
@@ -30,15 +45,13 @@ export function parseDuration(value: unknown, key: string): number {
     ms = value * 1000;
   } else if (typeof value === 'string') {
     const text = value.trim();
-    const iso = ISO_FORM.exec(text);
+    const iso = isoDurationMs(text);
     if (/^\d+(?:\.\d+)?$/.test(text)) ms = Number(text) * 1000;
     else if (SHORT_FORM.test(text)) {
       ms = 0;
       for (const [, amount, unit] of text.matchAll(SHORT_PART)) ms += Number(amount) * SHORT_UNITS_MS[unit!]!;
-    } else if (iso !== null && text.length > 1 && !/T$/i.test(text)) {
-      const [, d, h, m, s] = iso;
-      ms = Number(d ?? 0) * 86_400_000 + Number(h ?? 0) * 3_600_000 + Number(m ?? 0) * 60_000 + Number(s ?? 0) * 1000;
-    } else throw new ConfigError(key, `${JSON.stringify(value)} is not a duration; use ${ALLOWED}`);
+    } else if (iso !== null) ms = iso;
+    else throw new ConfigError(key, `${JSON.stringify(value)} is not a duration; use ${ALLOWED}`);
   } else if (typeof value === 'object' && value !== null && !Array.isArray(value)) {
     ms = 0;
     for (const [unit, amount] of Object.entries(value)) {

@@ -175,8 +175,8 @@ export function mboxEntry(raw: string, date: Date): string {
 /** The file operations used; tests replace them only to count or fail fdatasyncs. */
 export type OpenFile = typeof open;
 
-/** Appends text to a file and makes it durable before resolving. */
-async function appendDurably(openFile: OpenFile, path: string, text: string): Promise<void> {
+/** Appends text to a file and makes it durable before resolving (test/bench/mbox.bench.ts times it). */
+export async function appendDurably(openFile: OpenFile, path: string, text: string): Promise<void> {
   await mkdir(dirname(path), { recursive: true });
   const file = await openFile(path, 'a', 0o640);
   try {

@@ -3,6 +3,7 @@
  * the clients file). Its own file so the clients file can make these without depending on the
  * server configuration that reads it.
  */
+import type { ClientSettingsConfig } from './clientSettings.js';
 import type { HttpClientConfig } from './http.js';
 import type { SupervisionClientConfig } from './supervision.js';
 
@@ -17,6 +18,8 @@ export interface ClientConfig {
   /** An NM1 sensor's key, as its slot in ServerConfig.keys; null for other kinds. */
   keySlot: number | null;
   downIntervalMs: number;
+  /** Grace and schedule; null: no grace beyond the down interval, always expected. */
+  settings: ClientSettingsConfig | null;
   http: HttpClientConfig | null;
   supervision: SupervisionClientConfig | null;
 }

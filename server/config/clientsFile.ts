@@ -43,7 +43,7 @@ export class SensorFleet {
     const index = keySlot - this.firstSlot;
     const id = this.ids[index];
     if (id === undefined) return undefined;
-    return { id, kind: 'nm1', legacy: false, keySlot, downIntervalMs: this.intervals.get(index) ?? this.defaultDownMs, http: null, supervision: null };
+    return { id, kind: 'nm1', legacy: false, keySlot, downIntervalMs: this.intervals.get(index) ?? this.defaultDownMs, settings: null, http: null, supervision: null };
   }
 
   /** Every sensor's configuration, made as it is read. */

@@ -1,23 +1,21 @@
 /**
- * Configuration of the HTTP side (the `http` section, `self_check_url`, and per-client
- * settings: `token_sha256`, `grace` and `schedule`). server/config/server.ts calls these validators
- * once at start; they throw ConfigError naming the key. The same per-client validators check
- * the body of PATCH /api/v1/clients/{id}, so the API accepts exactly what the file does.
+ * Configuration of the HTTP side (the `http` section, `self_check_url`, and a client's
+ * `token_sha256`). server/config/server.ts calls these validators once at start; they throw
+ * ConfigError naming the key. A client's grace and schedule are core settings
+ * (server/config/clientSettings.ts).
  */
 import { isIP } from 'node:net';
-import { IANAZone } from 'luxon';
 import { checkKnownKeys, integerIn, isObject, optionalString, type JsonObject } from '../../shared/configCheck.js';
 import { parseDuration } from '../../shared/duration.js';
 import { ConfigError } from '../../shared/errors.js';
-import { ALWAYS, parseTimeOfDay, WEEKDAYS, type Schedule, type Weekday } from '../core/schedule.js';
 import { readTlsPairForConfig, type TlsFilesConfig } from '../http/tlsFiles.js';
 
 /** Top-level keys this module reads. */
 export const HTTP_TOP_KEYS: readonly string[] = ['http', 'self_check_url', 'self_check_interval'];
-/** Per-client keys this module reads (`down_interval` is the core's). */
-export const HTTP_CLIENT_KEYS: readonly string[] = ['token_sha256', 'grace', 'schedule'];
+/** Per-client keys this module reads. */
+export const HTTP_CLIENT_KEYS: readonly string[] = ['token_sha256'];
 
-const HTTP_SECTION_KEYS = ['listen_address', 'port', 'admin_token_sha256', 'require_token_for_reads', 'auth_failures_per_minute', 'tls_cert_file', 'tls_key_file'];
+export const HTTP_SECTION_KEYS: readonly string[] = ['listen_address', 'port', 'admin_token_sha256', 'require_token_for_reads', 'auth_failures_per_minute', 'tls_cert_file', 'tls_key_file'];
 export const DEFAULT_HTTP_PORT = 8080;
 export const DEFAULT_SELF_CHECK_MS = 60_000;
 
@@ -51,11 +49,8 @@ export interface SelfCheckConfig {
 }
 
 export interface HttpClientConfig {
-  /** SHA-256 of the client's bearer token; null for a client that does not use HTTP. */
-  tokenSha256: Buffer | null;
-  /** Null: the client's down interval. */
-  graceMs: number | null;
-  schedule: Schedule;
+  /** SHA-256 of the client's bearer token. */
+  tokenSha256: Buffer;
 }
 
 export function sha256Hex(value: unknown, key: string): Buffer {
@@ -127,52 +122,13 @@ export function validateSelfCheck(raw: JsonObject): SelfCheckConfig | null {
   return { url, intervalMs };
 }
 
-/**
- * A client's `schedule`: "always", or business hours
- * `{"days": ["mon", …], "start": "08:00", "end": "18:00", "timezone": "Europe/Berlin"}`
- * (end at or before start: the window runs overnight into the next day).
- */
-export function validateSchedule(value: unknown, key: string): Schedule {
-  if (value === undefined || value === null || value === 'always') return ALWAYS;
-  if (!isObject(value)) throw new ConfigError(key, 'must be "always" or {"days": ["mon", ...], "start": "08:00", "end": "18:00", "timezone": "Europe/Berlin"}');
-  checkKnownKeys(value, ['days', 'start', 'end', 'timezone'], `${key}.`);
-  const days = value.days ?? ['mon', 'tue', 'wed', 'thu', 'fri'];
-  if (!Array.isArray(days) || days.length === 0 || !days.every((d) => (WEEKDAYS as readonly unknown[]).includes(d))) {
-    throw new ConfigError(`${key}.days`, `must be a non-empty list of ${WEEKDAYS.join(', ')}`);
-  }
-  const time = (name: 'start' | 'end'): number => {
-    const text = value[name];
-    const minute = typeof text === 'string' ? parseTimeOfDay(text) : null;
-    if (minute === null) throw new ConfigError(`${key}.${name}`, `must be a time of day as HH:MM (24 h), not ${JSON.stringify(text)}`);
-    return minute;
-  };
-  const startMinute = time('start');
-  const endMinute = time('end');
-  const zone = value.timezone;
-  if (typeof zone !== 'string' || !IANAZone.isValidZone(zone)) {
-    throw new ConfigError(`${key}.timezone`, `must be an IANA time zone such as Europe/Berlin or America/Chicago, not ${JSON.stringify(zone)}`);
-  }
-  return { kind: 'hours', days: [...new Set(days as Weekday[])], startMinute, endMinute, zone: new IANAZone(zone).name };
-}
-
-/** A client's `grace` (a duration, or 0 for none); null when not set. */
-export function validateGrace(value: unknown, key: string): number | null {
-  if (value === undefined || value === null) return null;
-  if (value === 0 || value === '0') return 0;
-  return parseDuration(value, key);
-}
-
-/** Per-client settings of this module; null when the client sets none of them. */
+/** Per-client settings of this module; null when the client has no token. */
 export function validateHttpClient(settings: JsonObject, key: string): HttpClientConfig | null {
-  if (HTTP_CLIENT_KEYS.every((name) => settings[name] === undefined)) return null;
-  return {
-    tokenSha256: settings.token_sha256 === undefined ? null : sha256Hex(settings.token_sha256, `${key}.token_sha256`),
-    graceMs: validateGrace(settings.grace, `${key}.grace`),
-    schedule: validateSchedule(settings.schedule, `${key}.schedule`),
-  };
+  if (settings.token_sha256 === undefined) return null;
+  return { tokenSha256: sha256Hex(settings.token_sha256, `${key}.token_sha256`) };
 }
 
 /** True when the client sends its heartbeats over HTTP (it has a token). */
 export function isHttpClient(client: HttpClientConfig | null): boolean {
-  return client !== null && client.tokenSha256 !== null;
+  return client !== null;
 }

@@ -20,6 +20,7 @@ import { SOURCE_LIMIT_PER_SECOND } from '../intake/sourceLimiter.js';
 import { DEFAULT_LIMITS, type StormLimits } from '../alerts/storm.js';
 import { HTTP_CLIENT_KEYS, HTTP_TOP_KEYS, isHttpClient, validateHttpClient, validateHttpSection, type HttpClientConfig, type HttpConfig } from './http.js';
 import type { ClientConfig, ClientKind } from './client.js';
+import { CLIENT_SETTINGS_KEYS, validateClientSettings, type ClientSettingsConfig } from './clientSettings.js';
 import {
   checkSupervisionTogether, isProbedClient, SUPERVISION_CLIENT_KEYS, SUPERVISION_TOP_KEYS, validateSupervisionClient, validateSupervisionSection,
   type SupervisionClientConfig, type SupervisionConfig,
@@ -72,11 +73,16 @@ export interface ServerConfig {
   supervision: SupervisionConfig | null;
 }
 
-const KNOWN_KEYS = [
+/** The top-level keys. */
+export const SERVER_KEYS: readonly string[] = [
   'username', 'password', 'password_file', 'smtp_server', 'smtp_port', 'smtp_tls', 'smtp_ca_file', 'alert_address',
   'alert_from', 'alert_timezone', 'alert_outbox', 'client_log_dir', 'listen_port', 'listen_address', 'down_interval',
   'clients', 'clients_file', 'hooks', 'source_rate_limit', 'alert_limits', ...HTTP_TOP_KEYS, ...SUPERVISION_TOP_KEYS,
 ];
+/** The keys of a `clients` entry. */
+export const CLIENT_KEYS: readonly string[] = ['key', 'key_file', 'legacy', 'down_interval', ...CLIENT_SETTINGS_KEYS, ...HTTP_CLIENT_KEYS, ...SUPERVISION_CLIENT_KEYS];
+export const ALERT_LIMITS_KEYS: readonly string[] = ['storm_threshold', 'storm_window', 'flap_changes', 'flap_window', 'flap_quiet', 'hourly_cap'];
+export const HOOK_KEYS: readonly string[] = ['command', 'events', 'timeout'];
 const TLS_MODES: readonly SmtpTls[] = ['starttls', 'tls', 'none'];
 const EVENT_TYPES: readonly EventType[] = ['down', 'up', 'boot'];
 export const DEFAULT_DOWN_INTERVAL_MS = 180_000;
@@ -146,26 +152,27 @@ function clientList(raw: JsonObject, defaultDownMs: number, configDir: string, e
   if (!isObject(value)) throw new ConfigError('clients', 'must be an object mapping a sensor id or a legacy IP address to its settings');
   // Each client is written out as one literal of the same shape: objects built by spreading
   // a common part get a hidden class each in V8, hundreds of bytes per client.
-  const client = (id: string, kind: ClientKind, keySlot: number | null, downIntervalMs: number, http: HttpClientConfig | null, supervision: SupervisionClientConfig | null): ClientConfig => (
-    { id, kind, legacy: kind === 'legacy', keySlot, downIntervalMs, http, supervision }
+  const client = (id: string, kind: ClientKind, keySlot: number | null, downIntervalMs: number, settings: ClientSettingsConfig | null, http: HttpClientConfig | null, supervision: SupervisionClientConfig | null): ClientConfig => (
+    { id, kind, legacy: kind === 'legacy', keySlot, downIntervalMs, settings, http, supervision }
   );
   return Object.entries(value).map(([id, settings]) => {
     const key = `clients.${id}`;
     if (!isObject(settings)) throw new ConfigError(key, 'must be an object such as {"key": "<64 hex digits>"} or {"legacy": true}');
-    checkKnownKeys(settings, ['key', 'key_file', 'legacy', 'down_interval', ...HTTP_CLIENT_KEYS, ...SUPERVISION_CLIENT_KEYS], `${key}.`);
+    checkKnownKeys(settings, CLIENT_KEYS, `${key}.`);
     const downIntervalMs = settings.down_interval === undefined ? defaultDownMs : parseDuration(settings.down_interval, `${key}.down_interval`);
+    const own = validateClientSettings(settings, key);
     const http = validateHttpClient(settings, key);
     const supervision = validateSupervisionClient(settings, key, configDir);
     if (settings.legacy !== undefined && typeof settings.legacy !== 'boolean') throw new ConfigError(`${key}.legacy`, 'must be true or false');
     if (settings.legacy === true) {
       if (isIP(id) === 0) throw new ConfigError(key, 'a legacy client is named by its IP address (such as 203.0.113.7)');
       if (settings.key !== undefined || settings.key_file !== undefined) throw new ConfigError(`${key}.key`, 'a legacy client has no key');
-      return client(id, 'legacy', null, downIntervalMs, http, supervision);
+      return client(id, 'legacy', null, downIntervalMs, own, http, supervision);
     }
     if (!isSensorId(id)) throw new ConfigError(key, 'a client id is 1 to 64 of the characters A-Z a-z 0-9 . _ -');
     if (settings.key === undefined && settings.key_file === undefined) {
-      if (isHttpClient(http)) return client(id, 'http', null, downIntervalMs, http, supervision);
-      if (isProbedClient(supervision)) return client(id, 'probe', null, downIntervalMs, http, supervision);
+      if (isHttpClient(http)) return client(id, 'http', null, downIntervalMs, own, http, supervision);
+      if (isProbedClient(supervision)) return client(id, 'probe', null, downIntervalMs, own, http, supervision);
     }
     const keyFile = optionalString(settings, 'key_file', `${key}.key_file`);
     const keyText = keyFile !== undefined ? readSecretFile(secretPath(keyFile, `${key}.key_file`, configDir, env), `${key}.key_file`).trim() : settings.key;
@@ -173,7 +180,7 @@ function clientList(raw: JsonObject, defaultDownMs: number, configDir: string, e
     if (sensorKey === null) {
       throw new ConfigError(keyFile !== undefined ? `${key}.key_file` : `${key}.key`, 'must be 64 hex digits (32 bytes; `netmonitor keygen` makes one)');
     }
-    return client(id, 'nm1', keys.add(sensorKey), downIntervalMs, http, supervision);
+    return client(id, 'nm1', keys.add(sensorKey), downIntervalMs, own, http, supervision);
   });
 }
 
@@ -194,7 +201,7 @@ function alertLimits(raw: JsonObject): StormLimits {
   const value = raw.alert_limits;
   if (value === undefined || value === null) return { ...DEFAULT_LIMITS };
   if (!isObject(value)) throw new ConfigError('alert_limits', 'must be an object such as {"hourly_cap": 20}');
-  checkKnownKeys(value, ['storm_threshold', 'storm_window', 'flap_changes', 'flap_window', 'flap_quiet', 'hourly_cap'], 'alert_limits.');
+  checkKnownKeys(value, ALERT_LIMITS_KEYS, 'alert_limits.');
   const duration = (key: string, fallback: number): number =>
     value[key] === undefined ? fallback : parseDuration(value[key], `alert_limits.${key}`);
   return {
@@ -214,7 +221,7 @@ function hookList(raw: JsonObject): HookConfig[] {
   return value.map((hook, index) => {
     const key = `hooks[${index}]`;
     if (!isObject(hook)) throw new ConfigError(key, 'must be an object with command, events and timeout');
-    checkKnownKeys(hook, ['command', 'events', 'timeout'], `${key}.`);
+    checkKnownKeys(hook, HOOK_KEYS, `${key}.`);
     const command = hook.command;
     if (!Array.isArray(command) || command.length === 0 || !command.every((a) => typeof a === 'string') || command[0] === '') {
       throw new ConfigError(`${key}.command`, 'must be a non-empty list of strings: the program and its arguments (no shell is used)');
@@ -230,7 +237,7 @@ function hookList(raw: JsonObject): HookConfig[] {
 
 /** Validates a parsed configuration object. `configPath` anchors relative paths. */
 export function validateServerConfig(raw: JsonObject, configPath: string, env: Environment = process.env): ServerConfig {
-  checkKnownKeys(raw, KNOWN_KEYS);
+  checkKnownKeys(raw, SERVER_KEYS);
   const configDir = dirname(resolve(configPath));
   const listenAddress = optionalString(raw, 'listen_address') ?? '0.0.0.0';
   if (isIP(listenAddress) === 0 && listenAddress !== 'localhost') {

@@ -13,6 +13,16 @@ import { sha256Hex } from './http.js';
 
 export const SUPERVISION_TOP_KEYS: readonly string[] = ['librenms'];
 export const SUPERVISION_CLIENT_KEYS: readonly string[] = ['probe', 'healing', 'librenms'];
+export const PROBE_KEYS: readonly string[] = ['type', 'host', 'port', 'interval', 'timeout', 'failure_threshold', 'stats_interval'];
+export const LOCAL_STEP_KEYS: readonly string[] = ['type', 'command', 'timeout'];
+export const SSH_STEP_KEYS: readonly string[] = ['type', 'host', 'port', 'username', 'private_key_file', 'password', 'password_file', 'host_key_sha256', 'command', 'timeout'];
+export const HTTP_STEP_KEYS: readonly string[] = ['type', 'method', 'url', 'headers', 'body', 'timeout', 'expect_status'];
+export const HEALING_KEYS: readonly string[] = ['after', 'max_attempts', 'wait_between_attempts', 'backoff', 'max_wait', 'steps'];
+export const LIBRENMS_KEYS: readonly string[] = [
+  'url', 'token', 'token_file', 'alert_token_sha256', 'unsupervised_ip', 'recovery_interval', 'max_recovery_interval', 'port_ifname', 'poll_command', 'state_file', 'timeout',
+];
+/** The keys of a client's `librenms` object. */
+export const CLIENT_LIBRENMS_KEYS: readonly string[] = ['device_id'];
 
 export interface ProbeConfig {
   type: 'icmp' | 'tcp';
@@ -126,7 +136,7 @@ function secret(object: JsonObject, key: string, path: string, configDir: string
 
 export function validateProbe(raw: unknown, key: string): ProbeConfig {
   if (!isObject(raw)) throw new ConfigError(key, 'must be an object such as {"type": "icmp", "host": "192.0.2.1", "interval": "30s", "timeout": "2s", "failure_threshold": 3}');
-  checkKnownKeys(raw, ['type', 'host', 'port', 'interval', 'timeout', 'failure_threshold', 'stats_interval'], `${key}.`);
+  checkKnownKeys(raw, PROBE_KEYS, `${key}.`);
   if (raw.type === undefined) throw new ConfigError(`${key}.type`, 'is required: "icmp" or "tcp"');
   const type = oneOf(raw, 'type', ['icmp', 'tcp'] as const, 'icmp', `${key}.type`);
   const host = hostName(raw, 'host', `${key}.host`);
@@ -154,11 +164,11 @@ function step(raw: unknown, key: string, configDir: string, allowed: readonly st
   const type = oneOf(raw, 'type', allowed, allowed[0]!, `${key}.type`);
   const timeoutMs = duration(raw, 'timeout', 30_000, `${key}.timeout`);
   if (type === 'local') {
-    checkKnownKeys(raw, ['type', 'command', 'timeout'], `${key}.`);
+    checkKnownKeys(raw, LOCAL_STEP_KEYS, `${key}.`);
     return { type, command: argv(raw.command, `${key}.command`), timeoutMs };
   }
   if (type === 'ssh') {
-    checkKnownKeys(raw, ['type', 'host', 'port', 'username', 'private_key_file', 'password', 'password_file', 'host_key_sha256', 'command', 'timeout'], `${key}.`);
+    checkKnownKeys(raw, SSH_STEP_KEYS, `${key}.`);
     const keyFile = optionalString(raw, 'private_key_file', `${key}.private_key_file`);
     const privateKey = keyFile === undefined ? null : readSecretFile(resolve(configDir, keyFile), `${key}.private_key_file`);
     const password = secret(raw, 'password', `${key}.password`, configDir);
@@ -179,7 +189,7 @@ function step(raw: unknown, key: string, configDir: string, allowed: readonly st
       timeoutMs,
     };
   }
-  checkKnownKeys(raw, ['type', 'method', 'url', 'headers', 'body', 'timeout', 'expect_status'], `${key}.`);
+  checkKnownKeys(raw, HTTP_STEP_KEYS, `${key}.`);
   const url = requiredString(raw, 'url', `${key}.url`);
   let parsed: URL;
   try {
@@ -208,7 +218,7 @@ function step(raw: unknown, key: string, configDir: string, allowed: readonly st
 
 export function validateHealing(raw: unknown, key: string, configDir: string): HealingConfig {
   if (!isObject(raw)) throw new ConfigError(key, 'must be an object such as {"steps": [...], "max_attempts": 3}');
-  checkKnownKeys(raw, ['after', 'max_attempts', 'wait_between_attempts', 'backoff', 'max_wait', 'steps'], `${key}.`);
+  checkKnownKeys(raw, HEALING_KEYS, `${key}.`);
   const steps = raw.steps;
   if (!Array.isArray(steps) || steps.length === 0) throw new ConfigError(`${key}.steps`, 'must be a non-empty list of steps (local, ssh or http)');
   const backoff = raw.backoff ?? 2;
@@ -229,7 +239,7 @@ export function validateHealing(raw: unknown, key: string, configDir: string): H
 export function validateLibrenms(raw: unknown, configDir: string): LibrenmsConfig {
   const key = 'librenms';
   if (!isObject(raw)) throw new ConfigError(key, 'must be an object such as {"url": "http://librenms.lan", "token_file": "librenms.token"}');
-  checkKnownKeys(raw, ['url', 'token', 'token_file', 'alert_token_sha256', 'unsupervised_ip', 'recovery_interval', 'max_recovery_interval', 'port_ifname', 'poll_command', 'state_file', 'timeout'], `${key}.`);
+  checkKnownKeys(raw, LIBRENMS_KEYS, `${key}.`);
   const url = requiredString(raw, 'url', `${key}.url`);
   try {
     const parsed = new URL(url);
@@ -271,7 +281,7 @@ export function validateSupervisionClient(settings: JsonObject, key: string, con
   if (has('librenms')) {
     const value = settings.librenms;
     if (!isObject(value)) throw new ConfigError(`${key}.librenms`, 'must be an object such as {"device_id": 12}');
-    checkKnownKeys(value, ['device_id'], `${key}.librenms.`);
+    checkKnownKeys(value, CLIENT_LIBRENMS_KEYS, `${key}.librenms.`);
     librenmsDeviceId = integerIn(value, 'device_id', 1, 2 ** 31 - 1, undefined, `${key}.librenms.device_id`);
   }
   return {

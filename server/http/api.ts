@@ -13,11 +13,11 @@ import type { ClientKind } from '../config/server.js';
 import type { ClientState, Instant } from '../core/monitor.js';
 import { scheduleJson } from '../core/schedule.js';
 import type { ServerHost } from '../host.js';
-import type { ClientSettingsStore } from './clientSettings.js';
 import type { LastMessage } from './heartbeat.js';
 import type { LogHistory } from './logHistory.js';
 import type { HttpReply, HttpRoute } from './routes.js';
-import { parseOverride, PATCH_KEYS } from './settingsFile.js';
+import type { SettingsWriter } from './settingsWriter.js';
+import { OVERRIDE_KEYS, parseOverride } from '../store/settingsFile.js';
 
 const HOUR = 3_600_000;
 export const UPTIME_WINDOWS = { '24h': 24 * HOUR, '7d': 7 * 24 * HOUR, '30d': 30 * 24 * HOUR } as const;
@@ -51,7 +51,7 @@ export function clientSummary(state: ClientState, kind: ClientKind, deadline: nu
 export interface ApiContext {
   server: ServerHost;
   logs: LogHistory;
-  settings: ClientSettingsStore;
+  settings: SettingsWriter;
   messages: Map<string, LastMessage>;
 }
 
@@ -120,8 +120,8 @@ export function apiRoutes(context: ApiContext): HttpRoute[] {
         try {
           const sinceText = request.query.get('since');
           const untilText = request.query.get('until');
-          since = sinceText === null ? now - DEFAULT_OUTAGE_SPAN_MS : parseTimeArgument('--since', sinceText, zone, now);
-          until = untilText === null ? null : parseTimeArgument('--until', untilText, zone, now);
+          since = sinceText === null ? now - DEFAULT_OUTAGE_SPAN_MS : parseTimeArgument({ end: 'since', name: 'since' }, sinceText, zone, now);
+          until = untilText === null ? null : parseTimeArgument({ end: 'until', name: 'until' }, untilText, zone, now);
           if (until !== null && since >= until) throw new NetmonitorError('EUSAGE', 'since must be before until');
         } catch (error) {
           return badRequest(error);
@@ -149,7 +149,7 @@ export function apiRoutes(context: ApiContext): HttpRoute[] {
             throw new NetmonitorError('EUSAGE', 'the body must be a JSON object');
           }
           if (!isObject(body)) throw new NetmonitorError('EUSAGE', 'the body must be a JSON object');
-          checkKnownKeys(body, PATCH_KEYS);
+          checkKnownKeys(body, OVERRIDE_KEYS);
           change = parseOverride(body, '');
         } catch (error) {
           return badRequest(error);

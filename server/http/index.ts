@@ -1,29 +1,21 @@
 /**
  * Starts the HTTP side after the UDP socket listens:
- *  1. every client's down interval, grace and schedule (configuration, then the changes
- *     saved in @settings.json) go to the monitor, whether or not the listener is on;
- *  2. the self-check pings `self_check_url` while the monitor is healthy, if configured;
- *  3. with an `http` section, the listener serves the heartbeat endpoint, the JSON API,
+ *  1. the self-check pings `self_check_url` while the monitor is healthy, if configured;
+ *  2. with an `http` section, the listener serves the heartbeat endpoint, the JSON API,
  *     /metrics, the dashboard and any route other parts added to server.routes, and prints
  *     `http listening on ADDRESS:PORT` once bound.
  */
 import type { Extension, ServerHost } from '../host.js';
 import { apiRoutes } from './api.js';
-import { ClientSettingsStore } from './clientSettings.js';
 import { dashboardRoutes } from './dashboard.js';
 import { HealthSampler } from './health.js';
 import { heartbeatRoute, type LastMessage } from './heartbeat.js';
 import { HttpListener } from './listener.js';
 import { LogHistory } from './logHistory.js';
 import { SelfCheck } from './selfCheck.js';
-import { loadSettings } from './settingsFile.js';
+import { SettingsWriter } from './settingsWriter.js';
 
 export async function startHttp(server: ServerHost): Promise<Extension | null> {
-  const { overrides, problems } = await loadSettings(server.config.clientLogDir);
-  for (const problem of problems) server.logger.warn(problem);
-  const settings = new ClientSettingsStore(server, overrides);
-  settings.applyAll();
-
   const config = server.config.http;
   if (config === null) return null;
   const health = new HealthSampler(server);
@@ -48,6 +40,7 @@ export async function startHttp(server: ServerHost): Promise<Extension | null> {
     const registry = metricsRegistry(server, () => failures.total);
     const routes = server.routes;
     routes.add(heartbeatRoute(server, failures, messages));
+    const settings = new SettingsWriter(server.settings, server.config.clientLogDir);
     for (const route of apiRoutes({ server, logs: new LogHistory(server.config.clientLogDir), settings, messages })) routes.add(route);
     routes.add({
       method: 'GET',

@@ -10,6 +10,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { encodeLine, type LogRecord } from '../../log/records.js';
 import { tempDir } from '../helpers.js';
+import { median } from './timing.js';
 
 const CLIENTS = 1000;
 const YEAR_MS = 365 * 86_400_000;
@@ -82,7 +83,6 @@ function serverLog(): string {
   return lines.join('');
 }
 
-const median = (values: number[]): number => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)]!;
 
 export async function run(): Promise<void> {
   const dir = join(tempDir('netmonitor-bench-'), 'logs');

@@ -4,32 +4,37 @@ import { parseTimeArgument, parseWindow, resolveZone } from '../../report/window
 import { at, firstUp, HOUR, jsonReport, outage, report, serverRun, writeLog, writeServerLog } from './logFiles.js';
 
 const NOW = at('2026-11-15T12:00:00.000Z');
+const CLI = { since: '--since', until: '--until' };
+const SINCE = { end: 'since', name: '--since' } as const;
+const UNTIL = { end: 'until', name: '--until' } as const;
 
 t.test('a date or time without an offset is read in the chosen zone', async (t) => {
-  t.equal(parseTimeArgument('--since', '2026-11-01', 'Europe/Berlin', NOW), at('2026-10-31T23:00:00Z'), 'midnight in Berlin is 23:00 UTC in November');
-  t.equal(parseTimeArgument('--since', '2026-07-01T08:00', 'America/Chicago', NOW), at('2026-07-01T13:00:00Z'), 'CDT is UTC-5');
-  t.equal(parseTimeArgument('--since', '2026-07-01T08:00Z', 'America/Chicago', NOW), at('2026-07-01T08:00:00Z'), 'an explicit offset wins');
+  t.equal(parseTimeArgument(SINCE, '2026-11-01', 'Europe/Berlin', NOW), at('2026-10-31T23:00:00Z'), 'midnight in Berlin is 23:00 UTC in November');
+  t.equal(parseTimeArgument(SINCE, '2026-07-01T08:00', 'America/Chicago', NOW), at('2026-07-01T13:00:00Z'), 'CDT is UTC-5');
+  t.equal(parseTimeArgument(SINCE, '2026-07-01T08:00Z', 'America/Chicago', NOW), at('2026-07-01T08:00:00Z'), 'an explicit offset wins');
 });
 
 t.test('a date-only --until includes that day, month or year', async (t) => {
-  t.equal(parseTimeArgument('--until', '2026-10-31', 'UTC', NOW), at('2026-11-01T00:00:00Z'));
-  t.equal(parseTimeArgument('--until', '2026-10', 'UTC', NOW), at('2026-11-01T00:00:00Z'));
+  t.equal(parseTimeArgument(UNTIL, '2026-10-31', 'UTC', NOW), at('2026-11-01T00:00:00Z'));
+  t.equal(parseTimeArgument(UNTIL, '2026-10', 'UTC', NOW), at('2026-11-01T00:00:00Z'));
   // 25 October 2026 is 25 hours long in Berlin: the day after starts at 23:00 UTC.
-  t.equal(parseTimeArgument('--until', '2026-10-25', 'Europe/Berlin', NOW), at('2026-10-25T23:00:00Z'));
+  t.equal(parseTimeArgument(UNTIL, '2026-10-25', 'Europe/Berlin', NOW), at('2026-10-25T23:00:00Z'));
 });
 
 t.test('a span counts back from now', async (t) => {
-  t.equal(parseTimeArgument('--since', '30d', 'UTC', NOW), NOW - 30 * 24 * HOUR);
-  t.equal(parseTimeArgument('--since', '1h30m', 'UTC', NOW), NOW - 1.5 * HOUR);
+  t.equal(parseTimeArgument(SINCE, '30d', 'UTC', NOW), NOW - 30 * 24 * HOUR);
+  t.equal(parseTimeArgument(SINCE, '1h30m', 'UTC', NOW), NOW - 1.5 * HOUR);
+  t.equal(parseTimeArgument(SINCE, 'P2W', 'UTC', NOW), NOW - 14 * 24 * HOUR, 'an ISO 8601 span, weeks included');
 });
 
 t.test('bad times, zones and windows are usage errors naming the option', async (t) => {
-  t.throws(() => parseTimeArgument('--since', 'last tuesday', 'UTC', NOW), { code: 'EUSAGE', message: /--since/ });
-  t.throws(() => parseTimeArgument('--until', '2026-13-01', 'UTC', NOW), { code: 'EUSAGE', message: /--until/ });
-  t.throws(() => parseTimeArgument('--since', '30', 'UTC', NOW), { code: 'EUSAGE' }, 'a bare number is neither a date nor a span');
-  t.throws(() => resolveZone('Mars/Olympus'), { code: 'EUSAGE', message: /--tz/ });
-  t.throws(() => parseWindow({ since: '2026-11-10', until: '2026-11-01' }, 'UTC', NOW), { code: 'EUSAGE' });
-  t.equal(resolveZone('Europe/Berlin'), 'Europe/Berlin');
+  t.throws(() => parseTimeArgument(SINCE, 'last tuesday', 'UTC', NOW), { code: 'EUSAGE', message: /--since/ });
+  t.throws(() => parseTimeArgument(UNTIL, '2026-13-01', 'UTC', NOW), { code: 'EUSAGE', message: /--until/ });
+  t.throws(() => parseTimeArgument(SINCE, '30', 'UTC', NOW), { code: 'EUSAGE' }, 'a bare number is neither a date nor a span');
+  t.throws(() => resolveZone('Mars/Olympus', '--tz'), { code: 'EUSAGE', message: /--tz/ });
+  t.throws(() => parseWindow({ since: '2026-11-10', until: '2026-11-01' }, CLI, 'UTC', NOW), { code: 'EUSAGE', message: /^--since \(2026-11-10\) must be before --until/ });
+  t.throws(() => parseTimeArgument({ end: 'since', name: 'since' }, 'soon', 'UTC', NOW), { code: 'EUSAGE', message: /^since: "soon" is neither/ }, 'the caller names the parameter');
+  t.equal(resolveZone('Europe/Berlin', '--tz'), 'Europe/Berlin');
 });
 
 t.test('outages are clipped to the window and say so', async (t) => {

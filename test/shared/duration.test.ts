@@ -15,6 +15,10 @@ t.test('compound, fractional and ISO forms add up', async (t) => {
   t.equal(parseDuration('2.5m', 'k'), 150_000);
   t.equal(parseDuration('500ms', 'k'), 500);
   t.equal(parseDuration('P1DT2H', 'k'), 93_600_000);
+  t.equal(parseDuration('p1dt2h', 'k'), 93_600_000, 'ISO forms in any case');
+  t.equal(parseDuration('P2W', 'k'), 14 * 86_400_000, 'ISO weeks, as the report\'s spans take them');
+  t.equal(parseDuration('PT1.5S', 'k'), 1500);
+  t.equal(parseDuration('PT0.5H', 'k'), 1_800_000);
   t.equal(parseDuration({ hours: 1, minutes: 30 }, 'k'), 5_400_000);
 });
 
@@ -24,6 +28,12 @@ t.test('a zero, negative or unreadable duration is refused with the key it was g
     const error = thrown(() => parseDuration(bad, 'down_interval'));
     t.type(error, ConfigError, JSON.stringify(bad));
     t.match(error, { code: 'ECONFIG', key: 'down_interval' }, JSON.stringify(bad));
+  }
+});
+
+t.test('ISO durations without a fixed length, with a sign or with a dangling T are refused as not a duration', async (t) => {
+  for (const bad of ['P1Y', 'P1M', 'P1YT1H', '-PT3M', 'PT-3M', 'P1DT', 'PT3M5']) {
+    t.match(thrown(() => parseDuration(bad, 'down_interval')), { code: 'ECONFIG', key: 'down_interval', message: /is not a duration; use .*"PT3M"/ }, bad);
   }
 });
 

@@ -7,15 +7,16 @@
  * copies whose ExecStart= names this checkout's bin/netmonitor instead.
  */
 import { execFile } from 'node:child_process';
-import { accessSync, constants, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import t, { type Test } from 'tap';
 import { cliPath, repoRoot, tempDir } from '../helpers.js';
+import { findProgram, missingProgram } from '../systemPrograms.js';
 
 const run = promisify(execFile);
 
-const SYSTEMD_ANALYZE = '/usr/bin/systemd-analyze';
+const SYSTEMD_ANALYZE = findProgram('systemd-analyze');
 const INSTALLED_PATH = '/usr/local/bin/netmonitor';
 const UNITS = ['netmonitor-sensor.service', 'netmonitor-server.service'] as const;
 /**
@@ -27,14 +28,6 @@ const SERVER_EXPOSURE_LIMIT = 2.0;
 /** The sensor's hardening is deliberately lighter (measured 1.7 with systemd 252). */
 const SENSOR_EXPOSURE_LIMIT = 3.0;
 
-function analyzerMissing(): string | false {
-  try {
-    accessSync(SYSTEMD_ANALYZE, constants.X_OK);
-    return false;
-  } catch {
-    return `${SYSTEMD_ANALYZE} is not installed here`;
-  }
-}
 
 interface Outcome {
   code: number;
@@ -44,7 +37,7 @@ interface Outcome {
 /** Runs systemd-analyze with an argv list (no shell) and returns its exit code and output. */
 async function analyze(args: string[], cwd: string): Promise<Outcome> {
   try {
-    const { stdout, stderr } = await run(SYSTEMD_ANALYZE, args, { cwd, timeout: 60_000, env: { ...process.env, SYSTEMD_COLORS: '0', SYSTEMD_PAGER: '' } });
+    const { stdout, stderr } = await run(SYSTEMD_ANALYZE!, args, { cwd, timeout: 60_000, env: { ...process.env, SYSTEMD_COLORS: '0', SYSTEMD_PAGER: '' } });
     return { code: 0, output: `${stdout}${stderr}` };
   } catch (error) {
     const failure = error as NodeJS.ErrnoException & { code?: number | string; stdout?: string; stderr?: string };
@@ -71,7 +64,7 @@ function exposureScore(output: string): number | null {
   return match === null ? null : Number(match[1]);
 }
 
-const missing = analyzerMissing();
+const missing = missingProgram('systemd-analyze');
 
 t.test('systemd-analyze verify finds no problem in either unit', { skip: missing }, async (t) => {
   const dir = unitCopies(t);

@@ -16,6 +16,7 @@ import { tempDir, readLog } from '../../helpers.js';
 import { captureLogger } from '../../peers/logger.js';
 import { startSmtpPeer } from '../../peers/smtp.js';
 import { selfSignedCertificate } from '../../peers/certificate.js';
+import { missingProgram } from '../../systemPrograms.js';
 
 const down = (client: string, at: number): DownEvent => ({ type: 'down', client, at, lastUp: at - 180_000, downIntervalMs: 180_000, transitionId: `down-${client}-${at}` });
 const report = (sent: number, dropped = 0, retry = false) => ({ sent, dropped, retry });
@@ -61,7 +62,7 @@ async function until(condition: () => boolean, timeoutMs: number): Promise<void>
   }
 }
 
-t.test('with STARTTLS the password is sent only inside TLS, and the alert arrives', async (t) => {
+t.test('with STARTTLS the password is sent only inside TLS, and the alert arrives', { skip: missingProgram('openssl') }, async (t) => {
   const { key, cert, certFile } = selfSignedCertificate();
   const logins: { user: string; secure: boolean }[] = [];
   const smtp = await startSmtpPeer({
@@ -135,7 +136,7 @@ t.test('a permanent refusal (550) is logged loudly, recorded undeliverable, and 
   t.equal(box.counts.failed, 1);
 });
 
-t.test('refused credentials are reported as an authentication failure, without the password', async (t) => {
+t.test('refused credentials are reported as an authentication failure, without the password', { skip: missingProgram('openssl') }, async (t) => {
   const { key, cert, certFile } = selfSignedCertificate();
   const smtp = await startSmtpPeer({
     key, cert, disabledCommands: [],

@@ -1,6 +1,6 @@
 import t from 'tap';
 import { DeadlineQueues } from '../../../server/core/deadlines.js';
-import { validateSchedule } from '../../../server/config/http.js';
+import { validateSchedule } from '../../../server/config/clientSettings.js';
 import { Monitor, type HeartbeatInfo } from '../../../server/core/monitor.js';
 import { ALWAYS, downAllowedFrom, isOpen, scheduleJson, type Schedule } from '../../../server/core/schedule.js';
 import { FakeClock } from '../../peers/fakeClock.js';

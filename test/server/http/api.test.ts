@@ -209,7 +209,13 @@ t.test('every reply carries a restrictive Content-Security-Policy, and errors ca
 t.test('the outages endpoint refuses a bad window with 400', async (t) => {
   const peer = await startInProcess();
   t.teardown(() => peer.stop());
-  t.equal((await fetch(`${peer.base}/api/v1/clients/cron-job/outages?since=yesterday-ish`)).status, 400);
+  const bad = await fetch(`${peer.base}/api/v1/clients/cron-job/outages?since=yesterday-ish`);
+  t.equal(bad.status, 400);
+  const error = await json(bad);
+  t.match(error, { error: 'invalid', code: 'EUSAGE', message: /^since: "yesterday-ish" is neither/ }, 'the error names the query parameter');
+  t.notMatch(error.message, /--/, 'and no command-line flag');
+  const badUntil = await json(await fetch(`${peer.base}/api/v1/clients/cron-job/outages?until=2026-13-01`));
+  t.match(badUntil.message, /^until: "2026-13-01" is not a valid date/);
   t.equal((await fetch(`${peer.base}/api/v1/clients/cron-job/outages?since=2026-01-02&until=2026-01-01`)).status, 400);
   t.equal((await fetch(`${peer.base}/api/v1/clients/nobody/outages`)).status, 404);
   t.equal((await fetch(`${peer.base}/api/v1/clients/nobody`)).status, 404);

@@ -6,15 +6,16 @@
  */
 import t from 'tap';
 import { existsSync, mkdtempSync } from 'node:fs';
+import { findProgram, missingProgram } from '../../systemPrograms.js';
 import { join } from 'node:path';
 import { chromium } from 'playwright-core';
 import { tempDir } from '../../helpers.js';
 import { bearer, newToken, sha256Hex, startInProcess } from './peer.js';
 
-const CHROMIUM = '/usr/bin/chromium';
+const CHROMIUM = findProgram('chromium');
 const ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
 
-t.test('the dashboard shows a client going down and up live with what healing did, escapes what clients send, and saves admin edits', { skip: !existsSync(CHROMIUM) && 'needs /usr/bin/chromium (apt-get install chromium)' }, async (t) => {
+t.test('the dashboard shows a client going down and up live with what healing did, escapes what clients send, and saves admin edits', { skip: missingProgram('chromium') }, async (t) => {
   const tokens = { admin: newToken(), cron: newToken() };
   // The healing step's output is text the dashboard must show as text too.
   const step = { type: 'local', command: [process.execPath, '-e', 'console.log("<b>modem</b> restarted")'] };
@@ -25,7 +26,7 @@ t.test('the dashboard shows a client going down and up live with what healing di
 
   const profile = mkdtempSync(join(tempDir(), 'chromium-'));
   const context = await chromium.launchPersistentContext(profile, {
-    executablePath: CHROMIUM,
+    executablePath: CHROMIUM!,
     headless: true,
     args: ARGS,
     viewport: { width: 390, height: 844 },

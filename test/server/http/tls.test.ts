@@ -9,6 +9,7 @@ import type { TLSSocket } from 'node:tls';
 import { TlsFiles } from '../../../server/http/tlsFiles.js';
 import { cliPath, tempDir } from '../../helpers.js';
 import { selfSignedCertificate } from '../../peers/certificate.js';
+import { missingProgram } from '../../systemPrograms.js';
 import { captureLogger } from '../../peers/logger.js';
 import { startInProcess } from './peer.js';
 
@@ -47,9 +48,10 @@ function getPlain(url: string): Promise<number | string> {
   });
 }
 
+const NO_OPENSSL = missingProgram('openssl');
 const fingerprintOf = (cert: string): string => new X509Certificate(cert).fingerprint256;
 
-t.test('with a certificate and key the listener serves HTTPS with them, and a plain-HTTP request gets no answer', async (t) => {
+t.test('with a certificate and key the listener serves HTTPS with them, and a plain-HTTP request gets no answer', { skip: NO_OPENSSL }, async (t) => {
   const certificate = selfSignedCertificate();
   const peer = await startInProcess({ http: { tls_cert_file: certificate.certFile, tls_key_file: certificate.keyFile } });
   t.teardown(() => peer.stop());
@@ -63,7 +65,7 @@ t.test('with a certificate and key the listener serves HTTPS with them, and a pl
   t.notOk(peer.lines.some((line) => line.includes('PRIVATE KEY')), 'the key never reaches the log');
 });
 
-t.test('a renewed certificate is served without a restart; an unusable one is reported once and the old one kept', async (t) => {
+t.test('a renewed certificate is served without a restart; an unusable one is reported once and the old one kept', { skip: NO_OPENSSL }, async (t) => {
   const dir = tempDir();
   const first = selfSignedCertificate(dir);
   const { logger, lines } = captureLogger();
@@ -107,7 +109,7 @@ t.test('a renewed certificate is served without a restart; an unusable one is re
   files.stop();
 });
 
-t.test('bad TLS settings stop the server with status 2 and name the key, never the key file\'s content', async (t) => {
+t.test('bad TLS settings stop the server with status 2 and name the key, never the key file\'s content', { skip: NO_OPENSSL }, async (t) => {
   const dir = tempDir();
   const good = selfSignedCertificate(tempDir());
   const stranger = selfSignedCertificate(tempDir());

@@ -7,6 +7,7 @@ import type { HttpStep, SshStep } from '../../../server/config/supervision.js';
 import { runHttpStep, runLocalStep, runSshStep, shellQuote, sshFingerprint } from '../../../server/supervision/healing/steps.js';
 import { tempDir } from '../../helpers.js';
 import { freePort, keygen, sshdUnavailable, startSshd } from './sshdPeer.js';
+import { missingProgram } from '../../systemPrograms.js';
 
 const DOWN: DownEvent = { type: 'down', client: 'gw', at: Date.UTC(2024, 0, 1), lastUp: null, downIntervalMs: 180_000, transitionId: 'down-gw-1' };
 
@@ -75,7 +76,7 @@ t.test('against a real sshd: key authentication with the pinned host key runs th
   t.match(await runSshStep({ ...step, privateKey: other.privateKey }), { ok: false, code: 'auth' }, 'an unauthorized key is refused');
 });
 
-t.test('against the ssh2 server: password authentication, refusal and a command that never ends', async (t) => {
+t.test('against the ssh2 server: password authentication, refusal and a command that never ends', { skip: missingProgram('ssh-keygen') }, async (t) => {
   const hostKey = keygen(tempDir(), 'ssh2_host').privateKey;
   const server = new ssh2.Server({ hostKeys: [hostKey] }, (conn) => {
     conn.on('authentication', (ctx) => (ctx.method === 'password' && ctx.password === 's3cret' ? ctx.accept() : ctx.reject(['password'])));

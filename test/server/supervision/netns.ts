@@ -1,10 +1,11 @@
 /**
  * A network namespace joined to this one by a veth pair, made by a test and deleted by it:
  * the only non-loopback addresses a test may probe. `available()` says why not when the
- * machine does not allow `ip netns add` (no root, no CAP_NET_ADMIN, no iproute2).
+ * machine does not allow `ip netns add` (no iproute2, no root, no CAP_NET_ADMIN).
  */
 import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
+import { missingProgram } from '../../systemPrograms.js';
 
 export interface Namespace {
   name: string;
@@ -19,6 +20,8 @@ const ip = (...args: string[]): string => execFileSync('ip', args, { encoding: '
 
 /** Null when namespaces work here; otherwise the reason to skip. */
 export function namespacesUnavailable(): string | null {
+  const missing = missingProgram('ip');
+  if (missing !== false) return missing;
   const probe = `nmprobe${randomBytes(3).toString('hex')}`;
   try {
     ip('netns', 'add', probe);

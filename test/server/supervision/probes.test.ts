@@ -9,6 +9,7 @@ import { RttStats, samplesToCsv } from '../../../server/supervision/probes/rttSt
 import { ProbeTracker } from '../../../server/supervision/probes/tracker.js';
 import { ConfigError } from '../../../shared/errors.js';
 import { createNamespace, namespacesUnavailable } from './netns.js';
+import { missingProgram } from '../../systemPrograms.js';
 import { startInProcessServer, until } from './serverPeer.js';
 
 t.test('failures below the threshold change nothing, the threshold reports one failure, one success is up', async (t) => {
@@ -96,7 +97,7 @@ t.test('a TCP probe connects to a listening loopback port and fails on a closed 
   t.match(await tcpProbe('127.0.0.1', port, 1000), { ok: false, rttMs: null, error: 'ECONNREFUSED' });
 });
 
-t.test('an ICMP probe of loopback answers with a time from the system ping', async (t) => {
+t.test('an ICMP probe of loopback answers with a time from the system ping', { skip: missingProgram('ping') }, async (t) => {
   const result = await icmpProbe('127.0.0.1', 1000);
   t.ok(result.ok, `ping works without a shell (${result.error})`);
   t.type(result.rttMs, 'number');
@@ -134,7 +135,7 @@ t.test('a probed TCP client goes down after the threshold and up on the next suc
 });
 
 const noNamespaces = namespacesUnavailable();
-t.test('an ICMP probe sees a namespace that the test made go down and come back', { skip: noNamespaces ?? false }, async (t) => {
+t.test('an ICMP probe sees a namespace that the test made go down and come back', { skip: missingProgram('ping', 'ip') || (noNamespaces ?? false) }, async (t) => {
   const ns = createNamespace();
   t.teardown(() => ns.remove());
   t.ok((await icmpProbe(ns.inside, 1000)).ok, 'the namespace answers');

@@ -4,12 +4,13 @@
  * teardown. `sshdUnavailable()` says why not when sshd is missing or cannot run here.
  */
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { connect, createServer, type AddressInfo } from 'node:net';
 import { userInfo } from 'node:os';
 import { join } from 'node:path';
+import { findProgram, missingProgram } from '../../systemPrograms.js';
 
-const SSHD = ['/usr/sbin/sshd', '/usr/bin/sshd'].find((p) => existsSync(p));
+const SSHD = findProgram('sshd');
 
 export interface SshdPeer {
   port: number;
@@ -22,7 +23,8 @@ export interface SshdPeer {
 }
 
 export function sshdUnavailable(): string | null {
-  if (SSHD === undefined) return 'sshd is not installed (Debian: openssh-server)';
+  const missing = missingProgram('sshd', 'ssh-keygen');
+  if (missing !== false) return missing;
   try {
     // sshd refuses to start without its privilege separation folder.
     mkdirSync('/run/sshd', { recursive: true, mode: 0o755 });

@@ -3,7 +3,8 @@
  * `@settings.json` in the log folder so they survive a restart. Written atomically
  * (temporary file, fsync, rename, fsync of the folder): a crash leaves the old or the new
  * file, never a torn one. On start, each entry is checked with the configuration's own
- * validators; a bad entry is reported and skipped, never fatal.
+ * validators; a bad entry is reported and skipped, never fatal. The server reads the file
+ * at start whether or not HTTP is configured; PATCH over HTTP is what writes it.
  */
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -11,7 +12,7 @@ import { isObject, type JsonObject } from '../../shared/configCheck.js';
 import { parseDuration } from '../../shared/duration.js';
 import { writeFileAtomic } from '../../shared/atomicFile.js';
 import { scheduleJson, type Schedule } from '../core/schedule.js';
-import { validateGrace, validateSchedule } from '../config/http.js';
+import { validateGrace, validateSchedule } from '../config/clientSettings.js';
 
 export const SETTINGS_FILE = '@settings.json';
 
@@ -23,7 +24,8 @@ export interface SettingsOverride {
   schedule?: Schedule;
 }
 
-export const PATCH_KEYS = ['down_interval', 'grace', 'schedule'] as const;
+/** The keys of a saved entry and of a PATCH body. */
+export const OVERRIDE_KEYS = ['down_interval', 'grace', 'schedule'] as const;
 
 /** Checks a PATCH body or a saved entry; throws ConfigError naming the key. */
 export function parseOverride(raw: JsonObject, prefix: string): SettingsOverride {
@@ -42,22 +44,23 @@ export function overrideJson(override: SettingsOverride): JsonObject {
   return json;
 }
 
-export async function loadSettings(dir: string): Promise<{ overrides: Map<string, SettingsOverride>; problems: string[] }> {
+/** The saved changes in `dir`; each problem (an unreadable file, a bad entry) goes to `warn` and is skipped. */
+export async function loadSettings(dir: string, warn: (problem: string) => void): Promise<Map<string, SettingsOverride>> {
   const overrides = new Map<string, SettingsOverride>();
-  const problems: string[] = [];
   let text: string;
   try {
     text = await readFile(join(dir, SETTINGS_FILE), 'utf8');
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
-    if (code !== 'ENOENT') problems.push(`cannot read ${SETTINGS_FILE}: ${code}`);
-    return { overrides, problems };
+    if (code !== 'ENOENT') warn(`cannot read ${SETTINGS_FILE}: ${code}`);
+    return overrides;
   }
   let parsed: unknown;
   try {
     parsed = JSON.parse(text);
   } catch {
-    return { overrides, problems: [`${SETTINGS_FILE} is damaged; using the configured settings`] };
+    warn(`${SETTINGS_FILE} is damaged; using the configured settings`);
+    return overrides;
   }
   const clients = isObject(parsed) && isObject(parsed.clients) ? parsed.clients : {};
   for (const [id, entry] of Object.entries(clients)) {
@@ -65,10 +68,10 @@ export async function loadSettings(dir: string): Promise<{ overrides: Map<string
       if (!isObject(entry)) throw new Error('not an object');
       overrides.set(id, parseOverride(entry, `${SETTINGS_FILE}: ${id}.`));
     } catch (error) {
-      problems.push(`${SETTINGS_FILE}: skipping ${id}: ${(error as Error).message}`);
+      warn(`${SETTINGS_FILE}: skipping ${id}: ${(error as Error).message}`);
     }
   }
-  return { overrides, problems };
+  return overrides;
 }
 
 export async function saveSettings(dir: string, overrides: ReadonlyMap<string, SettingsOverride>): Promise<void> {
