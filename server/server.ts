@@ -379,7 +379,7 @@ export class NetmonitorServer {
     }
     logged.clear();
     const readOne = async ([client, state]: [ClientConfig, ClientState]): Promise<void> => {
-      const log = await readClientLog(client.id, this.logs.pathOf(client.id), counts);
+      const log = await readClientLog(client.id, this.logs.pathOf(client.id), counts, (problem) => this.logger.warn(problem));
       const sensor: SavedSensor | undefined = saved.sensors.get(client.id);
       const lastHeard = Math.max(log.lastHeard ?? 0, sensor?.lastHeard ?? 0) || null;
       restored.push([state, {

@@ -37,8 +37,22 @@ export function eventOfRecord(client: string, record: LogRecord): MonitorEvent |
   return null;
 }
 
-export async function readClientLog(client: string, path: string, counts: ReadCounts): Promise<LoggedClient> {
+/**
+ * A log that is no regular file (a folder, FIFO or symlink in its place) is passed to
+ * `skip` and read as empty: damage in the folder never stops a start (docs/reliability.md).
+ */
+export async function readClientLog(client: string, path: string, counts: ReadCounts, skip: (problem: string) => void = () => undefined): Promise<LoggedClient> {
   const state: LoggedClient = { status: 'unknown', lastHeard: null, lastUpBeforeOutage: null, addr: null, boot: null, sensorInterval: null, undelivered: [] };
+  try {
+    await foldClientLog(client, path, counts, state);
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== 'ENOTREG') throw error;
+    skip(`skipping the log of ${client}: ${(error as Error).message}`);
+  }
+  return state;
+}
+
+async function foldClientLog(client: string, path: string, counts: ReadCounts, state: LoggedClient): Promise<void> {
   const pending = new Map<string, MonitorEvent>();
   for await (const record of readRecords(path, counts)) {
     const at = time(record.at);
@@ -73,5 +87,4 @@ export async function readClientLog(client: string, path: string, counts: ReadCo
     if (event !== null && event.type !== 'boot') pending.set(event.transitionId, event);
   }
   state.undelivered = [...pending.values()];
-  return state;
 }
