@@ -3,6 +3,7 @@
  * `"1h30m"`, `"PT3M"`) and as people read them in alerts and reports (`2h 02m 05s`).
  */
 import { ConfigError } from './errors.js';
+import { shown } from './redact.js';
 
 const TIMEDELTA_UNITS_MS: Record<string, number> = {
   weeks: 604_800_000,
@@ -38,7 +39,7 @@ export function parseDuration(value: unknown, key: string): number {
     } else if (iso !== null && text.length > 1 && !/T$/i.test(text)) {
       const [, d, h, m, s] = iso;
       ms = Number(d ?? 0) * 86_400_000 + Number(h ?? 0) * 3_600_000 + Number(m ?? 0) * 60_000 + Number(s ?? 0) * 1000;
-    } else throw new ConfigError(key, `${JSON.stringify(value)} is not a duration; use ${ALLOWED}`);
+    } else throw new ConfigError(key, `${shown(key, value)} is not a duration; use ${ALLOWED}`);
   } else if (typeof value === 'object' && value !== null && !Array.isArray(value)) {
     ms = 0;
     for (const [unit, amount] of Object.entries(value)) {
