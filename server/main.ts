@@ -2,10 +2,12 @@
 import { loadServerConfig } from './config/server.js';
 import { createLogger } from './logger.js';
 import { NetmonitorServer } from './server.js';
+import { looseSecretFiles } from '../shared/secretFiles.js';
 
 export async function runServer(configPath: string): Promise<void> {
   const config = loadServerConfig(configPath);
   const logger = createLogger();
+  for (const warning of looseSecretFiles()) logger.warn(warning);
   const server = new NetmonitorServer({
     config,
     logger,

@@ -5,6 +5,7 @@
 import { readFileSync } from 'node:fs';
 import { ConfigError } from './errors.js';
 import { jsonErrorPlace, shown } from './redact.js';
+import { noteSecretFile } from './secretFiles.js';
 
 export type JsonObject = Record<string, unknown>;
 
@@ -75,7 +76,9 @@ export function oneOf<T extends string>(object: JsonObject, key: string, allowed
 /** Reads a secret from a file named in the configuration; the file's content never appears in errors. */
 export function readSecretFile(path: string, key: string): string {
   try {
-    return readFileSync(path, 'utf8').replace(/\r?\n$/, '');
+    const text = readFileSync(path, 'utf8').replace(/\r?\n$/, '');
+    noteSecretFile(path, key);
+    return text;
   } catch (error) {
     throw new ConfigError(key, `cannot read the file ${path} (${(error as NodeJS.ErrnoException).code ?? 'error'})`);
   }

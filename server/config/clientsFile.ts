@@ -19,6 +19,7 @@ import type { HmacKeys } from '../intake/hmacSha256.js';
 import { isSensorId, parseKey } from '../../shared/nm1.js';
 import type { ClientConfig } from './server.js';
 import { clientIdProblem } from './clientId.js';
+import { noteSecretFile } from '../../shared/secretFiles.js';
 
 /**
  * The sensors of a clients file, kept compactly: an id and a down interval each, their keys
@@ -77,6 +78,7 @@ export function readClientsFile(path: string, key: string, keys: HmacKeys, defau
   } catch (error) {
     throw new ConfigError(key, `cannot read the file ${path} (${(error as NodeJS.ErrnoException).code ?? 'error'})`);
   }
+  noteSecretFile(path, key);
   const fleet = new SensorFleet(keys.size, defaultDownMs);
   let lines = 1;
   for (let at = bytes.indexOf(0x0a); at >= 0; at = bytes.indexOf(0x0a, at + 1)) lines++;
