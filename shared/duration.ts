@@ -24,6 +24,13 @@ const ALLOWED =
   'a number of seconds, a string such as "90s", "3m" or "1h30m", or an object of ' +
   `timedelta units (${Object.keys(TIMEDELTA_UNITS_MS).join(', ')})`;
 
+/**
+ * The longest duration any setting takes (a down interval, a grace, a window, a timeout):
+ * 366 days. Longer ones are mistakes, and would put deadlines past what dates can show.
+ * Values restored from logs and changed over HTTP are held to the same bound.
+ */
+export const MAX_DURATION_MS = 366 * 86_400_000;
+
 /** Parses a configured duration into milliseconds; `key` names the setting in errors. */
 export function parseDuration(value: unknown, key: string): number {
   let ms: number;
@@ -54,6 +61,7 @@ export function parseDuration(value: unknown, key: string): number {
   // Checked after rounding: 0.4 ms is returned as 0, and a zero interval must never pass.
   const rounded = Math.round(ms);
   if (!Number.isFinite(rounded) || rounded <= 0) throw new ConfigError(key, `must be at least one millisecond (${ALLOWED})`);
+  if (rounded > MAX_DURATION_MS) throw new ConfigError(key, 'must be at most 366 days');
   return rounded;
 }
 

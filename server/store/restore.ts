@@ -7,18 +7,31 @@ import type { LogRecord } from '../../log/records.js';
 import { readRecords, type ReadCounts } from '../../log/reader.js';
 import type { MonitorEvent } from '../core/events.js';
 import type { SavedClient } from '../core/monitor.js';
+import { MAX_DURATION_MS } from '../../shared/duration.js';
+import { MAX_COUNTER, MAX_INTERVAL_S } from '../../shared/nm1.js';
 
 export interface LoggedClient extends Omit<SavedClient, 'window'> {
   /** Transitions whose alert was never marked delivered, oldest first. */
   undelivered: MonitorEvent[];
 }
 
+/**
+ * Values read back are held to the bounds the configuration and the protocol give: a
+ * record can have a valid checksum and still hold nonsense (`down_interval_s: 1e308`),
+ * which would otherwise reach an alert as `Infinityd NaNh`. Out of bounds reads as unknown.
+ */
+const LAST_TIME_MS = Date.UTC(9999, 11, 31, 23, 59, 59, 999);
 const time = (value: unknown): number | null => {
   if (typeof value !== 'string') return null;
   const ms = Date.parse(value);
-  return Number.isNaN(ms) ? null : ms;
+  return Number.isNaN(ms) || ms < 0 || ms > LAST_TIME_MS ? null : ms;
 };
-const num = (value: unknown): number | null => (typeof value === 'number' && Number.isFinite(value) ? value : null);
+const within = (max: number) => (value: unknown): number | null => (typeof value === 'number' && value >= 0 && value <= max ? value : null);
+/** Seconds of a down interval, an outage, or a sensor's interval; boot counters. */
+const downIntervalS = within(MAX_DURATION_MS / 1000);
+const outageS = within(LAST_TIME_MS / 1000);
+const intervalS = within(MAX_INTERVAL_S);
+const counter = within(MAX_COUNTER);
 const str = (value: unknown): string | null => (typeof value === 'string' ? value : null);
 
 /** The event an `up` or `down` record announced; null for records that announce nothing. */
@@ -27,12 +40,12 @@ export function eventOfRecord(client: string, record: LogRecord): MonitorEvent |
   const id = str(record.id);
   if (at === null || id === null) return null;
   if (record.type === 'down') {
-    const intervalS = num(record.down_interval_s) ?? 0;
-    return { type: 'down', client, at, lastUp: time(record.last_up), downIntervalMs: intervalS * 1000, transitionId: id };
+    const silentS = downIntervalS(record.down_interval_s) ?? 0;
+    return { type: 'down', client, at, lastUp: time(record.last_up), downIntervalMs: silentS * 1000, transitionId: id };
   }
   if (record.type === 'up' && record.first !== true) {
-    const outageS = num(record.outage_s);
-    return { type: 'up', client, at, lastUp: time(record.last_up), outageMs: outageS === null ? null : outageS * 1000, transitionId: id };
+    const lengthS = outageS(record.outage_s);
+    return { type: 'up', client, at, lastUp: time(record.last_up), outageMs: lengthS === null ? null : lengthS * 1000, transitionId: id };
   }
   return null;
 }
@@ -62,8 +75,8 @@ async function foldClientLog(client: string, path: string, counts: ReadCounts, s
         state.lastHeard = at;
         state.lastUpBeforeOutage = null;
         state.addr = str(record.addr) ?? state.addr;
-        state.boot = num(record.boot) ?? state.boot;
-        state.sensorInterval = num(record.interval) ?? state.sensorInterval;
+        state.boot = counter(record.boot) ?? state.boot;
+        state.sensorInterval = intervalS(record.interval) ?? state.sensorInterval;
         break;
       }
       case 'down':
@@ -72,7 +85,7 @@ async function foldClientLog(client: string, path: string, counts: ReadCounts, s
         break;
       case 'boot':
         state.lastHeard = at;
-        state.boot = num(record.boot) ?? state.boot;
+        state.boot = counter(record.boot) ?? state.boot;
         state.addr = str(record.addr) ?? state.addr;
         break;
       case 'addr':
