@@ -52,10 +52,25 @@ export async function listClients(dir: string, wanted: readonly string[], folder
   return [...new Set(wanted)].map((client) => byName.get(client)!);
 }
 
-/** `actionScope`: which supervision actions to keep (the original netmonitor wrote none). */
-export async function readClientHistory(files: ClientFiles, actionScope?: ActionScope): Promise<ClientHistory> {
-  const nmlog = files.nmlog === null ? null : await readNmlog(files.client, files.nmlog, actionScope);
-  const original = files.original === null ? null : await readOriginalLog(files.client, files.original);
+/** Runs `read`; a file that is no regular file (ENOTREG) is passed to `skip` and gives null. */
+export async function unlessNotAFile<T>(read: () => Promise<T>, skip: (problem: string) => void): Promise<T | null> {
+  try {
+    return await read();
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== 'ENOTREG') throw error;
+    skip(`skipped: ${(error as Error).message}`);
+    return null;
+  }
+}
+
+/**
+ * `actionScope`: which supervision actions to keep (the original netmonitor wrote none).
+ * A folder, FIFO or symlink in place of a log is passed to `skip` and left out; null when
+ * neither of the client's files could be read.
+ */
+export async function readClientHistory(files: ClientFiles, actionScope?: ActionScope, skip: (problem: string) => void = () => undefined): Promise<ClientHistory | null> {
+  const nmlog = files.nmlog === null ? null : await unlessNotAFile(() => readNmlog(files.client, files.nmlog!, actionScope), skip);
+  const original = files.original === null ? null : await unlessNotAFile(() => readOriginalLog(files.client, files.original!), skip);
   if (nmlog !== null && original !== null) return mergeHistories(original, nmlog);
-  return (nmlog ?? original)!;
+  return nmlog ?? original;
 }

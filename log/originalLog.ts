@@ -7,7 +7,7 @@
  * Outages are the ones the original's own report gave: from the `last_up` of a `down`
  * entry to the `last_up` of the next `up` entry (the first heartbeat after the silence).
  */
-import { readFile } from 'node:fs/promises';
+import { openLogFile } from './reader.js';
 import { newHistory, type ClientHistory, type RawOutage } from './history.js';
 
 export interface OriginalEntry {
@@ -79,6 +79,14 @@ export function originalHistory(client: string, entries: readonly OriginalEntry[
 }
 
 export async function readOriginalLog(client: string, path: string): Promise<ClientHistory> {
-  const { entries, corrupt } = parseOriginalLog(await readFile(path, 'utf8'));
+  // Only a regular file (ENOTREG otherwise): a FIFO named like a log would hang readFile.
+  const file = await openLogFile(path);
+  let text: string;
+  try {
+    text = await file.readFile('utf8');
+  } finally {
+    await file.close().catch(() => undefined);
+  }
+  const { entries, corrupt } = parseOriginalLog(text);
   return originalHistory(client, entries, corrupt);
 }

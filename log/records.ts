@@ -137,8 +137,12 @@ function fits(value: unknown, kind: Kind): boolean {
 export function timeOf(value: string | null | undefined): number | null {
   if (value === null || value === undefined) return null;
   const ms = Date.parse(value);
-  return Number.isNaN(ms) ? null : ms;
+  // A time before 1970 or past year 9999 is nonsense with a valid checksum: read as unknown.
+  return Number.isNaN(ms) || ms < 0 || ms > LAST_TIME_MS ? null : ms;
 }
+
+/** The last instant a record's time may name (docs/log-format.md). */
+export const LAST_TIME_MS = Date.UTC(9999, 11, 31, 23, 59, 59, 999);
 
 /** The ISO 8601 UTC form every record's times are written in. */
 export const iso = (ms: number): string => new Date(ms).toISOString();

@@ -34,6 +34,8 @@ export interface ReportArgs {
 export interface ReportEffects {
   now?: number;
   write?: (text: string) => void;
+  /** Where a skipped file is said (stderr by default), so the report itself stays clean. */
+  warn?: (line: string) => void;
 }
 
 const FORMATTERS: Record<ReportFormat, (report: Report) => string> = { text: formatText, json: formatJson, csv: formatCsv, html: formatHtml };
@@ -69,6 +71,8 @@ export async function runReport(args: ReportArgs, effects: ReportEffects = {}): 
   const window = parseWindow({ since: args.since, until: args.until }, { since: '--since', until: '--until' }, zone, now);
   const folder = logFolder(args);
   const report = await buildReport({ logDir: folder.dir, folderKey: folder.key, clients: args.clients ?? [], window, zone, now });
+  const warn = effects.warn ?? ((line: string) => process.stderr.write(`netmonitor report: ${line}\n`));
+  for (const problem of report.skipped) warn(problem);
   const text = FORMATTERS[format](report);
   if (effects.write !== undefined) effects.write(text);
   else await new Promise<void>((done, fail) => process.stdout.write(text, (error) => (error ? fail(error) : done())));

@@ -5,7 +5,7 @@
  */
 import type { ClientReport, ReportWindow } from '../log/outages.js';
 import { clientReport } from '../log/outages.js';
-import { listClients, readClientHistory } from '../log/logSet.js';
+import { listClients, readClientHistory, unlessNotAFile } from '../log/logSet.js';
 import { readMonitorLog, type MonitorHistory } from '../log/monitorLog.js';
 
 export interface Report {
@@ -17,6 +17,8 @@ export interface Report {
   windowEnd: number;
   monitor: MonitorHistory;
   clients: ClientReport[];
+  /** Entries named like logs that are no regular file (a folder, FIFO, symlink): left out, each said once. */
+  skipped: string[];
 }
 
 export interface ReportRequest {
@@ -38,15 +40,17 @@ export const REPORT_ACTION_LIMIT = 500;
 
 export async function buildReport(request: ReportRequest): Promise<Report> {
   const files = await listClients(request.logDir, request.clients, request.folderKey);
-  const monitor = await readMonitorLog(request.logDir, request.now);
-  const clients: ClientReport[] = new Array(files.length);
+  const skipped: string[] = [];
+  const skip = (problem: string): void => void skipped.push(problem);
+  const monitor = (await unlessNotAFile(() => readMonitorLog(request.logDir, request.now), skip)) ?? { known: false, off: [], corrupt: 0 };
+  const clients: (ClientReport | null)[] = new Array(files.length);
   const actionScope = { since: request.window.since, until: Math.min(request.window.until ?? request.now, request.now), limit: REPORT_ACTION_LIMIT };
   let next = 0;
   const worker = async (): Promise<void> => {
     while (next < files.length) {
       const index = next++;
-      const history = await readClientHistory(files[index]!, actionScope);
-      clients[index] = clientReport(history, monitor.off, request.window, request.now);
+      const history = await readClientHistory(files[index]!, actionScope, skip);
+      clients[index] = history === null ? null : clientReport(history, monitor.off, request.window, request.now);
     }
   };
   await Promise.all(Array.from({ length: Math.min(PARALLEL_READS, files.length) }, worker));
@@ -57,6 +61,7 @@ export async function buildReport(request: ReportRequest): Promise<Report> {
     window: request.window,
     windowEnd: Math.min(request.window.until ?? request.now, request.now),
     monitor,
-    clients,
+    clients: clients.filter((client) => client !== null),
+    skipped: skipped.sort(),
   };
 }

@@ -2,9 +2,11 @@
 import { nextBoot } from './bootCounter.js';
 import { loadSensorConfig } from './config.js';
 import { Sensor } from './sensor.js';
+import { looseSecretFiles } from '../shared/secretFiles.js';
 
 export async function runSensor(configPath: string): Promise<void> {
   const config = loadSensorConfig(configPath);
+  for (const warning of looseSecretFiles()) console.warn(warning);
   const boot = await nextBoot(config.stateFile);
   const sensor = new Sensor({ config, boot, log: (message) => console.log(message) });
   sensor.start();

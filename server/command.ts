@@ -1,11 +1,13 @@
 /** `netmonitor server --config FILE`: runs until SIGTERM or SIGINT, then stops cleanly. */
 import { loadServerConfig } from './config/server.js';
 import { createLogger } from './logger.js';
+import { looseSecretFiles } from '../shared/secretFiles.js';
 import { createServer } from './main.js';
 
 export async function runServer(configPath: string): Promise<void> {
   const config = loadServerConfig(configPath);
   const logger = createLogger();
+  for (const warning of looseSecretFiles()) logger.warn(warning);
   const server = createServer({
     config,
     logger,

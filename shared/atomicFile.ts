@@ -5,6 +5,7 @@
  */
 import { open, rename } from 'node:fs/promises';
 import { dirname } from 'node:path';
+import { createFresh } from './fileOpen.js';
 
 export async function syncFolder(dir: string): Promise<void> {
   const handle = await open(dir, 'r');
@@ -18,10 +19,12 @@ export async function syncFolder(dir: string): Promise<void> {
 /**
  * Replaces `path` with `content`. Content given as an iterable of parts is written part by
  * part, so a large file is never one string in memory and other work runs between parts.
+ * The temporary file is created new (fileOpen.ts): a link planted in its place is removed,
+ * never written through; rename then replaces `path` itself, a link there included.
  */
 export async function writeFileAtomic(path: string, content: string | AsyncIterable<Uint8Array> | Iterable<Uint8Array>, mode = 0o640): Promise<void> {
   const temporary = `${path}.tmp`;
-  const file = await open(temporary, 'w', mode);
+  const file = await createFresh(temporary, mode);
   try {
     if (typeof content === 'string') await file.writeFile(content);
     else for await (const part of content) await file.write(part);

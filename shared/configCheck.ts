@@ -4,6 +4,8 @@
  */
 import { readFileSync } from 'node:fs';
 import { ConfigError } from './errors.js';
+import { jsonErrorPlace, shown } from './redact.js';
+import { noteSecretFile } from './secretFiles.js';
 
 export type JsonObject = Record<string, unknown>;
 
@@ -17,8 +19,9 @@ export function readJsonConfig(path: string): JsonObject {
   let value: unknown;
   try {
     value = JSON.parse(text);
-  } catch (error) {
-    throw new ConfigError('--config', `${path} is not valid JSON (${(error as Error).message})`);
+  } catch {
+    // Never V8's message: it quotes the text around the error, which may be a secret.
+    throw new ConfigError('--config', `${path} is not valid JSON (at ${jsonErrorPlace(text)})`);
   }
   if (!isObject(value)) throw new ConfigError('--config', `${path} must hold a JSON object`);
   return value;
@@ -39,7 +42,7 @@ export function checkKnownKeys(object: JsonObject, known: readonly string[], pre
 export function optionalString(object: JsonObject, key: string, path = key): string | undefined {
   const value = object[key];
   if (value === undefined || value === null) return undefined;
-  if (typeof value !== 'string') throw new ConfigError(path, `must be a string, not ${JSON.stringify(value)}`);
+  if (typeof value !== 'string') throw new ConfigError(path, `must be a string, not ${shown(path, value)}`);
   return value;
 }
 
@@ -56,7 +59,7 @@ export function integerIn(object: JsonObject, key: string, min: number, max: num
     return fallback;
   }
   if (typeof value !== 'number' || !Number.isInteger(value) || value < min || value > max) {
-    throw new ConfigError(path, `must be a whole number from ${min} to ${max}, not ${JSON.stringify(value)}`);
+    throw new ConfigError(path, `must be a whole number from ${min} to ${max}, not ${shown(path, value)}`);
   }
   return value;
 }
@@ -65,7 +68,7 @@ export function oneOf<T extends string>(object: JsonObject, key: string, allowed
   const value = object[key];
   if (value === undefined || value === null) return fallback;
   if (typeof value !== 'string' || !(allowed as readonly string[]).includes(value)) {
-    throw new ConfigError(path, `must be one of ${allowed.map((a) => JSON.stringify(a)).join(', ')}, not ${JSON.stringify(value)}`);
+    throw new ConfigError(path, `must be one of ${allowed.map((a) => JSON.stringify(a)).join(', ')}, not ${shown(path, value)}`);
   }
   return value as T;
 }
@@ -73,7 +76,9 @@ export function oneOf<T extends string>(object: JsonObject, key: string, allowed
 /** Reads a secret from a file named in the configuration; the file's content never appears in errors. */
 export function readSecretFile(path: string, key: string): string {
   try {
-    return readFileSync(path, 'utf8').replace(/\r?\n$/, '');
+    const text = readFileSync(path, 'utf8').replace(/\r?\n$/, '');
+    noteSecretFile(path, key);
+    return text;
   } catch (error) {
     throw new ConfigError(key, `cannot read the file ${path} (${(error as NodeJS.ErrnoException).code ?? 'error'})`);
   }

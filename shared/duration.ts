@@ -6,6 +6,7 @@
  */
 import { Duration } from 'luxon';
 import { ConfigError } from './errors.js';
+import { shown } from './redact.js';
 
 const TIMEDELTA_UNITS_MS: Record<string, number> = {
   weeks: 604_800_000,
@@ -38,6 +39,13 @@ const ALLOWED =
   'a number of seconds, a string such as "90s", "3m", "1h30m" or "PT3M", or an object of ' +
   `timedelta units (${Object.keys(TIMEDELTA_UNITS_MS).join(', ')})`;
 
+/**
+ * The longest duration any setting takes (a down interval, a grace, a window, a timeout):
+ * 366 days. Longer ones are mistakes, and would put deadlines past what dates can show.
+ * Values restored from logs and changed over HTTP are held to the same bound.
+ */
+export const MAX_DURATION_MS = 366 * 86_400_000;
+
 /** Parses a configured duration into milliseconds; `key` names the setting in errors. */
 export function parseDuration(value: unknown, key: string): number {
   let ms: number;
@@ -51,7 +59,7 @@ export function parseDuration(value: unknown, key: string): number {
       ms = 0;
       for (const [, amount, unit] of text.matchAll(SHORT_PART)) ms += Number(amount) * SHORT_UNITS_MS[unit!]!;
     } else if (iso !== null) ms = iso;
-    else throw new ConfigError(key, `${JSON.stringify(value)} is not a duration; use ${ALLOWED}`);
+    else throw new ConfigError(key, `${shown(key, value)} is not a duration; use ${ALLOWED}`);
   } else if (typeof value === 'object' && value !== null && !Array.isArray(value)) {
     ms = 0;
     for (const [unit, amount] of Object.entries(value)) {
@@ -66,6 +74,7 @@ export function parseDuration(value: unknown, key: string): number {
   // Checked after rounding: 0.4 ms is returned as 0, and a zero interval must never pass.
   const rounded = Math.round(ms);
   if (!Number.isFinite(rounded) || rounded <= 0) throw new ConfigError(key, `must be at least one millisecond (${ALLOWED})`);
+  if (rounded > MAX_DURATION_MS) throw new ConfigError(key, 'must be at most 366 days');
   return rounded;
 }
 

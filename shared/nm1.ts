@@ -10,6 +10,8 @@ export const MAX_DATAGRAM_BYTES = 256;
 export const MAC_HEX_LENGTH = 32;
 export const MAX_COUNTER = Number.MAX_SAFE_INTEGER; // 2^53 - 1
 export const MAX_INTERVAL_S = 86400;
+/** Integer digits of the uptime field: 31,000 years. A longer one is malformed, not a huge number. */
+export const MAX_UPTIME_DIGITS = 12;
 
 export type DatagramType = 'BOOT' | 'PING';
 
@@ -114,7 +116,10 @@ function literal(datagram: Buffer, bytes: readonly number[]): boolean {
   return true;
 }
 
-/** `-`, or a canonical whole number with up to three decimals, followed by a space; undefined when neither. */
+/**
+ * `-`, or a canonical whole number of at most MAX_UPTIME_DIGITS digits with up to three
+ * decimals, followed by a space; undefined when neither.
+ */
 function uptimeField(datagram: Buffer, end: number): number | null | undefined {
   if (datagram[at] === 0x2d) {
     at++;
@@ -124,7 +129,7 @@ function uptimeField(datagram: Buffer, end: number): number | null | undefined {
   let whole = 0;
   while (at < end && isDigit(datagram[at]!)) whole = whole * 10 + (datagram[at++]! - DIGIT_0);
   const wholeDigits = at - start;
-  if (wholeDigits === 0 || (wholeDigits > 1 && datagram[start] === DIGIT_0)) return undefined;
+  if (wholeDigits === 0 || wholeDigits > MAX_UPTIME_DIGITS || (wholeDigits > 1 && datagram[start] === DIGIT_0)) return undefined;
   let thousandths = 0;
   if (datagram[at] === DOT && at < end) {
     at++;
@@ -136,11 +141,9 @@ function uptimeField(datagram: Buffer, end: number): number | null | undefined {
     if (decimals === 0) return undefined;
   }
   if (datagram[at] !== SPACE || at >= end) return undefined;
-  const value =
-    wholeDigits <= 12
-      ? // Exact integer over 1000: one correctly rounded division, so the same double as Number(text).
-        (whole * 1000 + thousandths) / 1000
-      : Number(datagram.toString('latin1', start, at));
+  // Exact integer over 1000 (below 2^53 with 12 digits): one correctly rounded division, so
+  // the same double as Number(text).
+  const value = (whole * 1000 + thousandths) / 1000;
   at++;
   return value;
 }

@@ -11,6 +11,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { mkdir, open } from 'node:fs/promises';
+import { APPEND, notRegularFile, writeFailure } from '../../shared/fileOpen.js';
 import { dirname } from 'node:path';
 import nodemailer from 'nodemailer';
 import { NetmonitorError } from '../../shared/errors.js';
@@ -178,8 +179,10 @@ export type OpenFile = typeof open;
 /** Appends text to a file and makes it durable before resolving (test/bench/mbox.bench.ts times it). */
 export async function appendDurably(openFile: OpenFile, path: string, text: string): Promise<void> {
   await mkdir(dirname(path), { recursive: true });
-  const file = await openFile(path, 'a', 0o640);
+  // Never through a link planted as the mbox, and only into a regular file (fileOpen.ts).
+  const file = await openFile(path, APPEND, 0o640);
   try {
+    if (!(await file.stat()).isFile()) throw notRegularFile(path);
     await file.write(text);
     await file.datasync();
   } finally {
@@ -202,8 +205,7 @@ export function fileMailer(path: string, openFile: OpenFile = open): Mailer {
       // The whole batch in one append and one fdatasync: a burst costs one disk flush.
       await appendDurably(openFile, path, (await Promise.all(mails.map(entryOf))).join(''));
     } catch (error) {
-      const reason = (error as NodeJS.ErrnoException).code ?? (error instanceof Error ? error.message : String(error));
-      return { accepted: 0, error: new NetmonitorError('ESMTP', `cannot write ${path}: ${reason}`, { cause: error }) };
+      return { accepted: 0, error: new NetmonitorError('ESMTP', `cannot write ${path}: ${writeFailure(error)}`, { cause: error }) };
     }
     return { accepted: mails.length, error: null };
   };

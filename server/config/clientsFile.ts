@@ -8,7 +8,9 @@
  * Fields are separated by spaces or tabs; blank lines and lines starting with `#` are
  * skipped. The file is read as bytes, line by line, and each key goes into the key table,
  * so a million sensors cost no JSON document and keep no per-sensor key objects.
- * It holds keys: it is read like any secret file and never echoed in errors.
+ * It holds keys: it is read like any secret file, and errors name the line and the field,
+ * never a field's text (with the columns swapped, or a key pasted twice, any field may be
+ * a key).
  */
 import { readFileSync } from 'node:fs';
 import { parseDuration } from '../../shared/duration.js';
@@ -16,6 +18,8 @@ import { ConfigError } from '../../shared/errors.js';
 import type { HmacKeys } from '../intake/hmacSha256.js';
 import { isSensorId, parseKey } from '../../shared/nm1.js';
 import type { ClientConfig } from './client.js';
+import { clientIdProblem } from './clientId.js';
+import { noteSecretFile } from '../../shared/secretFiles.js';
 
 /**
  * The sensors of a clients file, kept compactly: an id and a down interval each, their keys
@@ -52,6 +56,15 @@ export class SensorFleet {
   }
 }
 
+/** The third field as a down interval; its text is never shown (a key pasted twice lands here). */
+function intervalOf(text: string, where: string): number {
+  try {
+    return parseDuration(text, where);
+  } catch {
+    throw new ConfigError(where, 'the down interval (third field) must be a duration such as 5m or 90s; it is not shown here');
+  }
+}
+
 const isBlank = (byte: number | undefined): boolean => byte === 0x20 || byte === 0x09 || byte === 0x0d;
 
 /**
@@ -65,11 +78,13 @@ export function readClientsFile(path: string, key: string, keys: HmacKeys, defau
   } catch (error) {
     throw new ConfigError(key, `cannot read the file ${path} (${(error as NodeJS.ErrnoException).code ?? 'error'})`);
   }
+  noteSecretFile(path, key);
   const fleet = new SensorFleet(keys.size, defaultDownMs);
   let lines = 1;
   for (let at = bytes.indexOf(0x0a); at >= 0; at = bytes.indexOf(0x0a, at + 1)) lines++;
   keys.reserve(lines);
-  const seen = new Set<string>();
+  /** The line each id is on, for a repeated one. */
+  const seen = new Map<string, number>();
   let line = 0;
   for (let start = 0; start < bytes.length; ) {
     let end = bytes.indexOf(0x0a, start);
@@ -92,12 +107,16 @@ export function readClientsFile(path: string, key: string, keys: HmacKeys, defau
     }
     // A fresh copy (latin1 decoding makes one), never a slice that would keep the whole file alive.
     const id = bytes.toString('latin1', fields[0], fields[1]);
-    if (!isSensorId(id)) throw new ConfigError(where, 'the sensor id must be 1 to 64 of the characters A-Z a-z 0-9 . _ -');
-    if (seen.has(id) || taken.has(id)) throw new ConfigError(where, `the sensor id ${id} is configured more than once`);
-    seen.add(id);
+    if (!isSensorId(id)) throw new ConfigError(where, 'the sensor id (first field) must be 1 to 64 of the characters A-Z a-z 0-9 . _ -');
+    const problem = clientIdProblem(id);
+    if (problem !== null) throw new ConfigError(where, problem);
+    const earlier = seen.get(id);
+    if (earlier !== undefined) throw new ConfigError(where, `the sensor id (first field) is also on line ${earlier}`);
+    if (taken.has(id)) throw new ConfigError(where, 'the sensor id (first field) is also configured in clients');
+    seen.set(id, line);
     const sensorKey = parseKey(bytes.toString('latin1', fields[2], fields[3]));
-    if (sensorKey === null) throw new ConfigError(where, `the key of ${id} must be 64 hex digits (32 bytes; \`netmonitor keygen\` makes one); it is not shown here`);
-    const downIntervalMs = fields.length === 6 ? parseDuration(bytes.toString('latin1', fields[4], fields[5]), `${where} (down interval)`) : defaultDownMs;
+    if (sensorKey === null) throw new ConfigError(where, 'the key (second field) must be 64 hex digits (32 bytes; `netmonitor keygen` makes one); it is not shown here');
+    const downIntervalMs = fields.length === 6 ? intervalOf(bytes.toString('latin1', fields[4], fields[5]), where) : defaultDownMs;
     fleet.add(id, keys.add(sensorKey), downIntervalMs);
   }
   return fleet;

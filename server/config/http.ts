@@ -115,7 +115,7 @@ export function validateSelfCheck(raw: JsonObject): SelfCheckConfig | null {
   try {
     parsed = new URL(url);
   } catch {
-    throw new ConfigError('self_check_url', `must be an http:// or https:// URL, not ${JSON.stringify(url)}`);
+    throw new ConfigError('self_check_url', 'must be an http:// or https:// URL (the value is not shown: it may hold a secret)');
   }
   if (parsed.protocol !== 'http:' && parsed.protocol !== 'https:') throw new ConfigError('self_check_url', 'must start with http:// or https://');
   const intervalMs = raw.self_check_interval === undefined ? DEFAULT_SELF_CHECK_MS : parseDuration(raw.self_check_interval, 'self_check_interval');

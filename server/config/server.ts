@@ -14,6 +14,7 @@ import { parseDuration } from '../../shared/duration.js';
 import { ConfigError } from '../../shared/errors.js';
 import { HmacKeys } from '../intake/hmacSha256.js';
 import { isSensorId, parseKey } from '../../shared/nm1.js';
+import { clientIdProblem } from './clientId.js';
 import { readClientsFile, SensorFleet } from './clientsFile.js';
 import type { EventType } from '../core/events.js';
 import { SOURCE_LIMIT_PER_SECOND } from '../intake/sourceLimiter.js';
@@ -156,6 +157,8 @@ function clientList(raw: JsonObject, defaultDownMs: number, configDir: string, e
     { id, kind, legacy: kind === 'legacy', keySlot, downIntervalMs, settings, http, supervision }
   );
   return Object.entries(value).map(([id, settings]) => {
+    const problem = clientIdProblem(id);
+    if (problem !== null) throw new ConfigError('clients', problem);
     const key = `clients.${id}`;
     if (!isObject(settings)) throw new ConfigError(key, 'must be an object such as {"key": "<64 hex digits>"} or {"legacy": true}');
     checkKnownKeys(settings, CLIENT_KEYS, `${key}.`);

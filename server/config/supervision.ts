@@ -195,7 +195,7 @@ function step(raw: unknown, key: string, configDir: string, allowed: readonly st
   try {
     parsed = new URL(url);
   } catch {
-    throw new ConfigError(`${key}.url`, `must be an absolute http:// or https:// URL, not ${JSON.stringify(url)}`);
+    throw new ConfigError(`${key}.url`, 'must be an absolute http:// or https:// URL (the value is not shown: it may hold a secret)');
   }
   if (parsed.protocol !== 'http:' && parsed.protocol !== 'https:') throw new ConfigError(`${key}.url`, 'must start with http:// or https://');
   const headers = raw.headers ?? {};
@@ -245,7 +245,7 @@ export function validateLibrenms(raw: unknown, configDir: string): LibrenmsConfi
     const parsed = new URL(url);
     if (parsed.protocol !== 'http:' && parsed.protocol !== 'https:') throw new Error('scheme');
   } catch {
-    throw new ConfigError(`${key}.url`, `must be LibreNMS's base URL such as https://librenms.lan, not ${JSON.stringify(url)}`);
+    throw new ConfigError(`${key}.url`, "must be LibreNMS's base URL such as https://librenms.lan (the value is not shown: it may hold a secret)");
   }
   const token = secret(raw, 'token', `${key}.token`, configDir);
   if (token === null) throw new ConfigError(`${key}.token`, 'is required (the API token, or token_file naming a file that holds it)');

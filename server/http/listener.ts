@@ -8,7 +8,9 @@
  *     source address;
  *  3. every reply carries a restrictive Content-Security-Policy and no-sniff headers;
  *  4. a route that throws gets a bare 500: the error is logged, never sent;
- *  5. with `http.tls_cert_file` and `http.tls_key_file` it speaks HTTPS only (tlsFiles.ts).
+ *  5. with `http.tls_cert_file` and `http.tls_key_file` it speaks HTTPS only (tlsFiles.ts);
+ *  6. connections are bounded, in total and per source, with short header and idle
+ *     timeouts, so they cannot use up the descriptors alerts need (connectionLimits.ts).
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { createServer as createHttpsServer, type Server as HttpsServer } from 'node:https';
@@ -17,6 +19,7 @@ import { normalizeAddress } from '../intake/acceptance.js';
 import { AuthFailures, bearerToken, tokenMatches } from './auth.js';
 import type { HttpListenerConfig } from '../config/http.js';
 import { TlsFiles } from './tlsFiles.js';
+import { CHECK_INTERVAL_MS, connectionBudget, HEADERS_TIMEOUT_MS, KEEP_ALIVE_TIMEOUT_MS, openFileLimit, SourceConnections, type ConnectionBudget } from './connectionLimits.js';
 import { MAX_BODY_BYTES, type HttpReply, type HttpRequest, type HttpRoute, type RouteTable } from './routes.js';
 
 /** Nothing but same-origin scripts, styles, images and fetches; no framing, no forms elsewhere. */
@@ -43,6 +46,8 @@ export class HttpListener {
   private readonly server: Server;
   readonly failures: AuthFailures;
   private readonly tls: TlsFiles | null;
+  private readonly openFiles = openFileLimit();
+  readonly budget: ConnectionBudget = connectionBudget(this.openFiles);
 
   constructor(private readonly options: ListenerOptions) {
     this.failures = new AuthFailures(options.config.authFailuresPerMinute, options.now());
@@ -53,7 +58,7 @@ export class HttpListener {
         if (!response.headersSent) send(response, { status: 500, json: { error: 'internal' } });
       });
     };
-    const limits = { requestTimeout: 30_000, headersTimeout: 10_000 };
+    const limits = { requestTimeout: 30_000, headersTimeout: HEADERS_TIMEOUT_MS, keepAliveTimeout: KEEP_ALIVE_TIMEOUT_MS, connectionsCheckingInterval: CHECK_INTERVAL_MS };
     const tlsFiles = options.config.tls;
     this.tls = tlsFiles === null ? null : new TlsFiles(tlsFiles, options.logger);
     if (this.tls === null) {
@@ -66,6 +71,9 @@ export class HttpListener {
       this.server = https;
     }
     this.server.on('clientError', (_error, socket) => socket.destroy());
+    this.server.maxConnections = this.budget.total;
+    const sources = new SourceConnections(this.budget.perSource);
+    this.server.on('connection', (socket) => sources.admit(socket));
   }
 
   /** 'https' when the listener serves TLS. */
@@ -85,6 +93,8 @@ export class HttpListener {
     const bound = this.server.address();
     /* c8 ignore next -- a TCP listener always has an address object */
     if (bound === null || typeof bound === 'string') throw new Error('http listener has no address');
+    const limit = this.openFiles === null ? 'open-file limit unknown' : `open-file limit ${this.openFiles}`;
+    this.options.logger.info(`http: at most ${this.budget.total} connections, ${this.budget.perSource} per source (${limit})`);
     return { address: bound.address, port: bound.port };
   }
 

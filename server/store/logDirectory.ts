@@ -12,6 +12,7 @@
  */
 import { mkdir, open as openFile, readdir } from 'node:fs/promises';
 import { join } from 'node:path';
+import { APPEND, notRegularFile, writeFailure } from '../../shared/fileOpen.js';
 import { encodeLine, type LogRecord } from '../../log/records.js';
 import { NetmonitorError } from '../../shared/errors.js';
 import { Fifo } from './fifo.js';
@@ -152,8 +153,12 @@ export class LogDirectory {
     let file;
     let created = false;
     try {
-      file = await this.open(path, 'a+', 0o640);
-      const { size } = await file.stat();
+      // A link, FIFO or folder in the log's place is refused (ENOTREG), never written
+      // through: its records are kept in memory like on a full disk, and reported.
+      file = await this.open(path, APPEND, 0o640);
+      const stat = await file.stat();
+      if (!stat.isFile()) throw notRegularFile(path);
+      const { size } = stat;
       // Empty: most likely created just now, so its folder entry must be made durable too.
       created = size === 0;
       if (size > 0) {
@@ -167,7 +172,7 @@ export class LogDirectory {
     } catch (error) {
       await file?.close().catch(() => undefined);
       this.keep(client, waiting, fresh);
-      throw new NetmonitorError('ELOG', `cannot write ${path}: ${(error as NodeJS.ErrnoException).code ?? String(error)}`, { cause: error });
+      throw new NetmonitorError('ELOG', `cannot write ${path}: ${writeFailure(error)}`, { cause: error });
     }
     try {
       await file.datasync();

@@ -6,7 +6,7 @@
  * server's start, server/server.ts); readClientLog() reads one client's log.
  */
 import type { Logger } from 'winston';
-import { timeOf, type ReadRecord } from '../../log/records.js';
+import { LAST_TIME_MS, timeOf, type ReadRecord } from '../../log/records.js';
 import { readRecords, type ReadCounts } from '../../log/reader.js';
 import { allClients, type ClientConfig, type ServerConfig } from '../config/server.js';
 import type { DownEvent, MonitorEvent, UpEvent } from '../core/events.js';
@@ -18,11 +18,26 @@ import { loadState, type SavedSensor } from './stateFile.js';
 
 /** Client logs read at once while restoring. */
 const RESTORE_READERS = 16;
+import { MAX_DURATION_MS } from '../../shared/duration.js';
+import { MAX_COUNTER, MAX_INTERVAL_S } from '../../shared/nm1.js';
 
 export interface LoggedClient extends Omit<SavedClient, 'window'> {
   /** Transitions whose alert was never marked delivered, oldest first. */
   undelivered: MonitorEvent[];
 }
+
+/**
+ * Values read back are held to the bounds the configuration and the protocol give: a
+ * record can have a valid checksum and still hold nonsense (`down_interval_s: 1e308`),
+ * which would otherwise reach an alert as `Infinityd NaNh`. Out of bounds reads as unknown
+ * (times are bounded by log/records.ts timeOf).
+ */
+const within = (max: number) => (value: number | null): number | null => (value !== null && value >= 0 && value <= max ? value : null);
+/** Seconds of a down interval, an outage, or a sensor's interval; boot counters. */
+const downIntervalS = within(MAX_DURATION_MS / 1000);
+const outageS = within(LAST_TIME_MS / 1000);
+const intervalS = within(MAX_INTERVAL_S);
+const counter = within(MAX_COUNTER);
 
 /** The event an `up` or `down` record announced; null for records that announce nothing. */
 function eventOfRecord(client: string, record: ReadRecord): MonitorEvent | null {
@@ -31,14 +46,28 @@ function eventOfRecord(client: string, record: ReadRecord): MonitorEvent | null 
   const { id } = record;
   if (at === null || id === null) return null;
   if (record.type === 'down') {
-    return { type: 'down', client, at, lastUp: timeOf(record.last_up), downIntervalMs: (record.down_interval_s ?? 0) * 1000, transitionId: id };
+    return { type: 'down', client, at, lastUp: timeOf(record.last_up), downIntervalMs: (downIntervalS(record.down_interval_s) ?? 0) * 1000, transitionId: id };
   }
-  const outageS = record.outage_s;
-  return { type: 'up', client, at, lastUp: timeOf(record.last_up), outageMs: outageS === null ? null : outageS * 1000, transitionId: id };
+  const lengthS = outageS(record.outage_s);
+  return { type: 'up', client, at, lastUp: timeOf(record.last_up), outageMs: lengthS === null ? null : lengthS * 1000, transitionId: id };
 }
 
-export async function readClientLog(client: string, path: string, counts: ReadCounts): Promise<LoggedClient> {
+/**
+ * A log that is no regular file (a folder, FIFO or symlink in its place) is passed to
+ * `skip` and read as empty: damage in the folder never stops a start (docs/reliability.md).
+ */
+export async function readClientLog(client: string, path: string, counts: ReadCounts, skip: (problem: string) => void = () => undefined): Promise<LoggedClient> {
   const state: LoggedClient = { status: 'unknown', lastHeard: null, lastUpBeforeOutage: null, addr: null, boot: null, sensorInterval: null, undelivered: [] };
+  try {
+    await foldClientLog(client, path, counts, state);
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== 'ENOTREG') throw error;
+    skip(`skipping the log of ${client}: ${(error as Error).message}`);
+  }
+  return state;
+}
+
+async function foldClientLog(client: string, path: string, counts: ReadCounts, state: LoggedClient): Promise<void> {
   const pending = new Map<string, MonitorEvent>();
   for await (const record of readRecords(path, counts)) {
     const at = timeOf(record.at);
@@ -48,8 +77,8 @@ export async function readClientLog(client: string, path: string, counts: ReadCo
         state.lastHeard = at;
         state.lastUpBeforeOutage = null;
         state.addr = record.addr ?? state.addr;
-        state.boot = record.boot ?? state.boot;
-        state.sensorInterval = record.interval ?? state.sensorInterval;
+        state.boot = counter(record.boot) ?? state.boot;
+        state.sensorInterval = intervalS(record.interval) ?? state.sensorInterval;
         break;
       }
       case 'down':
@@ -58,7 +87,7 @@ export async function readClientLog(client: string, path: string, counts: ReadCo
         break;
       case 'boot':
         state.lastHeard = at;
-        state.boot = record.boot ?? state.boot;
+        state.boot = counter(record.boot) ?? state.boot;
         state.addr = record.addr ?? state.addr;
         break;
       case 'addr':
@@ -73,7 +102,6 @@ export async function readClientLog(client: string, path: string, counts: ReadCo
     if (event !== null && event.type !== 'boot') pending.set(event.transitionId, event);
   }
   state.undelivered = [...pending.values()];
-  return state;
 }
 
 export interface RestoreParts {
@@ -108,7 +136,7 @@ export async function restoreClients(parts: RestoreParts): Promise<(DownEvent | 
   }
   logged.clear();
   const readOne = async ([client, state]: [ClientConfig, ClientState]): Promise<void> => {
-    const log = await readClientLog(client.id, logs.pathOf(client.id), counts);
+    const log = await readClientLog(client.id, logs.pathOf(client.id), counts, (problem) => logger.warn(problem));
     const sensor: SavedSensor | undefined = saved.sensors.get(client.id);
     const lastHeard = Math.max(log.lastHeard ?? 0, sensor?.lastHeard ?? 0) || null;
     restored.push([state, {

@@ -23,8 +23,10 @@ export function writeConfig(dir: string, config: Record<string, unknown>, name =
   return path;
 }
 
-export async function startServer(configPath: string, env: NodeJS.ProcessEnv = {}): Promise<ServerProcess> {
-  const child = spawn(process.execPath, [cliPath, 'server', '--config', configPath], {
+/** `wrapper` runs the command under another one by argv, e.g. ['prlimit', '--nofile=1024', '--']. */
+export async function startServer(configPath: string, env: NodeJS.ProcessEnv = {}, wrapper: readonly string[] = []): Promise<ServerProcess> {
+  const argv = [...wrapper, process.execPath, cliPath, 'server', '--config', configPath];
+  const child = spawn(argv[0]!, argv.slice(1), {
     env: { ...process.env, ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });

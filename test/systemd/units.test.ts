@@ -106,3 +106,15 @@ for (const [unit, limit] of [['netmonitor-server.service', SERVER_EXPOSURE_LIMIT
     t.ok(score !== null && score <= limit, `exposure ${score} is at most ${limit}`, { output: result.output });
   });
 }
+
+t.test('the server unit sets one open-file limit, so its system call filter cannot leave Node with a lower soft one', { skip: missing }, async (t) => {
+  const unit = readFileSync(join(repoRoot, 'systemd', 'netmonitor-server.service'), 'utf8');
+  const filters = [...unit.matchAll(/^SystemCallFilter=~(.*)$/gm)].flatMap((m) => m[1]!.trim().split(/\s+/));
+  const groups = await Promise.all(filters.map((group) => analyze(['syscall-filter', group], repoRoot)));
+  const denied = new Set(groups.flatMap((group) => group.output.split('\n').map((line) => line.trim())));
+  // Node raises the soft limit with setrlimit or prlimit64, depending on the libc.
+  t.ok(denied.has('setrlimit') || denied.has('prlimit64'), 'the filter denies one of the calls that raise a limit');
+  const limit = /^LimitNOFILE=(\S+)$/m.exec(unit)?.[1];
+  t.match(limit, /^\d+$/, 'LimitNOFILE= is one number, so the soft limit is the hard limit');
+  t.ok(Number(limit) >= 4096, `LimitNOFILE=${limit} leaves room for connections, logs and SMTP`);
+});

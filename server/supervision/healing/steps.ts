@@ -8,6 +8,7 @@ import type { MonitorEvent } from '../../core/events.js';
 import { runHook } from '../../hooks/execHook.js';
 import { CAPTURE_LIMIT, outputCapture, squeeze } from '../../hooks/outputCapture.js';
 import type { HealingStep, HttpStep, LocalStep, SshStep } from '../../config/supervision.js';
+import { urlOrigin } from '../../../shared/redact.js';
 
 
 export type StepCode = 'ok' | 'exit' | 'timeout' | 'spawn' | 'hostkey' | 'auth' | 'connect' | 'status';
@@ -26,7 +27,7 @@ export interface StepOutcome {
 export function describeStep(step: HealingStep): string {
   if (step.type === 'local') return `local ${step.command[0]}`;
   if (step.type === 'ssh') return `ssh ${step.username}@${step.host}:${step.port} ${step.command[0]}`;
-  return `http ${step.method} ${new URL(step.url).origin}${new URL(step.url).pathname}`;
+  return `http ${step.method} ${urlOrigin(step.url)}`;
 }
 
 export async function runLocalStep(step: LocalStep, event: MonitorEvent): Promise<StepOutcome> {

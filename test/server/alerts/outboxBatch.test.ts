@@ -4,7 +4,7 @@
  * `delivered` record, and a stop waits for those records.
  */
 import t from 'tap';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import { open } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { DownEvent, UpEvent } from '../../../server/core/events.js';
@@ -138,6 +138,15 @@ t.test('the outbox folder is created when missing', async (t) => {
   const mailer = fileMailer(path);
   await mailer.send({ from: 'm@example.net', to: ['me@example.net'], subject: 'TEST', text: 'hi', messageId: '<t@x>', date: new Date() });
   t.match(readFileSync(path, 'utf8'), /^From netmonitor .*\n[\s\S]*Subject: TEST/);
+});
+
+t.test('an mbox that is a symlink is refused and its target is never appended to', async (t) => {
+  const dir = tempDir();
+  writeFileSync(join(dir, 'target'), 'keep\n');
+  symlinkSync(join(dir, 'target'), join(dir, '@outbox.mbox'));
+  const mailer = fileMailer(join(dir, '@outbox.mbox'));
+  await t.rejects(mailer.send({ from: 'm@example.net', to: ['me@example.net'], subject: 'TEST', text: 'hi', messageId: '<t@x>', date: new Date() }), { code: 'ESMTP', message: /not a regular file/ });
+  t.equal(readFileSync(join(dir, 'target'), 'utf8'), 'keep\n');
 });
 
 /** Headers (unfolded, by lower-case name) and decoded text of a message with unix newlines. */

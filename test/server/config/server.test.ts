@@ -188,20 +188,25 @@ t.test('clients_file lists sensors one per line, with comments, blank lines, tab
 t.test('a bad clients_file line is named by its number, and a key is never repeated in the message', async (t) => {
   const dir = tempDir();
   const cases: [string, string, RegExp][] = [
-    ['a short key', `gw ${KEY}\nshop ${KEY.slice(0, 40)}\n`, /clients_file line 2: the key of shop must be 64 hex digits/],
-    ['a key that is not hex', `shop ${'zz'.repeat(32)}\n`, /clients_file line 1: the key of shop/],
-    ['a bad id', `shop/1 ${KEY}\n`, /clients_file line 1: the sensor id must be/],
-    ['an id twice', `shop ${KEY}\n\nshop ${KEY}\n`, /clients_file line 3: the sensor id shop is configured more than once/],
-    ['an id also in clients', `home-gw ${KEY}\n`, /clients_file line 1: the sensor id home-gw is configured more than once/],
+    ['a short key', `gw ${KEY}\nshop ${KEY.slice(0, 40)}\n`, /clients_file line 2: the key \(second field\) must be 64 hex digits/],
+    ['a key that is not hex', `shop ${'zz'.repeat(32)}\n`, /clients_file line 1: the key \(second field\)/],
+    ['a bad id', `shop/1 ${KEY}\n`, /clients_file line 1: the sensor id \(first field\) must be/],
+    ['an id twice', `shop ${KEY}\n\nshop ${KEY}\n`, /clients_file line 3: the sensor id \(first field\) is also on line 1/],
+    ['an id also in clients', `home-gw ${KEY}\n`, /clients_file line 1: the sensor id \(first field\) is also configured in clients/],
+    ['swapped columns', `${KEY} shop\n`, /clients_file line 1: a client id is a key \(64 hex digits\)/],
+    ['swapped columns twice', `${'cd'.repeat(32)} zzzz\n`, /clients_file line 1: a client id is a key/],
+    ['a key pasted twice', `shop ${KEY} ${KEY}\n`, /clients_file line 1: the down interval \(third field\) must be a duration/],
+    ['a dot id', `. ${KEY}\n`, /clients_file line 1: a client id cannot be "\."/],
+    ['a prototype name', `__proto__ ${KEY}\n`, /clients_file line 1: a client id cannot be "__proto__"/],
     ['a missing key', `shop\n`, /clients_file line 1: must be "<sensor id> <key/],
     ['too many fields', `shop ${KEY} 5m extra\n`, /clients_file line 1: must be/],
-    ['a bad down interval', `shop ${KEY} soon\n`, /clients_file line 1 \(down interval\)/],
+    ['a bad down interval', `shop ${KEY} soon\n`, /clients_file line 1: the down interval/],
   ];
   for (const [what, text, message] of cases) {
     writeFileSync(join(dir, 'sensors.txt'), text);
     const error = thrown(() => validate({ ...ORIGINAL, clients: { 'home-gw': { key: KEY } }, clients_file: 'sensors.txt' }, NO_ENV, join(dir, 'server.json')));
     t.match(error, { code: 'ECONFIG', message }, what);
-    t.notMatch((error as Error).message, /abab|zzzz/, `${what}: no key in the message`);
+    t.notMatch((error as Error).message, /abab|cdcd|zzzz/, `${what}: no key in the message`);
   }
   const missing = thrown(() => validate({ ...ORIGINAL, clients_file: 'absent.txt' }, NO_ENV, join(dir, 'server.json')));
   t.match(missing, { code: 'ECONFIG', key: 'clients_file', message: /cannot read the file .*absent\.txt \(ENOENT\)/ });
@@ -222,6 +227,48 @@ t.test('netmonitor server exits with status 2 naming the clients_file line', asy
   writeFileSync(join(dir, 'server.json'), JSON.stringify({ client_log_dir: join(dir, 'logs'), clients_file: 'sensors.txt' }));
   const run = spawnSync(process.execPath, [cliPath, 'server', '--config', join(dir, 'server.json')], { encoding: 'utf8' });
   t.equal(run.status, 2);
-  t.match(run.stderr, /clients_file line 1: the key of shop must be 64 hex digits/);
+  t.match(run.stderr, /clients_file line 1: the key \(second field\) must be 64 hex digits/);
   t.notMatch(run.stderr, KEY.slice(2, 20));
+});
+
+t.test('a client keyed by its key, ".", "..", and names every object has are refused without showing the key', async (t) => {
+  for (const id of [KEY, '.', '..', '__proto__', 'constructor', 'toString', 'hasOwnProperty']) {
+    // JSON.parse makes "__proto__" an own key, as a configuration file would.
+    const clients = JSON.parse(`{${JSON.stringify(id)}: {"key": "${'cd'.repeat(32)}"}}`) as JsonObject;
+    const error = thrown(() => validate({ ...ORIGINAL, clients }));
+    t.match(error, { code: 'ECONFIG', key: 'clients', message: /a client id (is a key|cannot be)/ }, id.slice(0, 12));
+    t.notMatch((error as Error).message, /abab|cdcd/, 'no key in the message');
+  }
+});
+
+t.test('JSON syntax errors name the line and column and never quote the text around them', async (t) => {
+  const dir = tempDir();
+  const cases: [string, string][] = [
+    ['{\n  "password": "hunter2-s3cret"\n  "smtp_port": 25\n}', 'line 3, column 3'],
+    ['{\n  "password": hunter2-s3cret\n}', 'line 2, column 15'],
+    ['{\n  "password": "hunter2-s3cret', 'line 2, column 30'],
+    ['{"key": "abab"}}', 'line 1, column 16'],
+  ];
+  for (const [text, place] of cases) {
+    writeFileSync(join(dir, 'server.json'), text);
+    const result = spawnSync(process.execPath, [cliPath, 'server', '--config', join(dir, 'server.json')], { encoding: 'utf8' });
+    t.equal(result.status, 2);
+    t.match(result.stderr, `is not valid JSON (at ${place})`, place);
+    t.notMatch(result.stderr, /hunter2|abab/, 'nothing of the file is quoted');
+  }
+});
+
+t.test('values of secret settings are not echoed, and URLs show only their scheme and host', async (t) => {
+  const cases: [JsonObject, RegExp][] = [
+    [{ password: 12345678 }, /password/],
+    [{ self_check_url: 'http://[hunter2-s3cret' }, /self_check_url: must be an http/],
+    [{ self_check_url: 'ftp://user:hunter2-s3cret@ping.example.net/hunter2-s3cret?token=hunter2-s3cret' }, /self_check_url/],
+    [{ hooks: [{ command: 'hunter2-s3cret' }] }, /hooks/],
+    [{ librenms: { url: 'https://user:hunter2-s3cret@', token: 'x' } }, /librenms\.url/],
+  ];
+  for (const [extra, key] of cases) {
+    const error = thrown(() => validate({ ...ORIGINAL, ...extra }));
+    t.match(error, { code: 'ECONFIG', message: key }, JSON.stringify(Object.keys(extra)));
+    t.notMatch((error as Error).message, /hunter2|12345678/, 'the value is not shown');
+  }
 });

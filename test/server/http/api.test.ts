@@ -167,6 +167,11 @@ t.test('a bad PATCH is 400 naming the key, and changes nothing', async (t) => {
   t.match(await json(await patch(JSON.stringify({ colour: 'red' }))), { key: 'colour' }, 'unknown keys are named');
   t.match(await json(await patch('{not json')), { error: 'invalid', code: 'EUSAGE' });
   t.match(await json(await patch(JSON.stringify({ down_interval: -5 }))), { key: 'down_interval' });
+  // The configuration's bound: a deadline 274 million years away is no date at all.
+  const huge = await patch(JSON.stringify({ down_interval: 'P99999999999D' }));
+  t.equal(huge.status, 400);
+  t.match(await json(huge), { key: 'down_interval', message: /at most 366 days/ });
+  t.match(await json(await patch(JSON.stringify({ grace: 1e308 }))), { key: 'grace' });
   t.equal(peer.server.clientState('home-gw')!.downIntervalMs, 2000, 'the interval is unchanged');
 });
 

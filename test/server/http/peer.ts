@@ -71,8 +71,8 @@ export async function startInProcess(options: { extra?: JsonObject; http?: JsonO
 }
 
 /** The real command; `base` is its HTTP address. */
-export async function startProcess(dir: string, config: JsonObject): Promise<ServerProcess & { base: string; udpPort: number }> {
-  const server = await startServer(writeConfig(dir, config));
+export async function startProcess(dir: string, config: JsonObject, wrapper: readonly string[] = []): Promise<ServerProcess & { base: string; udpPort: number }> {
+  const server = await startServer(writeConfig(dir, config), {}, wrapper);
   const http = await server.waitForOutput(/http listening on \S+:(\d+)/);
   const udp = await server.waitForOutput(/listening on \S+:(\d+) \(udp\)/);
   return Object.assign(server, { base: `http://127.0.0.1:${http[1]}`, udpPort: Number(udp[1]) });

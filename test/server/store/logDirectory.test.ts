@@ -1,5 +1,6 @@
 import t from 'tap';
-import { appendFileSync, readFileSync } from 'node:fs';
+import { appendFileSync, existsSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
 import { join } from 'node:path';
 import { encodeLine, type LogRecord } from '../../../log/records.js';
 import { readRecords, type ReadCounts } from '../../../log/reader.js';
@@ -152,4 +153,20 @@ t.test('settle waits for every append started before it, including ones queued b
   t.equal(logs.pending, 0);
   const counts = await Promise.all(Array.from({ length: 100 }, async (_, c) => (await readAll(logs.pathOf(`client-${c}`))).read.length));
   t.ok(counts.every((count) => count === 2), 'both records of every client are on disk');
+});
+
+t.test('a symlink, a dangling symlink or a FIFO as a client log is refused with ELOG and nothing is written through it', async (t) => {
+  const dir = tempDir();
+  const logs = new LogDirectory(join(dir, 'logs'));
+  await logs.create();
+  writeFileSync(join(dir, 'target'), 'keep\n');
+  symlinkSync(join(dir, 'target'), logs.pathOf('linked'));
+  symlinkSync(join(dir, 'outside.nmlog'), logs.pathOf('dangling'));
+  execFileSync('mkfifo', [logs.pathOf('fifo')]);
+  for (const client of ['linked', 'dangling', 'fifo']) {
+    await t.rejects(logs.append(client, [rec(1)]), { code: 'ELOG', message: /not a regular file/ }, client);
+  }
+  t.equal(readFileSync(join(dir, 'target'), 'utf8'), 'keep\n');
+  t.notOk(existsSync(join(dir, 'outside.nmlog')), 'nothing was created outside the folder');
+  t.equal(logs.backlog, 3, 'the records are kept in memory, as on a full disk');
 });

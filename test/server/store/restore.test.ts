@@ -3,6 +3,8 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { encodeLine, type LogRecord } from '../../../log/records.js';
 import { readClientLog } from '../../../server/store/restore.js';
+import { downAlert } from '../../../server/alerts/alertText.js';
+import type { DownEvent } from '../../../server/core/events.js';
 import { tempDir } from '../../helpers.js';
 
 const T = Date.parse('2026-11-25T06:00:00.000Z');
@@ -46,4 +48,15 @@ t.test('a torn last line is counted and the records before it are restored', asy
   const state = await readClientLog('gw', logOf([firstUp, down], encodeLine(up).slice(0, 40)), counts);
   t.equal(state.status, 'down');
   t.same(counts, { records: 2, corrupt: 1 });
+});
+
+t.test('a record with a valid checksum but values out of bounds restores as unknown values, and the alert shows no garbage', async (t) => {
+  const absurd: LogRecord = { type: 'down', at: at(600), id: 'down-gw-9', last_up: '+275760-09-13T00:00:00.000Z', down_interval_s: 1e308, interval: 1e9, boot: 1e300 };
+  const state = await readClientLog('gw', logOf([firstUp, absurd]), { records: 0, corrupt: 0 });
+  t.match(state.undelivered, [{ type: 'down', downIntervalMs: 0, lastUp: null }]);
+  const text = downAlert(state.undelivered[0] as DownEvent, 'UTC');
+  t.notMatch(text.body, /Infinity|NaN|275760/);
+  const bigUp: LogRecord = { ...up, id: 'up-gw-9', outage_s: 1e308 };
+  const after = await readClientLog('gw', logOf([firstUp, down, bigUp]), { records: 0, corrupt: 0 });
+  t.match(after.undelivered.at(-1), { type: 'up', outageMs: null });
 });
