@@ -30,7 +30,11 @@ import { LogDirectory, SERVER_LOG, type OpenFile } from './store/logDirectory.js
 import { fileMailer, smtpMailer, type Mailer } from './alerts/mailer.js';
 import { eachClient } from './core/clientState.js';
 import { iso, Monitor, newClientState, type Action, type ClientSettings, type ClientState, type HeartbeatInfo, type Instant, type SavedClient } from './core/monitor.js';
-import { AlertOutbox, type AlertEvent } from './alerts/outbox.js';
+import { AlertOutbox, isAlertEvent, textOfItem, type AlertEvent } from './alerts/outbox.js';
+import { EMAIL, routeOf } from './alerts/channels/config.js';
+import { ChannelDispatcher } from './alerts/channels/dispatcher.js';
+import { makeChannel } from './alerts/channels/index.js';
+import { DeliveryStates } from './alerts/channels/states.js';
 import { LogBudget } from './core/logBudget.js';
 import { Refusals } from './intake/refusals.js';
 import { SourceLimiter } from './intake/sourceLimiter.js';
@@ -73,6 +77,8 @@ export interface Stats {
   refused: Record<string, number>;
   clients: { up: number; down: number; unknown: number };
   alerts: { sent: number; failed: number; retried: number; held: number; summaries: number; queued: number; held_now: number };
+  /** Per push channel (e-mail is `alerts`); absent without push channels. */
+  channels?: Record<string, { sent: number; failed: number; retried: number; queued: number }>;
   log_errors: number;
   /** Clients whose records wait in memory for the disk (full or unwritable log folder). */
   log_backlog: number;
@@ -118,7 +124,18 @@ export class NetmonitorServer {
     this.logs = new LogDirectory(config.clientLogDir, options.openFile);
     this.logs.onDrained = () => this.logger.warn('log writes resumed: every kept record is now on disk');
     this.mailer = options.mailer ?? (config.smtp === null ? fileMailer(config.outboxFile) : smtpMailer(config.smtp));
+    const states = new DeliveryStates();
+    const channels = config.channels.push.length === 0 ? undefined : new ChannelDispatcher({
+      channels: config.channels.push.map(makeChannel),
+      logs: this.logs,
+      logger: this.logger,
+      states,
+      textOf: (item) => textOfItem(item, config.alertTimezone),
+    });
     this.outbox = new AlertOutbox({
+      route: (client) => routeOf(config.channels, client),
+      channels,
+      states,
       mailer: this.mailer,
       logs: this.logs,
       logger: this.logger,
@@ -147,10 +164,14 @@ export class NetmonitorServer {
     const now = this.clock.now();
     const undelivered = await this.restore();
     await this.logs.append(SERVER_LOG, [{ type: 'start', at: iso(now.wall), pid: process.pid, version: VERSION }]);
-    undelivered.sort((a, b) => a.at - b.at);
-    for (const event of undelivered) this.outbox.enqueue(event);
+    undelivered.sort((a, b) => a.event.at - b.event.at);
+    for (const { event, channels } of undelivered) this.outbox.enqueue(event, channels);
     if (undelivered.length > 0) this.logger.warn(`${undelivered.length} alert(s) from before the restart were not confirmed sent; sending them now`);
-    this.logger.info(`alerts go to ${this.mailer.description}`);
+    const described = [
+      ...(config.channels.email ? [`${EMAIL}: ${this.mailer.description}`] : []),
+      ...config.channels.push.map((channel) => `${channel.name}: ${channel.description}`),
+    ];
+    this.logger.info(config.channels.push.length === 0 ? `alerts go to ${this.mailer.description}` : `alerts go to ${described.join('; ')}`);
 
     // A large receive buffer lets a real heartbeat survive bursts of junk in the queue.
     const socket = createSocket({ type: config.listenAddress.includes(':') ? 'udp6' : 'udp4', recvBufferSize: 4 * 1024 * 1024 });
@@ -283,6 +304,9 @@ export class NetmonitorServer {
       refused: { ...this.refusals.counts },
       clients,
       alerts: { ...this.outbox.counts, queued: this.outbox.depth, held_now: this.outbox.storm.held },
+      ...(this.outbox.channels === undefined ? {} : {
+        channels: Object.fromEntries([...this.outbox.channels.queues].map(([name, queue]) => [name, { ...queue.counts, queued: queue.depth }])),
+      }),
       log_errors: this.logErrors,
       log_backlog: this.logs.backlog,
       log_dropped: this.logs.dropped,
@@ -315,7 +339,11 @@ export class NetmonitorServer {
   private perform(actions: readonly Action[]): void {
     for (const action of actions) {
       const event = action.event;
-      this.logs.append(action.client, [action.record]).then(
+      // An alert's record names the channels it goes to, so a restart knows which are still owed.
+      // Absent means e-mail alone, as in every log from before channels.
+      const route = event !== null && isAlertEvent(event) ? routeOf(this.config.channels, event.client) : null;
+      const record = route === null || (route.length === 1 && route[0] === EMAIL) ? action.record : { ...action.record, channels: route };
+      this.logs.append(action.client, [record]).then(
         () => event !== null && this.publish(event),
         (error: NetmonitorError) => {
           if (error.code === 'EFSYNC') return this.fatal(error);
@@ -360,12 +388,13 @@ export class NetmonitorServer {
     this.options.onFatal?.(error);
   }
 
-  private async restore(): Promise<AlertEvent[]> {
+  private async restore(): Promise<{ event: AlertEvent; channels: string[] }[]> {
     const { config } = this.options;
     const saved = await loadState(config.clientLogDir);
     if (saved.problem !== null) this.logger.warn(saved.problem);
     const counts = { records: 0, corrupt: 0 };
-    const undelivered: AlertEvent[] = [];
+    const undelivered: { event: AlertEvent; channels: string[] }[] = [];
+    const configured = new Set([...(config.channels.email ? [EMAIL] : []), ...config.channels.push.map((c) => c.name)]);
     const restored: [ClientState, SavedClient][] = [];
     // One listing of the folder instead of asking for each configured client's file.
     const logged = new Set(await this.logs.clients());
@@ -391,7 +420,12 @@ export class NetmonitorServer {
         sensorInterval: log.sensorInterval,
       }]);
       if (sensor?.boot != null && sensor.seq != null) this.directory.restoreWindow(state, restoredWindow(sensor.boot, sensor.seq));
-      undelivered.push(...(log.undelivered as AlertEvent[]));
+      for (const event of log.undelivered as AlertEvent[]) {
+        const owed = log.pendingChannels.get(event.transitionId) ?? [EMAIL];
+        const channels = owed.filter((name) => configured.has(name));
+        if (channels.length < owed.length) this.logger.warn(`alert ${event.transitionId} was owed to channel(s) no longer configured: ${owed.filter((n) => !configured.has(n)).join(', ')}`);
+        if (channels.length > 0) undelivered.push({ event, channels });
+      }
     };
     // A few logs at a time: the disk works on several reads at once, and memory stays bounded.
     let next = 0;

@@ -2,6 +2,10 @@
  * What a restarting server learns from one client's log: its last state and the alerts that
  * were recorded but never confirmed delivered (they go out again; their Message-ID is stable,
  * so a copy that did arrive before the crash is recognisable as the same message).
+ *
+ * Per channel: a transition's record names its channels (`channels`; absent: e-mail only, as
+ * in every log written before channels existed), and each outcome record names its channel
+ * (absent: e-mail). What goes out again is exactly the pairs without an outcome.
  */
 import type { LogRecord } from '../../log/records.js';
 import { readRecords, type ReadCounts } from '../../log/reader.js';
@@ -11,6 +15,17 @@ import type { SavedClient } from '../core/monitor.js';
 export interface LoggedClient extends Omit<SavedClient, 'window'> {
   /** Transitions whose alert was never marked delivered, oldest first. */
   undelivered: MonitorEvent[];
+  /** For each of them, by transition id: the channels still without an outcome. */
+  pendingChannels: Map<string, string[]>;
+}
+
+/** What records without a channel field mean: the only channel there was. */
+const LEGACY_CHANNEL = 'email';
+
+/** The channels a transition record was sent to. */
+export function channelsOfRecord(record: LogRecord): string[] {
+  const channels = record.channels;
+  return Array.isArray(channels) && channels.every((c) => typeof c === 'string') ? (channels as string[]) : [LEGACY_CHANNEL];
 }
 
 const time = (value: unknown): number | null => {
@@ -38,8 +53,9 @@ export function eventOfRecord(client: string, record: LogRecord): MonitorEvent |
 }
 
 export async function readClientLog(client: string, path: string, counts: ReadCounts): Promise<LoggedClient> {
-  const state: LoggedClient = { status: 'unknown', lastHeard: null, lastUpBeforeOutage: null, addr: null, boot: null, sensorInterval: null, undelivered: [] };
+  const state: LoggedClient = { status: 'unknown', lastHeard: null, lastUpBeforeOutage: null, addr: null, boot: null, sensorInterval: null, undelivered: [], pendingChannels: new Map() };
   const pending = new Map<string, MonitorEvent>();
+  const channels = new Map<string, Set<string>>();
   for await (const record of readRecords(path, counts)) {
     const at = time(record.at);
     switch (record.type) {
@@ -65,13 +81,26 @@ export async function readClientLog(client: string, path: string, counts: ReadCo
         state.addr = str(record.addr) ?? state.addr;
         break;
       case 'delivered':
-      case 'undeliverable':
-        pending.delete(String(record.ref));
+      case 'undeliverable': {
+        const ref = String(record.ref);
+        const left = channels.get(ref);
+        left?.delete(typeof record.channel === 'string' ? record.channel : LEGACY_CHANNEL);
+        if (left?.size === 0) {
+          pending.delete(ref);
+          channels.delete(ref);
+        }
         break;
+      }
     }
     const event = eventOfRecord(client, record);
-    if (event !== null && event.type !== 'boot') pending.set(event.transitionId, event);
+    if (event !== null && event.type !== 'boot') {
+      const names = channelsOfRecord(record);
+      if (names.length === 0) continue;
+      pending.set(event.transitionId, event);
+      channels.set(event.transitionId, new Set(names));
+    }
   }
   state.undelivered = [...pending.values()];
+  for (const [id, left] of channels) state.pendingChannels.set(id, [...left]);
   return state;
 }

@@ -1,0 +1,51 @@
+/**
+ * Apprise: Debian's `apprise` command, for the many services netmonitor has no native channel
+ * for. Run by argv, never through a shell: `apprise -n TYPE -t TITLE -b BODY URL…`, with the
+ * user's own apprise configuration files ignored (`--config` pointing at nothing), so what is
+ * sent depends only on netmonitor's config. Exit 0: accepted; 2 (bad arguments) and 3 (no
+ * usable URL) are permanent; 1 (a service failed) and anything else transient.
+ * The URLs hold tokens: they are redacted from the command's output before it is recorded.
+ */
+import { execFile } from 'node:child_process';
+import { redact, type Channel, type PushMessage, type SendResult } from './types.js';
+
+export interface AppriseConfig {
+  type: 'apprise';
+  urls: string[];
+  command: string;
+  timeoutMs: number;
+}
+
+const OUTPUT_CHARS = 300;
+
+export function appriseArgs(config: AppriseConfig, message: PushMessage): string[] {
+  const type = message.kind === 'up' || message.kind === 'test' ? (message.kind === 'up' ? 'success' : 'info') : 'failure';
+  return ['--config', '/dev/null', '-n', type, '-t', message.title, '-b', message.body, '--', ...config.urls];
+}
+
+/** The scheme of each URL, all that may be shown of them. */
+export function appriseDescription(config: AppriseConfig): string {
+  return `apprise (${config.urls.map((url) => url.replace(/:\/\/.*$/s, '://')).join(', ')})`;
+}
+
+export function appriseChannel(name: string, config: AppriseConfig): Channel {
+  const secrets = config.urls.flatMap((url) => [url, ...url.replace(/^[a-z]+:\/\//i, '').split(/[/@?&=:]/)]);
+  return {
+    name,
+    type: 'apprise',
+    description: appriseDescription(config),
+    send(message: PushMessage): Promise<SendResult> {
+      return new Promise((resolve) => {
+        execFile(config.command, appriseArgs(config, message), { timeout: config.timeoutMs, killSignal: 'SIGKILL', maxBuffer: 1024 * 1024 }, (error, stdout, stderr) => {
+          if (error === null) return resolve({ ok: true });
+          const output = redact(`${stderr}${stdout}`.replace(/\s+/g, ' ').trim(), secrets).slice(-OUTPUT_CHARS);
+          const e = error as NodeJS.ErrnoException & { code?: number | string; killed?: boolean };
+          if (e.killed === true) return resolve({ ok: false, permanent: false, answer: `apprise gave no answer within ${config.timeoutMs / 1000}s`, retryAfterMs: null });
+          if (typeof e.code === 'string') return resolve({ ok: false, permanent: false, answer: `cannot run ${config.command}: ${e.code}`, retryAfterMs: null });
+          const permanent = e.code === 2 || e.code === 3;
+          resolve({ ok: false, permanent, answer: `apprise exit ${String(e.code)}${output === '' ? '' : `: ${output}`}`, retryAfterMs: null });
+        });
+      });
+    },
+  };
+}
