@@ -23,17 +23,12 @@ export function appriseArgs(config: AppriseConfig, message: PushMessage): string
   return ['--config', '/dev/null', '-n', type, '-t', message.title, '-b', message.body, '--', ...config.urls];
 }
 
-/** The scheme of each URL, all that may be shown of them. */
-export function appriseDescription(config: AppriseConfig): string {
-  return `apprise (${config.urls.map((url) => url.replace(/:\/\/.*$/s, '://')).join(', ')})`;
-}
-
-export function appriseChannel(name: string, config: AppriseConfig): Channel {
+export function appriseChannel(name: string, config: AppriseConfig, description: string): Channel {
   const secrets = config.urls.flatMap((url) => [url, ...url.replace(/^[a-z]+:\/\//i, '').split(/[/@?&=:]/)]);
   return {
     name,
     type: 'apprise',
-    description: appriseDescription(config),
+    description,
     send(message: PushMessage): Promise<SendResult> {
       return new Promise((resolve) => {
         execFile(config.command, appriseArgs(config, message), { timeout: config.timeoutMs, killSignal: 'SIGKILL', maxBuffer: 1024 * 1024 }, (error, stdout, stderr) => {

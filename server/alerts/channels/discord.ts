@@ -3,7 +3,7 @@
  * so that no text from outside can ping `@everyone`, `@here`, a role or a user. A 429 gives
  * its wait as `retry_after` in the body, in seconds as a float, and as a Retry-After header.
  */
-import { deliver, jsonOf, resultOf, safeUrl } from './http.js';
+import { deliver, jsonOf, resultOf } from './http.js';
 import { discordMarkdown } from './text.js';
 import type { Channel, PushMessage } from './types.js';
 
@@ -24,12 +24,12 @@ export function discordBody(message: PushMessage): Record<string, unknown> {
   };
 }
 
-export function discordChannel(name: string, config: DiscordConfig): Channel {
+export function discordChannel(name: string, config: DiscordConfig, description: string): Channel {
   const secrets = [config.webhookUrl, ...config.webhookUrl.split('/').slice(-2)];
   return {
     name,
     type: 'discord',
-    description: `discord via ${safeUrl(config.webhookUrl)}`,
+    description,
     send(message: PushMessage) {
       return deliver(
         { url: config.webhookUrl, headers: { 'Content-Type': 'application/json' }, body: JSON.stringify(discordBody(message)), timeoutMs: config.timeoutMs },

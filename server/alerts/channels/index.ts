@@ -12,11 +12,11 @@ import { webhookChannel } from './webhook.js';
 export function makeChannel(config: PushChannelConfig): Channel {
   switch (config.type) {
     case 'ntfy': return ntfyChannel(config.name, config, config.description);
-    case 'telegram': return telegramChannel(config.name, config);
-    case 'discord': return discordChannel(config.name, config);
-    case 'slack': return slackChannel(config.name, config);
-    case 'pushover': return pushoverChannel(config.name, config);
-    case 'webhook': return webhookChannel(config.name, config);
-    case 'apprise': return appriseChannel(config.name, config);
+    case 'telegram': return telegramChannel(config.name, config, config.description);
+    case 'discord': return discordChannel(config.name, config, config.description);
+    case 'slack': return slackChannel(config.name, config, config.description);
+    case 'pushover': return pushoverChannel(config.name, config, config.description);
+    case 'webhook': return webhookChannel(config.name, config, config.description);
+    case 'apprise': return appriseChannel(config.name, config, config.description);
   }
 }

@@ -3,7 +3,7 @@
  * priority` (1 for down alerts: high, sounding through the user's quiet hours; 0 otherwise).
  * Accepted when the answer is 2xx with `"status": 1`.
  */
-import { deliver, jsonOf, resultOf, safeUrl } from './http.js';
+import { deliver, jsonOf, resultOf } from './http.js';
 import type { Channel, PushMessage } from './types.js';
 
 export interface PushoverConfig {
@@ -18,12 +18,12 @@ export interface PushoverConfig {
 const MESSAGE_LIMIT = 1024;
 const TITLE_LIMIT = 250;
 
-export function pushoverChannel(name: string, config: PushoverConfig): Channel {
+export function pushoverChannel(name: string, config: PushoverConfig, description: string): Channel {
   const secrets = [config.appToken, config.userKey];
   return {
     name,
     type: 'pushover',
-    description: `pushover via ${safeUrl(config.apiUrl)}`,
+    description,
     send(message: PushMessage) {
       const form = new URLSearchParams({
         token: config.appToken,

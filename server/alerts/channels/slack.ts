@@ -2,7 +2,7 @@
  * Slack incoming webhooks: `POST <webhook_url>` with `{text}`. Errors come back as plain-text
  * bodies (`invalid_payload`, `channel_not_found`, …), which become the recorded answer.
  */
-import { deliver, safeUrl } from './http.js';
+import { deliver } from './http.js';
 import { slackText } from './text.js';
 import type { Channel, PushMessage } from './types.js';
 
@@ -12,12 +12,12 @@ export interface SlackConfig {
   timeoutMs: number;
 }
 
-export function slackChannel(name: string, config: SlackConfig): Channel {
+export function slackChannel(name: string, config: SlackConfig, description: string): Channel {
   const secrets = [config.webhookUrl, ...config.webhookUrl.split('/').slice(-3)];
   return {
     name,
     type: 'slack',
-    description: `slack via ${safeUrl(config.webhookUrl)}`,
+    description,
     send(message: PushMessage) {
       const body = JSON.stringify({ text: `*${slackText(message.title)}*\n${slackText(message.body)}` });
       return deliver({ url: config.webhookUrl, headers: { 'Content-Type': 'application/json' }, body, timeoutMs: config.timeoutMs }, secrets);

@@ -4,7 +4,7 @@
  * `parameters.retry_after` (seconds). The token is in the path, so it is redacted from every
  * answer and never part of a description.
  */
-import { deliver, jsonOf, resultOf, safeUrl, type HttpAnswer } from './http.js';
+import { deliver, jsonOf, resultOf, type HttpAnswer } from './http.js';
 import { telegramHtml } from './text.js';
 import type { Channel, PushMessage, SendResult } from './types.js';
 
@@ -32,12 +32,12 @@ function readAnswer(answer: HttpAnswer, secrets: readonly string[]): SendResult 
   return result;
 }
 
-export function telegramChannel(name: string, config: TelegramConfig): Channel {
+export function telegramChannel(name: string, config: TelegramConfig, description: string): Channel {
   const secrets = [config.botToken];
   return {
     name,
     type: 'telegram',
-    description: `telegram via ${safeUrl(config.apiUrl)}`,
+    description,
     send(message: PushMessage) {
       const body = JSON.stringify({ chat_id: config.chatId, text: telegramText(message), parse_mode: 'HTML', disable_web_page_preview: true });
       return deliver(

@@ -4,7 +4,7 @@
  * that is exactly one placeholder becomes that value with its JSON type (outage: seconds or
  * null). The default body is the same fields as one object.
  */
-import { deliver, safeUrl } from './http.js';
+import { deliver } from './http.js';
 import type { Channel, PushMessage } from './types.js';
 
 export interface WebhookConfig {
@@ -41,12 +41,12 @@ export function fillTemplate(template: unknown, message: PushMessage): unknown {
   return fill(template);
 }
 
-export function webhookChannel(name: string, config: WebhookConfig): Channel {
+export function webhookChannel(name: string, config: WebhookConfig, description: string): Channel {
   const secrets = [config.url, new URL(config.url).search.slice(1), ...Object.values(config.headers)];
   return {
     name,
     type: 'webhook',
-    description: `webhook ${config.method} ${safeUrl(config.url)}`,
+    description,
     send(message: PushMessage) {
       const body = JSON.stringify(fillTemplate(config.body ?? DEFAULT_BODY, message));
       return deliver({ url: config.url, method: config.method, headers: { 'Content-Type': 'application/json', ...config.headers }, body, timeoutMs: config.timeoutMs }, secrets);
