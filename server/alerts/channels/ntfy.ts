@@ -20,7 +20,8 @@ export interface NtfyConfig {
 const header = (text: string): string => text.replace(/[^\x20-\x7e]/g, '?');
 
 export function ntfyChannel(name: string, config: NtfyConfig, description: string): Channel {
-  const secrets = [config.token, config.password].filter((s): s is string => s !== null);
+  // On a public server the topic is the secret: whoever knows it reads the alerts.
+  const secrets = [config.token, config.password, new URL(config.url).pathname.slice(1)].filter((s): s is string => s !== null);
   return {
     name,
     type: 'ntfy',

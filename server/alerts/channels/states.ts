@@ -1,8 +1,9 @@
 /**
  * Each recent alert's state on each of its channels, for GET /api/v1/clients/{id} and the
  * dashboard: queued, retrying (with the next attempt), delivered, undeliverable (with the
- * provider's answer), or held by storm control. In memory only: after a restart it shows the
- * alerts sent again; the logs keep the full record.
+ * provider's answer), or held by storm control. In memory only, and bounded: the latest
+ * TRACKED_ALERTS alerts over all clients (a storm over a million sensors must not grow this
+ * without end). After a restart it shows the alerts sent again; the logs keep every outcome.
  */
 import type { AlertEvent } from '../storm.js';
 import type { DeliveryState } from './queue.js';
@@ -10,35 +11,36 @@ import type { DeliveryState } from './queue.js';
 export type ChannelState = DeliveryState | { state: 'held' };
 
 interface AlertStates {
-  id: string;
+  client: string;
   type: 'down' | 'up';
   at: number;
   channels: Map<string, ChannelState>;
 }
 
-/** Alerts kept per client: enough for the current outage and the few before it. */
-export const ALERTS_KEPT = 10;
+/** Alerts shown per client: the current outage and the few before it. */
+export const ALERTS_SHOWN = 10;
+/** Alerts tracked over all clients; the oldest are forgotten first. */
+export const TRACKED_ALERTS = 10_000;
 
 export class DeliveryStates {
-  private readonly byClient = new Map<string, AlertStates[]>();
+  /** By transition id, oldest first (a Map keeps insertion order). */
+  private readonly alerts = new Map<string, AlertStates>();
 
   set(event: AlertEvent, channel: string, state: ChannelState): void {
-    let alerts = this.byClient.get(event.client);
-    if (alerts === undefined) this.byClient.set(event.client, (alerts = []));
-    let entry = alerts.find((a) => a.id === event.transitionId);
+    let entry = this.alerts.get(event.transitionId);
     if (entry === undefined) {
-      entry = { id: event.transitionId, type: event.type, at: event.at, channels: new Map() };
-      alerts.push(entry);
-      alerts.sort((a, b) => a.at - b.at);
-      if (alerts.length > ALERTS_KEPT) alerts.shift();
+      entry = { client: event.client, type: event.type, at: event.at, channels: new Map() };
+      this.alerts.set(event.transitionId, entry);
+      if (this.alerts.size > TRACKED_ALERTS) this.alerts.delete(this.alerts.keys().next().value!);
     }
     entry.channels.set(channel, state);
   }
 
   /** A client's recent alerts, oldest first, with each channel's state; times through `time`. */
   of(client: string, time: (ms: number) => string): Record<string, unknown>[] {
-    return (this.byClient.get(client) ?? []).map((alert) => ({
-      id: alert.id,
+    const mine = [...this.alerts].filter(([, alert]) => alert.client === client).sort(([, a], [, b]) => a.at - b.at).slice(-ALERTS_SHOWN);
+    return mine.map(([id, alert]) => ({
+      id,
       type: alert.type,
       at: time(alert.at),
       channels: Object.fromEntries([...alert.channels].map(([name, s]) => [name, stateJson(s, time)])),

@@ -42,7 +42,8 @@ export function fillTemplate(template: unknown, message: PushMessage): unknown {
 }
 
 export function webhookChannel(name: string, config: WebhookConfig, description: string): Channel {
-  const secrets = [config.url, new URL(config.url).search.slice(1), ...Object.values(config.headers)];
+  const url = new URL(config.url);
+  const secrets = [config.url, url.pathname.slice(1), url.search.slice(1), ...Object.values(config.headers)];
   return {
     name,
     type: 'webhook',

@@ -154,3 +154,12 @@ t.test('a storm summary goes to each channel with only the alerts routed to it',
   t.same(a, [['email', 'summary'], ['phone', 'summary']]);
   t.same(readLog(logs.pathOf('c')).filter((r) => r.type === 'delivered').map((r) => r.channel), ['phone']);
 });
+
+t.test('delivery states are kept for the latest alerts only, ten shown per client', async (t) => {
+  const states = new DeliveryStates();
+  for (let i = 0; i < 10_005; i++) states.set(down(i < 20 ? 'gw' : `c${i}`, 1000 + i), 'email', { state: 'queued' });
+  t.equal(states.of('gw', String).length, 10, 'ten shown of the client\'s fifteen still tracked');
+  t.equal(states.of('gw', String)[0]!.id, 'down-gw-1010', 'the newest ten');
+  states.set(down('late', 99_999), 'phone', { state: 'held' });
+  t.same(states.of('late', String), [{ id: 'down-late-99999', type: 'down', at: '99999', channels: { phone: { state: 'held' } } }]);
+});
