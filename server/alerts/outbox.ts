@@ -38,6 +38,7 @@ import { EMAIL } from './channels/config.js';
 import { summaryId, type ChannelDispatcher } from './channels/dispatcher.js';
 import { OutcomeRecorder, type Outcome } from './channels/recorder.js';
 import { DeliveryStates } from './channels/states.js';
+import type { AlertItem } from './channels/types.js';
 
 export const FIRST_RETRY_MS = 1000;
 export const MAX_RETRY_MS = 300_000;
@@ -77,7 +78,7 @@ export interface OutboxOptions {
 }
 
 /** One message to send: a single alert, or a summary of held ones. */
-export type OutboxItem = { kind: 'alert'; event: AlertEvent } | { kind: 'summary'; summary: Summary };
+export type OutboxItem = AlertItem;
 
 export function isAlertEvent(event: MonitorEvent): event is AlertEvent {
   return event.type === 'down' || (event.type === 'up' && event.outageMs !== null);

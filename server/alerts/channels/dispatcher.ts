@@ -12,13 +12,12 @@ import type { Logger } from 'winston';
 import { iso } from '../../core/monitor.js';
 import type { LogDirectory } from '../../store/logDirectory.js';
 import type { AlertText } from '../alertText.js';
-import type { OutboxItem } from '../outbox.js';
 import type { AlertEvent } from '../storm.js';
 import { ChannelQueue, type DeliveryState, type QueueItem, type QueueTiming } from './queue.js';
 import { OutcomeRecorder } from './recorder.js';
 import type { DeliveryStates } from './states.js';
 import { pushMessage } from './text.js';
-import type { Channel } from './types.js';
+import type { AlertItem, Channel } from './types.js';
 import { createHash } from 'node:crypto';
 
 export interface DispatcherOptions {
@@ -26,7 +25,7 @@ export interface DispatcherOptions {
   logs: LogDirectory;
   logger: Logger;
   states: DeliveryStates;
-  textOf(item: OutboxItem): AlertText;
+  textOf(item: AlertItem): AlertText;
   timing?: QueueTiming;
 }
 
@@ -47,7 +46,7 @@ export class ChannelDispatcher {
   }
 
   /** Queues `item` on each push channel that `channelsOf` names for at least one of its alerts. */
-  dispatch(item: OutboxItem, channelsOf: (event: AlertEvent) => readonly string[]): void {
+  dispatch(item: AlertItem, channelsOf: (event: AlertEvent) => readonly string[]): void {
     for (const [name, queue] of this.queues) {
       if (item.kind === 'alert') {
         if (!channelsOf(item.event).includes(name)) continue;
@@ -56,7 +55,7 @@ export class ChannelDispatcher {
       }
       const events = item.summary.events.filter((event) => channelsOf(event).includes(name));
       if (events.length === 0) continue;
-      const part: OutboxItem = { kind: 'summary', summary: { reason: item.summary.reason, events } };
+      const part: AlertItem = { kind: 'summary', summary: { reason: item.summary.reason, events } };
       queue.push({ message: pushMessage(summaryId(events, item.summary.reason), part, this.options.textOf(part)), refs: events, via: 'summary', notBefore: null });
     }
   }

@@ -5,10 +5,9 @@
  * healing step's output) and must never format, link or mention anyone.
  */
 import type { AlertText } from '../alertText.js';
-import type { OutboxItem } from '../outbox.js';
-import type { PushMessage } from './types.js';
+import type { AlertItem, PushMessage } from './types.js';
 
-export function pushMessage(id: string, item: OutboxItem, text: AlertText): PushMessage {
+export function pushMessage(id: string, item: AlertItem, text: AlertText): PushMessage {
   if (item.kind === 'summary') {
     const down = item.summary.events.at(-1)?.type === 'down';
     return { id, kind: 'summary', client: null, title: text.subject, body: text.body, priority: down ? 'high' : 'default', tags: [down ? 'warning' : 'white_check_mark'], at: item.summary.events[0]!.at, outageS: null };

@@ -4,6 +4,11 @@
  * provider's file only knows how to say one message and how to read its provider's reply.
  */
 
+import type { AlertEvent, Summary } from '../storm.js';
+
+/** What is sent: one alert, or a storm control summary of held ones (the outbox's items). */
+export type AlertItem = { kind: 'alert'; event: AlertEvent } | { kind: 'summary'; summary: Summary };
+
 /** One message for one channel, in words that suit a phone; the provider adds its markup. */
 export interface PushMessage {
   /** Stable across restarts (the transition id, or a summary's digest): the idempotency key where a provider has one. */
