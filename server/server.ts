@@ -30,11 +30,8 @@ import { LogDirectory, SERVER_LOG, type OpenFile } from './store/logDirectory.js
 import { fileMailer, smtpMailer, type Mailer } from './alerts/mailer.js';
 import { eachClient } from './core/clientState.js';
 import { iso, Monitor, newClientState, type Action, type ClientSettings, type ClientState, type HeartbeatInfo, type Instant, type SavedClient } from './core/monitor.js';
-import { AlertOutbox, isAlertEvent, textOfItem, type AlertEvent } from './alerts/outbox.js';
-import { EMAIL, routeOf } from './alerts/channels/config.js';
-import { ChannelDispatcher } from './alerts/channels/dispatcher.js';
-import { makeChannel } from './alerts/channels/index.js';
-import { DeliveryStates } from './alerts/channels/states.js';
+import { AlertOutbox, type AlertEvent } from './alerts/outbox.js';
+import { channelsLine, channelStats, outboxChannels, owedChannels, withChannels, type ChannelStats } from './alerts/channels/wiring.js';
 import { LogBudget } from './core/logBudget.js';
 import { Refusals } from './intake/refusals.js';
 import { SourceLimiter } from './intake/sourceLimiter.js';
@@ -78,7 +75,7 @@ export interface Stats {
   clients: { up: number; down: number; unknown: number };
   alerts: { sent: number; failed: number; retried: number; held: number; summaries: number; queued: number; held_now: number };
   /** Per push channel (e-mail is `alerts`); absent without push channels. */
-  channels?: Record<string, { sent: number; failed: number; retried: number; queued: number }>;
+  channels?: ChannelStats;
   log_errors: number;
   /** Clients whose records wait in memory for the disk (full or unwritable log folder). */
   log_backlog: number;
@@ -124,18 +121,8 @@ export class NetmonitorServer {
     this.logs = new LogDirectory(config.clientLogDir, options.openFile);
     this.logs.onDrained = () => this.logger.warn('log writes resumed: every kept record is now on disk');
     this.mailer = options.mailer ?? (config.smtp === null ? fileMailer(config.outboxFile) : smtpMailer(config.smtp));
-    const states = new DeliveryStates();
-    const channels = config.channels.push.length === 0 ? undefined : new ChannelDispatcher({
-      channels: config.channels.push.map(makeChannel),
-      logs: this.logs,
-      logger: this.logger,
-      states,
-      textOf: (item) => textOfItem(item, config.alertTimezone),
-    });
     this.outbox = new AlertOutbox({
-      route: (client) => routeOf(config.channels, client),
-      channels,
-      states,
+      ...outboxChannels(config, this.logs, this.logger),
       mailer: this.mailer,
       logs: this.logs,
       logger: this.logger,
@@ -167,11 +154,7 @@ export class NetmonitorServer {
     undelivered.sort((a, b) => a.event.at - b.event.at);
     for (const { event, channels } of undelivered) this.outbox.enqueue(event, channels);
     if (undelivered.length > 0) this.logger.warn(`${undelivered.length} alert(s) from before the restart were not confirmed sent; sending them now`);
-    const described = [
-      ...(config.channels.email ? [`${EMAIL}: ${this.mailer.description}`] : []),
-      ...config.channels.push.map((channel) => `${channel.name}: ${channel.description}`),
-    ];
-    this.logger.info(config.channels.push.length === 0 ? `alerts go to ${this.mailer.description}` : `alerts go to ${described.join('; ')}`);
+    this.logger.info(channelsLine(config.channels, this.mailer.description));
 
     // A large receive buffer lets a real heartbeat survive bursts of junk in the queue.
     const socket = createSocket({ type: config.listenAddress.includes(':') ? 'udp6' : 'udp4', recvBufferSize: 4 * 1024 * 1024 });
@@ -304,9 +287,7 @@ export class NetmonitorServer {
       refused: { ...this.refusals.counts },
       clients,
       alerts: { ...this.outbox.counts, queued: this.outbox.depth, held_now: this.outbox.storm.held },
-      ...(this.outbox.channels === undefined ? {} : {
-        channels: Object.fromEntries([...this.outbox.channels.queues].map(([name, queue]) => [name, { ...queue.counts, queued: queue.depth }])),
-      }),
+      ...(this.outbox.channels === undefined ? {} : { channels: channelStats(this.outbox.channels) }),
       log_errors: this.logErrors,
       log_backlog: this.logs.backlog,
       log_dropped: this.logs.dropped,
@@ -339,11 +320,7 @@ export class NetmonitorServer {
   private perform(actions: readonly Action[]): void {
     for (const action of actions) {
       const event = action.event;
-      // An alert's record names the channels it goes to, so a restart knows which are still owed.
-      // Absent means e-mail alone, as in every log from before channels.
-      const route = event !== null && isAlertEvent(event) ? routeOf(this.config.channels, event.client) : null;
-      const record = route === null || (route.length === 1 && route[0] === EMAIL) ? action.record : { ...action.record, channels: route };
-      this.logs.append(action.client, [record]).then(
+      this.logs.append(action.client, [withChannels(this.config.channels, action.record, event)]).then(
         () => event !== null && this.publish(event),
         (error: NetmonitorError) => {
           if (error.code === 'EFSYNC') return this.fatal(error);
@@ -394,7 +371,6 @@ export class NetmonitorServer {
     if (saved.problem !== null) this.logger.warn(saved.problem);
     const counts = { records: 0, corrupt: 0 };
     const undelivered: { event: AlertEvent; channels: string[] }[] = [];
-    const configured = new Set([...(config.channels.email ? [EMAIL] : []), ...config.channels.push.map((c) => c.name)]);
     const restored: [ClientState, SavedClient][] = [];
     // One listing of the folder instead of asking for each configured client's file.
     const logged = new Set(await this.logs.clients());
@@ -421,9 +397,7 @@ export class NetmonitorServer {
       }]);
       if (sensor?.boot != null && sensor.seq != null) this.directory.restoreWindow(state, restoredWindow(sensor.boot, sensor.seq));
       for (const event of log.undelivered as AlertEvent[]) {
-        const owed = log.pendingChannels.get(event.transitionId) ?? [EMAIL];
-        const channels = owed.filter((name) => configured.has(name));
-        if (channels.length < owed.length) this.logger.warn(`alert ${event.transitionId} was owed to channel(s) no longer configured: ${owed.filter((n) => !configured.has(n)).join(', ')}`);
+        const channels = owedChannels(config.channels, event, log.pendingChannels, this.logger);
         if (channels.length > 0) undelivered.push({ event, channels });
       }
     };
