@@ -1,7 +1,7 @@
 /**
  * Discord webhooks: `POST <webhook_url>` with `{content, embeds, allowed_mentions: {parse: []}}`,
  * so that no text from outside can ping `@everyone`, `@here`, a role or a user. A 429 gives
- * its wait as `retry_after` in the body, in seconds as a float, and as a Retry-After header.
+ * its wait as a Retry-After header and as `retry_after` in the body, in seconds as a float.
  */
 import { deliver, jsonOf, resultOf } from './http.js';
 import { discordMarkdown } from './text.js';
@@ -35,7 +35,9 @@ export function discordChannel(name: string, config: DiscordConfig, description:
         { url: config.webhookUrl, headers: { 'Content-Type': 'application/json' }, body: JSON.stringify(discordBody(message)), timeoutMs: config.timeoutMs },
         secrets,
         (answer) => {
-          const retryAfter = (jsonOf(answer.text) as { retry_after?: unknown } | undefined)?.retry_after;
+          // The header when there is one: Discord has been seen to give the body's value in
+          // milliseconds, against its documentation (discord-api-docs#4722).
+          const retryAfter = answer.headers['retry-after'] === undefined ? (jsonOf(answer.text) as { retry_after?: unknown } | undefined)?.retry_after : undefined;
           return resultOf(answer, secrets, typeof retryAfter === 'number' ? Math.ceil(retryAfter * 1000) : null);
         },
       );
