@@ -55,8 +55,9 @@ async function main(argv: string[]): Promise<void> {
         config: args.config, logDir: args['log-dir'], since: args.since, until: args.until, tz: args.tz, format: args.format, clients: args.client,
       }))
     .command('test-alert', 'Send a test message through the configured alert path and report the outcome', (y) =>
-      y.option('config', { type: 'string', demandOption: true, describe: 'server config file (JSON)' }),
-      async (args) => (await import('../server/alerts/testAlert.js')).runTestAlert(args.config))
+      y.option('config', { type: 'string', demandOption: true, describe: 'server config file (JSON)' })
+        .option('channel', { type: 'string', describe: 'only this channel (default: every channel)' }),
+      async (args) => (await import('../server/alerts/testAlert.js')).runTestAlert(args.config, args.channel))
     .command('demo', 'Watch netmonitor catch an outage on this machine, nothing to set up', (y) =>
       y.option('dir', { type: 'string', describe: 'folder for the demo files (default: a new temporary one)' })
         .option('down-seconds', { type: 'number', default: 4, describe: 'silence before the down alert' }),

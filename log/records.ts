@@ -20,12 +20,12 @@
 import { crc32 } from 'node:zlib';
 
 /** What a field holds. `?`: the field is left out when it does not apply. */
-type Kind = 'string' | 'number' | 'boolean' | 'string|null' | 'number|null' | 'string?';
+type Kind = 'string' | 'number' | 'boolean' | 'string|null' | 'number|null' | 'string?' | 'strings?';
 
 /** The fields of each record type; `healing` and `librenms` records have one entry per `phase`. */
 export const FIELDS = {
-  up: { id: 'string', last_up: 'string|null', outage_s: 'number|null', first: 'boolean', boot: 'number|null', interval: 'number|null', addr: 'string' },
-  down: { id: 'string', last_up: 'string|null', down_interval_s: 'number', interval: 'number|null', boot: 'number|null', reason: 'string?' },
+  up: { id: 'string', channels: 'strings?', last_up: 'string|null', outage_s: 'number|null', first: 'boolean', boot: 'number|null', interval: 'number|null', addr: 'string' },
+  down: { id: 'string', channels: 'strings?', last_up: 'string|null', down_interval_s: 'number', interval: 'number|null', boot: 'number|null', reason: 'string?' },
   boot: { boot: 'number|null', uptime: 'number|null', interval: 'number|null', addr: 'string' },
   addr: { addr: 'string', previous: 'string' },
   delivered: { ref: 'string', channel: 'string', via: 'string?' },
@@ -49,11 +49,11 @@ export const FIELDS = {
 } as const satisfies Record<string, Record<string, Kind>>;
 
 type Name = keyof typeof FIELDS;
-type ValueOf<K> = K extends 'string' | 'string?' ? string : K extends 'number' ? number : K extends 'boolean' ? boolean : K extends 'string|null' ? string | null : number | null;
+type ValueOf<K> = K extends 'string' | 'string?' ? string : K extends 'strings?' ? string[] : K extends 'number' ? number : K extends 'boolean' ? boolean : K extends 'string|null' ? string | null : number | null;
 type Head<N> = N extends `${infer T}/${infer P}` ? { type: T; at: string; phase: P } : { type: N; at: string };
-type Fields<F> = { -readonly [K in keyof F as F[K] extends 'string?' ? never : K]: ValueOf<F[K]> } & { -readonly [K in keyof F as F[K] extends 'string?' ? K : never]?: ValueOf<F[K]> };
+type Fields<F> = { -readonly [K in keyof F as F[K] extends `${string}?` ? never : K]: ValueOf<F[K]> } & { -readonly [K in keyof F as F[K] extends `${string}?` ? K : never]?: ValueOf<F[K]> };
 /** As read: any field may be null (missing or of the wrong type on disk). */
-type Lenient<F> = { -readonly [K in keyof F as F[K] extends 'string?' ? never : K]: ValueOf<F[K]> | null } & { -readonly [K in keyof F as F[K] extends 'string?' ? K : never]?: ValueOf<F[K]> | null };
+type Lenient<F> = { -readonly [K in keyof F as F[K] extends `${string}?` ? never : K]: ValueOf<F[K]> | null } & { -readonly [K in keyof F as F[K] extends `${string}?` ? K : never]?: ValueOf<F[K]> | null };
 
 type Written<N extends Name> = Head<N> & Fields<(typeof FIELDS)[N]>;
 type Read<N extends Name> = Head<N> & Lenient<(typeof FIELDS)[N]>;
@@ -111,7 +111,7 @@ function checked(record: Record<string, unknown>): ReadRecord | null {
   for (let i = 0; i < fields.length; i++) {
     const [key, kind] = fields[i]!;
     const value = record[key];
-    if (value === undefined && kind === 'string?') continue;
+    if (value === undefined && (kind === 'string?' || kind === 'strings?')) continue;
     if (!fits(value, kind)) record[key] = null;
   }
   return record as ReadRecord;
@@ -130,6 +130,8 @@ function fits(value: unknown, kind: Kind): boolean {
       return value === null || typeof value === 'string';
     case 'number|null':
       return value === null || typeof value === 'number';
+    case 'strings?':
+      return Array.isArray(value) && value.every((item) => typeof item === 'string');
   }
 }
 

@@ -5,6 +5,8 @@
  * to each one, so the server never imports them and they never import it.
  */
 import type { Logger } from 'winston';
+import type { DeliveryStates } from './alerts/channels/states.js';
+import type { ChannelStats } from './alerts/channels/wiring.js';
 import type { LogRecord } from '../log/records.js';
 import type { ClientConfig, ServerConfig } from './config/server.js';
 import type { DownEvent, EventConsumer, UpEvent } from './core/events.js';
@@ -21,6 +23,8 @@ export interface Stats {
   refused: Record<string, number>;
   clients: { up: number; down: number; unknown: number };
   alerts: { sent: number; failed: number; retried: number; held: number; summaries: number; queued: number; held_now: number };
+  /** Per push channel (e-mail is `alerts`); absent without push channels. */
+  channels?: ChannelStats;
   log_errors: number;
   /** Clients whose records wait in memory for the disk (full or unwritable log folder). */
   log_backlog: number;
@@ -38,7 +42,7 @@ export interface ServerHost {
   /** The client logs: records appended durably (resolves once on disk), and each log's path. */
   readonly logs: { append(client: string, records: readonly LogRecord[]): Promise<void>; pathOf(client: string): string };
   /** Alerts to send; how many wait and the last delivery error. */
-  readonly outbox: { enqueue(event: DownEvent | UpEvent): void; readonly depth: number; readonly lastError: string | null };
+  readonly outbox: { enqueue(event: DownEvent | UpEvent): void; readonly depth: number; readonly lastError: string | null; readonly states: Pick<DeliveryStates, 'of'> };
   /** Each client's down interval, grace and schedule: the configuration with the changes made over HTTP. */
   readonly settings: ClientSettingsStore;
   /** Adds a consumer of down/up/boot events. */

@@ -18,6 +18,8 @@ import type { Clock } from './host.js';
 import { acceptDatagram, normalizeAddress, type ClientDirectory } from './intake/acceptance.js';
 import { Refusals } from './intake/refusals.js';
 import { SourceLimiter } from './intake/sourceLimiter.js';
+import type { ChannelsConfig } from './alerts/channels/config.js';
+import { withChannels } from './alerts/channels/wiring.js';
 import { SERVER_LOG, type LogDirectory } from './store/logDirectory.js';
 
 /** "is UP (first heartbeat)" lines logged one by one before the rest are summarised each second. */
@@ -43,6 +45,8 @@ export interface PipelineParts {
   changed: { markChanged(): void };
   /** Called when the server cannot go on safely (a failed fsync). */
   onFatal: (error: Error) => void;
+  /** The alert channels: a transition's record names those its alert goes to. */
+  channels: ChannelsConfig;
 }
 
 export class Pipeline {
@@ -105,7 +109,7 @@ export class Pipeline {
     const { logs, logger, counters } = this.parts;
     for (const action of actions) {
       const event = action.event;
-      logs.append(action.client, [action.record]).then(
+      logs.append(action.client, [withChannels(this.parts.channels, action.record, event)]).then(
         () => event !== null && this.publish(event),
         (error: NetmonitorError) => {
           if (error.code === 'EFSYNC') return this.fatal(error);

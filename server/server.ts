@@ -22,6 +22,7 @@ import { iso } from '../log/records.js';
 import { VERSION } from '../shared/version.js';
 import { fileMailer, smtpMailer, type Mailer } from './alerts/mailer.js';
 import { AlertOutbox } from './alerts/outbox.js';
+import { channelsLine, channelStats, outboxChannels } from './alerts/channels/wiring.js';
 import { StormControl } from './alerts/storm.js';
 import type { ClientConfig, ServerConfig } from './config/server.js';
 import { ClientTable } from './core/clientState.js';
@@ -94,6 +95,7 @@ export class NetmonitorServer implements ServerHost {
     this.logs.onDrained = () => this.logger.warn('log writes resumed: every kept record is now on disk');
     this.mailer = options.mailer ?? (config.smtp === null ? fileMailer(config.outboxFile) : smtpMailer(config.smtp));
     this.outbox = new AlertOutbox({
+      ...outboxChannels(config, this.logs, this.logger),
       mailer: this.mailer,
       logs: this.logs,
       logger: this.logger,
@@ -116,6 +118,7 @@ export class NetmonitorServer implements ServerHost {
       sourceRateLimit: config.sourceRateLimit,
       changed: this.saver,
       onFatal: (error) => options.onFatal?.(error),
+      channels: config.channels,
     });
     this.udp = new UdpIntake(this.pipeline, this.logger);
     this.subscribe(this.outbox);
@@ -139,10 +142,10 @@ export class NetmonitorServer implements ServerHost {
     const undelivered = await restoreClients({ config, monitor: this.monitor, directory: this.directory, logs: this.logs, logger: this.logger, clock: this.clock });
     this.settings.applyAll(await loadSettings(config.clientLogDir, (problem) => this.logger.warn(problem)));
     await this.logs.append(SERVER_LOG, [{ type: 'start', at: iso(now.wall), pid: process.pid, version: VERSION }]);
-    undelivered.sort((a, b) => a.at - b.at);
-    for (const event of undelivered) this.outbox.enqueue(event);
+    undelivered.sort((a, b) => a.event.at - b.event.at);
+    for (const { event, channels } of undelivered) this.outbox.enqueue(event, channels);
     if (undelivered.length > 0) this.logger.warn(`${undelivered.length} alert(s) from before the restart were not confirmed sent; sending them now`);
-    this.logger.info(`alerts go to ${this.mailer.description}`);
+    this.logger.info(channelsLine(config.channels, this.mailer.description));
 
     const bound = await this.udp.bind(config.listenAddress, config.listenPort);
     this.timers.start({
@@ -222,6 +225,7 @@ export class NetmonitorServer implements ServerHost {
       refused: { ...this.pipeline.refusals.counts },
       clients: { up: clients.count('up'), down: clients.count('down'), unknown: clients.count('unknown') },
       alerts: { ...this.outbox.counts, queued: this.outbox.depth, held_now: this.outbox.storm.held },
+      ...(this.outbox.channels === undefined ? {} : { channels: channelStats(this.outbox.channels) }),
       log_errors: this.counters.logErrors,
       log_backlog: this.logs.backlog,
       log_dropped: this.logs.dropped,

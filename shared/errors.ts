@@ -7,6 +7,7 @@ export type ErrorCode =
   | 'ELOG' // a client log could not be written (disk full, read-only); kept in memory, retried
   | 'EFSYNC' // the disk failed to make a write durable: fatal, the process exits (docs/reliability.md)
   | 'ESMTP' // an alert could not be handed to the SMTP server
+  | 'ECHANNEL' // an alert could not be handed to a push channel's provider
   | 'EAUTH' // the SMTP server refused our credentials
   | 'ETLS' // the SMTP server offered no usable TLS, so credentials were not sent
   | 'EHOOK' // an exec hook failed or timed out

@@ -21,16 +21,24 @@
  * Before an alert is queued, storm control (server/alerts/storm.ts) may hold it for a summary; a
  * summary is queued like an alert, and when it is delivered every alert it covers is marked
  * delivered (`via: "summary"`). Held alerts are still undelivered in the logs until then.
+ *
+ * Channels: this queue is the `email` channel. An alert (or summary) routed to push channels
+ * as well is handed, after storm control, to the ChannelDispatcher (server/alerts/channels/),
+ * whose per-channel queues deliver and record it independently of this one.
  */
 import type { Logger } from 'winston';
 import { NetmonitorError } from '../../shared/errors.js';
-import { iso, type RecordOf } from '../../log/records.js';
-import { createHash } from 'node:crypto';
+import { iso } from '../../log/records.js';
 import { downAlert, summaryAlert, upAlert, type AlertText } from './alertText.js';
 import type { EventConsumer, MonitorEvent } from '../core/events.js';
 import type { LogDirectory } from '../store/logDirectory.js';
 import { sendBatch, type Mailer, type OutgoingMail } from './mailer.js';
 import { StormControl, type AlertEvent, type Summary } from './storm.js';
+import { EMAIL } from './channels/config.js';
+import { summaryId, type ChannelDispatcher } from './channels/dispatcher.js';
+import { OutcomeRecorder, type Outcome } from './channels/recorder.js';
+import { DeliveryStates } from './channels/states.js';
+import type { AlertItem } from './channels/types.js';
 
 export const FIRST_RETRY_MS = 1000;
 export const MAX_RETRY_MS = 300_000;
@@ -61,14 +69,16 @@ export interface OutboxOptions {
   /** Monotonic clock for storm control. */
   monotonic?: () => number;
   storm?: StormControl;
+  /** The channels a client's alerts go to; default: e-mail only. */
+  route?: (client: string) => readonly string[];
+  /** The push channels; none by default. */
+  channels?: ChannelDispatcher;
+  /** Where each alert's per-channel state is kept for the API. */
+  states?: DeliveryStates;
 }
 
 /** One message to send: a single alert, or a summary of held ones. */
-export type OutboxItem = { kind: 'alert'; event: AlertEvent } | { kind: 'summary'; summary: Summary };
-
-/** An outcome record but for the transition it is about and its time. */
-type Outcome = Omit<RecordOf<'delivered'>, 'at' | 'ref'> | Omit<RecordOf<'undeliverable'>, 'at' | 'ref'>;
-type OutcomeRecord = RecordOf<'delivered'> | RecordOf<'undeliverable'>;
+export type OutboxItem = AlertItem;
 
 export function isAlertEvent(event: MonitorEvent): event is AlertEvent {
   return event.type === 'down' || (event.type === 'up' && event.outageMs !== null);
@@ -80,8 +90,7 @@ export function messageIdOf(transitionId: string): string {
 
 /** A summary's Message-ID depends only on the alerts it covers, so a re-send is recognisable. */
 export function summaryMessageId(summary: Summary): string {
-  const digest = createHash('sha256').update(summary.events.map((e) => e.transitionId).join('\n')).digest('hex').slice(0, 24);
-  return `<summary-${summary.reason}-${digest}@netmonitor>`;
+  return `<${summaryId(summary.events, summary.reason)}@netmonitor>`;
 }
 
 /**
@@ -93,6 +102,12 @@ export function isRetried(failure: NetmonitorError): boolean {
   return !failure.permanent || failure.code === 'EAUTH';
 }
 
+/** The words of an alert or a summary, the same on every channel. */
+export function textOfItem(item: OutboxItem, zone: string): AlertText {
+  if (item.kind === 'summary') return summaryAlert(item.summary, zone);
+  return item.event.type === 'down' ? downAlert(item.event, zone) : upAlert(item.event, zone);
+}
+
 function refsOf(item: OutboxItem): AlertEvent[] {
   return item.kind === 'alert' ? [item.event] : item.summary.events;
 }
@@ -101,24 +116,15 @@ function describe(item: OutboxItem): string {
   return item.kind === 'alert' ? `alert for ${item.event.client} (${item.event.type})` : `summary of ${item.summary.events.length} ${item.summary.reason} alerts`;
 }
 
-/** The log records for an outcome of some items, grouped by client so each log gets one append. */
-export function outcomeRecords(items: readonly OutboxItem[], outcome: Outcome, at: string): Map<string, OutcomeRecord[]> {
-  const byClient = new Map<string, OutcomeRecord[]>();
-  for (const event of items.flatMap(refsOf)) {
-    let records = byClient.get(event.client);
-    if (records === undefined) byClient.set(event.client, (records = []));
-    records.push({ ...outcome, at, ref: event.transitionId });
-  }
-  return byClient;
-}
-
 export class AlertOutbox implements EventConsumer {
   readonly name = 'email';
   private readonly queue: OutboxItem[] = [];
   readonly storm: StormControl;
   private readonly queued = new Set<string>();
-  /** Outcome records on their way to the logs. */
-  private readonly recording = new Set<Promise<void>>();
+  /** Each queued or held alert's channels, until it has gone out on all of them. */
+  private readonly channelsOf = new Map<string, readonly string[]>();
+  private readonly recorder: OutcomeRecorder;
+  readonly states: DeliveryStates;
   private failures = 0;
   private running: Promise<void> | null = null;
   private wake: (() => void) | null = null;
@@ -129,6 +135,13 @@ export class AlertOutbox implements EventConsumer {
 
   constructor(private readonly options: OutboxOptions) {
     this.storm = options.storm ?? new StormControl();
+    this.recorder = new OutcomeRecorder(options.logs, options.logger);
+    this.states = options.states ?? new DeliveryStates();
+  }
+
+  /** The push channels' dispatcher, if any. */
+  get channels(): ChannelDispatcher | undefined {
+    return this.options.channels;
   }
 
   get depth(): number {
@@ -140,32 +153,61 @@ export class AlertOutbox implements EventConsumer {
     this.enqueue(event);
   }
 
-  /** Offers an alert to storm control and queues it unless held or already queued. */
-  enqueue(event: AlertEvent): void {
-    if (this.queued.has(event.transitionId)) return;
+  /** The channels an alert goes to: those given when it was queued, or its client's route. */
+  routeOf(event: AlertEvent): readonly string[] {
+    return this.channelsOf.get(event.transitionId) ?? this.options.route?.(event.client) ?? [EMAIL];
+  }
+
+  /**
+   * Offers an alert to storm control and queues it, on each of `channels` (default: its
+   * client's route), unless held or already queued. A restart passes the channels still
+   * without an outcome.
+   */
+  enqueue(event: AlertEvent, channels: readonly string[] = this.routeOf(event)): void {
+    if (this.queued.has(event.transitionId) || channels.length === 0) return;
     this.queued.add(event.transitionId);
+    this.channelsOf.set(event.transitionId, channels);
     const decision = this.storm.offer(event, this.monotonic());
     if (decision !== 'send') {
       this.counts.held++;
       this.options.logger.warn(`alert for ${event.client} (${event.type}) held for a summary: ${decision}`);
+      for (const channel of channels) if (channel === EMAIL) this.states.set(event, EMAIL, { state: 'held' });
+      this.options.channels?.held(event, channels);
       return;
     }
-    this.queue.push({ kind: 'alert', event });
-    this.kick();
+    this.send({ kind: 'alert', event });
   }
 
   /** Queues the summaries that storm control has ready; call about once a second. */
   releaseSummaries(): number {
     const ready = this.storm.due(this.monotonic());
-    for (const summary of ready) this.queue.push({ kind: 'summary', summary });
-    if (ready.length > 0) this.kick();
+    for (const summary of ready) this.send({ kind: 'summary', summary });
     return ready.length;
   }
 
+  /** Hands an item to each of its channels: the e-mail part to this queue, the rest to the dispatcher. */
+  private send(item: OutboxItem): void {
+    const route = (event: AlertEvent): readonly string[] => this.routeOf(event);
+    this.options.channels?.dispatch(item, route);
+    const events = refsOf(item);
+    const email = events.filter((event) => route(event).includes(EMAIL));
+    for (const event of events) {
+      // Only the e-mail queue needs the alert again (its retries and summaries); forget the rest.
+      if (!route(event).includes(EMAIL)) this.forget(event);
+    }
+    if (email.length === 0) return;
+    for (const event of email) this.states.set(event, EMAIL, { state: 'queued' });
+    this.queue.push(item.kind === 'alert' ? item : { kind: 'summary', summary: { reason: item.summary.reason, events: email } });
+    this.kick();
+  }
+
+  private forget(event: AlertEvent): void {
+    this.queued.delete(event.transitionId);
+    this.channelsOf.delete(event.transitionId);
+  }
+
   textOf(item: OutboxItem): AlertText {
-    const zone = this.options.timezone;
-    if (item.kind === 'summary') return summaryAlert(item.summary, zone);
-    return item.event.type === 'down' ? downAlert(item.event, zone) : upAlert(item.event, zone);
+    return textOfItem(item, this.options.timezone);
   }
 
   mailOf(item: OutboxItem, date: Date): OutgoingMail {
@@ -209,7 +251,8 @@ export class AlertOutbox implements EventConsumer {
       this.options.logger.error(`${describe(failed)} REFUSED permanently by ${this.options.mailer.description}: ${error.message}`);
       this.counts.failed++;
       this.finish(1);
-      this.record([failed], { type: 'undeliverable', channel: 'email', error: error.message }, at);
+      this.record([failed], { type: 'undeliverable', channel: EMAIL, error: error.message }, at);
+      for (const event of refsOf(failed)) this.states.set(event, EMAIL, { state: 'undeliverable', at, answer: error.message });
       report.dropped++;
       batch = batch.slice(accepted + 1);
     }
@@ -223,7 +266,7 @@ export class AlertOutbox implements EventConsumer {
 
   /** Resolves once every outcome recorded so far is in the logs (or failed to be, and was logged). */
   async recorded(): Promise<void> {
-    while (this.recording.size > 0) await Promise.all(this.recording);
+    await this.recorder.settled();
   }
 
   /**
@@ -233,6 +276,7 @@ export class AlertOutbox implements EventConsumer {
   async stop(graceMs: number): Promise<void> {
     let expire: NodeJS.Timeout | undefined;
     const grace = new Promise<void>((resolve) => (expire = setTimeout(resolve, graceMs)));
+    const push = this.options.channels?.stop(graceMs);
     const running = this.running;
     if (running !== null) await Promise.race([running, grace]);
     this.stopped = true;
@@ -240,6 +284,7 @@ export class AlertOutbox implements EventConsumer {
     this.wake?.();
     // A clean stop should not leave a delivered alert to be sent again after the restart.
     await Promise.race([this.recorded(), grace]);
+    await push;
     clearTimeout(expire);
   }
 
@@ -256,8 +301,9 @@ export class AlertOutbox implements EventConsumer {
     }
     const alerts = items.filter((item) => item.kind === 'alert');
     const summaries = items.filter((item) => item.kind === 'summary');
-    this.record(alerts, { type: 'delivered', channel: 'email' }, at);
-    this.record(summaries, { type: 'delivered', channel: 'email', via: 'summary' }, at);
+    this.record(alerts, { type: 'delivered', channel: EMAIL }, at);
+    this.record(summaries, { type: 'delivered', channel: EMAIL, via: 'summary' }, at);
+    for (const event of items.flatMap(refsOf)) this.states.set(event, EMAIL, { state: 'delivered', at });
   }
 
   private retryLater(item: OutboxItem, failure: NetmonitorError): void {
@@ -267,12 +313,14 @@ export class AlertOutbox implements EventConsumer {
     const log = loud ? this.options.logger.error.bind(this.options.logger) : this.options.logger.warn.bind(this.options.logger);
     const behind = this.queue.length - 1;
     log(`${describe(item)}${behind > 0 ? ` and ${behind} behind it` : ''} not delivered, will retry in ${this.backoffMs() / 1000}s: ${failure.message}`);
+    const retrying = { state: 'retrying' as const, nextAttempt: this.now() + this.backoffMs(), answer: failure.message, attempts: this.failures };
+    for (const event of refsOf(item)) this.states.set(event, EMAIL, retrying);
   }
 
   /** Takes the first `count` items off the queue. */
   private finish(count: number): void {
     for (const item of this.queue.splice(0, count)) {
-      for (const event of refsOf(item)) this.queued.delete(event.transitionId);
+      for (const event of refsOf(item)) this.forget(event);
     }
   }
 
@@ -281,18 +329,7 @@ export class AlertOutbox implements EventConsumer {
    * next batch does not wait for these fsyncs. A client's appends stay in order (LogDirectory).
    */
   private record(items: readonly OutboxItem[], outcome: Outcome, at: number): void {
-    if (items.length === 0) return;
-    const appends = [...outcomeRecords(items, outcome, iso(at))].map(async ([client, records]) => {
-      try {
-        await this.options.logs.append(client, records);
-      } catch (error) {
-        this.options.logger.error(`cannot record delivery for ${client}: ${(error as Error).message}`);
-      }
-    });
-    const done: Promise<void> = Promise.all(appends).then(() => {
-      this.recording.delete(done);
-    });
-    this.recording.add(done);
+    this.recorder.record(items.flatMap(refsOf), outcome, iso(at));
   }
 
   private kick(): void {

@@ -19,6 +19,7 @@ import { readClientsFile, SensorFleet } from './clientsFile.js';
 import type { EventType } from '../core/events.js';
 import { SOURCE_LIMIT_PER_SECOND } from '../intake/sourceLimiter.js';
 import { DEFAULT_LIMITS, type StormLimits } from '../alerts/storm.js';
+import { CHANNEL_CLIENT_KEYS, CHANNEL_TOP_KEYS, validateChannels, type ChannelsConfig } from '../alerts/channels/config.js';
 import { HTTP_CLIENT_KEYS, HTTP_TOP_KEYS, isHttpClient, validateHttpClient, validateHttpSection, type HttpClientConfig, type HttpConfig } from './http.js';
 import type { ClientConfig, ClientKind } from './client.js';
 import { CLIENT_SETTINGS_KEYS, validateClientSettings, type ClientSettingsConfig } from './clientSettings.js';
@@ -72,16 +73,18 @@ export interface ServerConfig {
   /** The HTTP listener; null when not configured. */
   http: HttpConfig | null;
   supervision: SupervisionConfig | null;
+  /** The alert channels and which clients' alerts go to which (server/alerts/channels/config.ts). */
+  channels: ChannelsConfig;
 }
 
 /** The top-level keys. */
 export const SERVER_KEYS: readonly string[] = [
   'username', 'password', 'password_file', 'smtp_server', 'smtp_port', 'smtp_tls', 'smtp_ca_file', 'alert_address',
   'alert_from', 'alert_timezone', 'alert_outbox', 'client_log_dir', 'listen_port', 'listen_address', 'down_interval',
-  'clients', 'clients_file', 'hooks', 'source_rate_limit', 'alert_limits', ...HTTP_TOP_KEYS, ...SUPERVISION_TOP_KEYS,
+  'clients', 'clients_file', 'hooks', 'source_rate_limit', 'alert_limits', ...CHANNEL_TOP_KEYS, ...HTTP_TOP_KEYS, ...SUPERVISION_TOP_KEYS,
 ];
 /** The keys of a `clients` entry. */
-export const CLIENT_KEYS: readonly string[] = ['key', 'key_file', 'legacy', 'down_interval', ...CLIENT_SETTINGS_KEYS, ...HTTP_CLIENT_KEYS, ...SUPERVISION_CLIENT_KEYS];
+export const CLIENT_KEYS: readonly string[] = ['key', 'key_file', 'legacy', 'down_interval', ...CLIENT_SETTINGS_KEYS, ...CHANNEL_CLIENT_KEYS, ...HTTP_CLIENT_KEYS, ...SUPERVISION_CLIENT_KEYS];
 export const ALERT_LIMITS_KEYS: readonly string[] = ['storm_threshold', 'storm_window', 'flap_changes', 'flap_window', 'flap_quiet', 'hourly_cap'];
 export const HOOK_KEYS: readonly string[] = ['command', 'events', 'timeout'];
 const TLS_MODES: readonly SmtpTls[] = ['starttls', 'tls', 'none'];
@@ -96,7 +99,7 @@ export interface Environment {
  * A `*_file` setting: `%d/NAME` is NAME in systemd's credentials folder ($CREDENTIALS_DIRECTORY,
  * from LoadCredential=); other relative paths are relative to the configuration file.
  */
-function secretPath(value: string, key: string, configDir: string, env: Environment): string {
+export function secretPath(value: string, key: string, configDir: string, env: Environment): string {
   if (value.startsWith('%d/')) {
     const credentials = env.CREDENTIALS_DIRECTORY;
     if (credentials === undefined) throw new ConfigError(key, 'uses %d/ but CREDENTIALS_DIRECTORY is not set (it is set by systemd LoadCredential=)');
@@ -297,6 +300,7 @@ export function validateServerConfig(raw: JsonObject, configPath: string, env: E
     sourceRateLimit: integerIn(raw, 'source_rate_limit', 0, 10_000_000, SOURCE_LIMIT_PER_SECOND),
     http: validateHttpSection(raw, (value, key) => secretPath(value, key, configDir, env)),
     supervision: validateSupervisionSection(raw, configDir),
+    channels: validateChannels(raw, (value, key) => secretPath(value, key, configDir, env), env),
   };
   checkSupervisionTogether(config.supervision, config.clients);
   return deepFreeze(config);

@@ -103,6 +103,8 @@ export function apiRoutes(context: ApiContext): HttpRoute[] {
             })),
             // The log history is read with the report's code and its default scope: the latest actions.
             actions: view.history.actions.listed.map((action) => actionJson(action, zone)),
+            // Each recent alert's state on each of its channels (since this server started).
+            alerts: server.outbox.states.of(state.id, (ms) => isoIn(ms, zone)),
           },
         };
       },

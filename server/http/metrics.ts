@@ -47,6 +47,23 @@ export function metricsRegistry(server: ServerHost, authFailures: () => number):
     Object.entries(stats.refused).map(([reason, count]) => [{ reason }, count]));
   mirror('netmonitor_alerts_sent_total', 'Alerts handed to the mail server', [], () => [[{}, stats.alerts.sent]]);
   mirror('netmonitor_alerts_failed_total', 'Alert delivery attempts that failed', [], () => [[{}, stats.alerts.failed]]);
+  // Per channel: e-mail from the outbox's counts, the push channels from their queues.
+  const perChannel = (pick: (counts: { sent: number; failed: number; queued: number }) => number): [Record<string, string>, number][] => {
+    const email: [Record<string, string>, number][] = server.config.channels.email ? [[{ channel: 'email' }, pick(stats.alerts)]] : [];
+    return [...email, ...Object.entries(stats.channels ?? {}).map(([channel, counts]): [Record<string, string>, number] => [{ channel }, pick(counts)])];
+  };
+  mirror('netmonitor_channel_sent_total', 'Alerts a channel\'s provider accepted, by channel', ['channel'], () => perChannel((c) => c.sent));
+  mirror('netmonitor_channel_failed_total', 'Alerts a channel\'s provider refused for good (undeliverable), by channel', ['channel'], () => perChannel((c) => c.failed));
+  new Gauge({
+    name: 'netmonitor_channel_queued',
+    help: 'Alerts waiting in a channel\'s queue, by channel',
+    labelNames: ['channel'],
+    registers: [registry],
+    collect() {
+      this.reset();
+      for (const [labels, value] of perChannel((c) => c.queued)) this.set(labels, value);
+    },
+  });
   mirror('netmonitor_http_auth_failures_total', 'HTTP requests refused for a wrong or missing token or an unknown client', [], () => [[{}, authFailures()]]);
   new Gauge({
     name: 'netmonitor_alerts_queued',

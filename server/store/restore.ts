@@ -6,8 +6,9 @@
  * server's start, server/server.ts); readClientLog() reads one client's log.
  */
 import type { Logger } from 'winston';
-import { LAST_TIME_MS, timeOf, type ReadRecord } from '../../log/records.js';
+import { LAST_TIME_MS, timeOf, type ReadRecord, type ReadRecordOf } from '../../log/records.js';
 import { readRecords, type ReadCounts } from '../../log/reader.js';
+import { owedChannels } from '../alerts/channels/wiring.js';
 import { allClients, type ClientConfig, type ServerConfig } from '../config/server.js';
 import type { DownEvent, MonitorEvent, UpEvent } from '../core/events.js';
 import type { ClientState, Instant, Monitor, SavedClient } from '../core/monitor.js';
@@ -16,14 +17,25 @@ import { restoredWindow } from '../intake/replay.js';
 import type { LogDirectory } from './logDirectory.js';
 import { loadState, type SavedSensor } from './stateFile.js';
 
-/** Client logs read at once while restoring. */
-const RESTORE_READERS = 16;
 import { MAX_DURATION_MS } from '../../shared/duration.js';
 import { MAX_COUNTER, MAX_INTERVAL_S } from '../../shared/nm1.js';
+
+/** Client logs read at once while restoring. */
+const RESTORE_READERS = 16;
 
 export interface LoggedClient extends Omit<SavedClient, 'window'> {
   /** Transitions whose alert was never marked delivered, oldest first. */
   undelivered: MonitorEvent[];
+  /** For each of them, by transition id: the channels still without an outcome. */
+  pendingChannels: Map<string, string[]>;
+}
+
+/** What records without a channel field mean: the only channel there was. */
+const LEGACY_CHANNEL = 'email';
+
+/** The channels a transition record was sent to. */
+function channelsOfRecord(record: ReadRecordOf<'up' | 'down'>): string[] {
+  return record.channels ?? [LEGACY_CHANNEL];
 }
 
 /**
@@ -57,7 +69,7 @@ function eventOfRecord(client: string, record: ReadRecord): MonitorEvent | null 
  * `skip` and read as empty: damage in the folder never stops a start (docs/reliability.md).
  */
 export async function readClientLog(client: string, path: string, counts: ReadCounts, skip: (problem: string) => void = () => undefined): Promise<LoggedClient> {
-  const state: LoggedClient = { status: 'unknown', lastHeard: null, lastUpBeforeOutage: null, addr: null, boot: null, sensorInterval: null, undelivered: [] };
+  const state: LoggedClient = { status: 'unknown', lastHeard: null, lastUpBeforeOutage: null, addr: null, boot: null, sensorInterval: null, undelivered: [], pendingChannels: new Map() };
   try {
     await foldClientLog(client, path, counts, state);
   } catch (error) {
@@ -69,6 +81,7 @@ export async function readClientLog(client: string, path: string, counts: ReadCo
 
 async function foldClientLog(client: string, path: string, counts: ReadCounts, state: LoggedClient): Promise<void> {
   const pending = new Map<string, MonitorEvent>();
+  const channels = new Map<string, Set<string>>();
   for await (const record of readRecords(path, counts)) {
     const at = timeOf(record.at);
     switch (record.type) {
@@ -94,14 +107,33 @@ async function foldClientLog(client: string, path: string, counts: ReadCounts, s
         state.addr = record.addr ?? state.addr;
         break;
       case 'delivered':
-      case 'undeliverable':
-        if (record.ref !== null) pending.delete(record.ref);
+      case 'undeliverable': {
+        if (record.ref === null) break;
+        const left = channels.get(record.ref);
+        left?.delete(record.channel ?? LEGACY_CHANNEL);
+        if (left?.size === 0) {
+          pending.delete(record.ref);
+          channels.delete(record.ref);
+        }
         break;
+      }
     }
     const event = eventOfRecord(client, record);
-    if (event !== null && event.type !== 'boot') pending.set(event.transitionId, event);
+    if (event !== null && event.type !== 'boot' && (record.type === 'up' || record.type === 'down')) {
+      const names = channelsOfRecord(record);
+      if (names.length === 0) continue;
+      pending.set(event.transitionId, event);
+      channels.set(event.transitionId, new Set(names));
+    }
   }
   state.undelivered = [...pending.values()];
+  for (const [id, left] of channels) state.pendingChannels.set(id, [...left]);
+}
+
+/** An alert from before the restart and the channels that never took it. */
+export interface OwedAlert {
+  event: DownEvent | UpEvent;
+  channels: string[];
 }
 
 export interface RestoreParts {
@@ -116,14 +148,15 @@ export interface RestoreParts {
 /**
  * Adds every configured client to the directory and puts it back as its log and the saved
  * state say it was (an up client gets a full down interval from when reading is done).
- * Resolves with the alerts never confirmed sent, in no particular order.
+ * Resolves with the alerts never confirmed sent, each with the channels it is still owed to,
+ * in no particular order.
  */
-export async function restoreClients(parts: RestoreParts): Promise<(DownEvent | UpEvent)[]> {
+export async function restoreClients(parts: RestoreParts): Promise<OwedAlert[]> {
   const { config, monitor, directory, logs, logger } = parts;
   const saved = await loadState(config.clientLogDir);
   if (saved.problem !== null) logger.warn(saved.problem);
   const counts = { records: 0, corrupt: 0 };
-  const undelivered: (DownEvent | UpEvent)[] = [];
+  const undelivered: OwedAlert[] = [];
   const restored: [ClientState, SavedClient][] = [];
   // One listing of the folder instead of asking for each configured client's file.
   const logged = new Set(await logs.clients());
@@ -148,7 +181,10 @@ export async function restoreClients(parts: RestoreParts): Promise<(DownEvent | 
       sensorInterval: log.sensorInterval,
     }]);
     if (sensor?.boot != null && sensor.seq != null) directory.restoreWindow(state, restoredWindow(sensor.boot, sensor.seq));
-    undelivered.push(...(log.undelivered as (DownEvent | UpEvent)[]));
+    for (const event of log.undelivered as (DownEvent | UpEvent)[]) {
+      const channels = owedChannels(config.channels, event, log.pendingChannels, logger);
+      if (channels.length > 0) undelivered.push({ event, channels });
+    }
   };
   // A few logs at a time: the disk works on several reads at once, and memory stays bounded.
   let next = 0;

@@ -27,6 +27,8 @@ interface DetailJson extends ClientJson {
   transitions: { type: string; at: string; reason: string | null; outage_s: number | null }[];
   /** What supervision did (healing, probes, LibreNMS), oldest first. */
   actions: { at: string; module: string; kind: string; result: string; detail: string }[];
+  /** Recent alerts and each channel's delivery state, oldest first. */
+  alerts: { id: string; type: string; at: string; channels: Record<string, { state: string; at?: string; next_attempt?: string; answer?: string }> }[];
 }
 
 interface OutagesJson {
@@ -95,6 +97,8 @@ class Card {
   private readonly transitions = el('ol', 'transitions');
   private readonly actions = el('ol', 'actions');
   private readonly actionsFold = el('details');
+  private readonly alerts = el('ol', 'alerts');
+  private readonly alertsFold = el('details');
   private readonly settingsText = el('p', 'settings');
   private readonly editor = el('form', 'editor');
   private data: ClientJson | null = null;
@@ -109,8 +113,10 @@ class Card {
     history.append(el('summary', undefined, 'Recent transitions'), this.transitions);
     this.actionsFold.append(el('summary', undefined, 'Supervision actions'), this.actions);
     this.actionsFold.hidden = true;
+    this.alertsFold.append(el('summary', undefined, 'Alert delivery'), this.alerts);
+    this.alertsFold.hidden = true;
     this.timeline.setAttribute('role', 'img');
-    this.root.append(head, this.heard, this.next, this.outage, this.message, this.uptime, this.timeline, this.timelineLabel, history, this.actionsFold, this.settingsText, this.editor);
+    this.root.append(head, this.heard, this.next, this.outage, this.message, this.uptime, this.timeline, this.timelineLabel, history, this.alertsFold, this.actionsFold, this.settingsText, this.editor);
     this.editor.hidden = true;
     this.editor.addEventListener('submit', (event) => {
       event.preventDefault();
@@ -162,6 +168,7 @@ class Card {
       this.renderUptime(detail.uptime_pct);
       this.renderTransitions(detail.transitions);
       this.renderActions(detail.actions);
+      this.renderAlerts(detail.alerts ?? []);
       this.renderTimeline(outages);
     } catch (error) {
       this.timelineLabel.textContent = `History unavailable: ${(error as Error).message}`;
@@ -199,6 +206,24 @@ class Card {
       this.actions.append(item);
     }
     this.actionsFold.hidden = actions.length === 0;
+  }
+
+  /** Each recent alert, latest first, with one line per channel: where it stands, and the provider's answer. */
+  private renderAlerts(alerts: DetailJson['alerts']): void {
+    this.alerts.replaceChildren();
+    for (const alert of [...alerts].reverse()) {
+      const item = el('li', alert.type, `${alert.type.toUpperCase()} ${localTime(alert.at)}`);
+      const list = el('ul');
+      for (const [channel, s] of Object.entries(alert.channels)) {
+        let text = `${channel}: ${s.state}`;
+        if (s.state === 'retrying' && s.next_attempt !== undefined) text += `, next attempt ${localTime(s.next_attempt)}`;
+        if (s.answer !== undefined) text += ` (${s.answer})`;
+        list.append(el('li', s.state === 'undeliverable' ? 'failed' : s.state, text));
+      }
+      item.append(list);
+      this.alerts.append(item);
+    }
+    this.alertsFold.hidden = alerts.length === 0;
   }
 
   /** Outages of the last 30 days as red marks on a bar, positioned through the CSSOM (allowed by the CSP). */

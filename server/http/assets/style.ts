@@ -33,8 +33,8 @@ h1 { font-size: 1.25rem; margin: 0; }
 .timeline .mark.ongoing { opacity: 0.7; }
 details { margin-top: 6px; font-size: 0.9rem; }
 summary { cursor: pointer; color: var(--muted); }
-.transitions, .actions { margin: 4px 0; padding-left: 20px; }
-.actions li.failed { color: var(--down); }
+.transitions, .actions, .alerts { margin: 4px 0; padding-left: 20px; }
+.actions li.failed, .alerts li.failed { color: var(--down); }
 .transitions li.down { color: var(--down); }
 .editor { border-top: 1px solid var(--line); margin-top: 8px; padding-top: 4px; }
 .editor details[open], .editor .hours { display: grid; gap: 6px; }

@@ -12,7 +12,8 @@ import { LogDirectory } from '../../../server/store/logDirectory.js';
 import nodemailer from 'nodemailer';
 import { downAlert, summaryAlert, upAlert } from '../../../server/alerts/alertText.js';
 import { fileMailer, mboxEntry, plainMessage, sendInOrder, type OpenFile, type OutgoingMail } from '../../../server/alerts/mailer.js';
-import { AlertOutbox, BATCH_SIZE, messageIdOf, outcomeRecords } from '../../../server/alerts/outbox.js';
+import { AlertOutbox, BATCH_SIZE, messageIdOf } from '../../../server/alerts/outbox.js';
+import { outcomeRecords } from '../../../server/alerts/channels/recorder.js';
 import { DEFAULT_LIMITS, StormControl } from '../../../server/alerts/storm.js';
 import { NetmonitorError } from '../../../shared/errors.js';
 import { readLog, tempDir } from '../../helpers.js';
@@ -105,7 +106,7 @@ t.test('stop() waits for the delivered records of the alerts it sent', async (t)
 
 t.test('outcome records are grouped per client, in queue order', async (t) => {
   const grouped = outcomeRecords(
-    [{ kind: 'alert', event: down('a', 1000) }, { kind: 'alert', event: down('b', 1000) }, { kind: 'alert', event: up('a', 2000) }],
+    [down('a', 1000), down('b', 1000), up('a', 2000)],
     { type: 'delivered', channel: 'email' },
     '2026-11-25T06:00:00.000Z',
   );

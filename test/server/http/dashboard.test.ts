@@ -68,6 +68,9 @@ t.test('the dashboard shows a client going down and up live with what healing di
   await card.and(page.locator('[data-state="up"]')).waitFor({ timeout: 10_000 });
   await page.locator('[data-client="cron-job"] .transitions li.down').first().waitFor({ state: 'attached', timeout: 10_000 });
   t.ok(await page.evaluate(() => (window as unknown as { __sameDocument?: boolean }).__sameDocument === true), 'the page was never reloaded');
+  const delivered = card.locator('.alerts li li', { hasText: 'email: delivered' });
+  await delivered.first().waitFor({ state: 'attached', timeout: 10_000 });
+  t.match(await card.locator('.alerts > li').first().textContent(), /^(UP|DOWN) .*email: delivered/, 'each alert shows its delivery per channel');
   const healed = card.locator('.actions li', { hasText: 'healing step: ok' });
   await healed.first().waitFor({ state: 'attached', timeout: 10_000 });
   t.match(await healed.first().textContent(), /healing step: ok \(.*<b>modem<\/b> restarted/, "the step's result and its output, as text");

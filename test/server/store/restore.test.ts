@@ -1,7 +1,7 @@
 import t from 'tap';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { encodeLine, type LogRecord } from '../../../log/records.js';
+import { encodeLine, type LogRecord, type RecordOf } from '../../../log/records.js';
 import { readClientLog } from '../../../server/store/restore.js';
 import { downAlert } from '../../../server/alerts/alertText.js';
 import type { DownEvent } from '../../../server/core/events.js';
@@ -59,4 +59,29 @@ t.test('a record with a valid checksum but values out of bounds restores as unkn
   const bigUp: LogRecord = { ...up, id: 'up-gw-9', outage_s: 1e308 };
   const after = await readClientLog('gw', logOf([firstUp, down, bigUp]), { records: 0, corrupt: 0 });
   t.match(after.undelivered.at(-1), { type: 'up', outageMs: null });
+});
+
+t.test('per channel: a transition is owed to the channels its record names until each has an outcome', async (t) => {
+  const routed = { ...down, channels: ['email', 'phone', 'chat'] };
+  const records: LogRecord[] = [
+    firstUp, routed,
+    { type: 'delivered', at: at(601), ref: 'down-gw-2', channel: 'phone' },
+    { type: 'undeliverable', at: at(602), ref: 'down-gw-2', channel: 'chat', error: 'HTTP 404: Unknown Webhook' },
+    { ...up, channels: ['phone'] },
+    { type: 'delivered', at: at(901), ref: 'up-gw-3', channel: 'phone' },
+  ];
+  const state = await readClientLog('gw', logOf(records), { records: 0, corrupt: 0 });
+  t.same(state.undelivered.map((e) => ('transitionId' in e ? e.transitionId : e.type)), ['down-gw-2']);
+  t.same([...state.pendingChannels], [['down-gw-2', ['email']]]);
+});
+
+t.test('an old log without channel fields means e-mail: a record without `channel` settles e-mail', async (t) => {
+  const { channel: _, ...legacyDelivered } = delivered('down-gw-2') as RecordOf<'delivered'>;
+  const state = await readClientLog('gw', logOf([firstUp, down, legacyDelivered as LogRecord, up]), { records: 0, corrupt: 0 });
+  t.same([...state.pendingChannels], [['up-gw-3', ['email']]]);
+});
+
+t.test('a transition routed to no channel is owed nothing', async (t) => {
+  const state = await readClientLog('gw', logOf([firstUp, { ...down, channels: [] }]), { records: 0, corrupt: 0 });
+  t.same(state.undelivered, []);
 });
