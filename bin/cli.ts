@@ -1,7 +1,8 @@
 /**
  * The `netmonitor` command. Each subcommand imports its code only when it runs, so the sensor
  * on a small gateway never loads the server's dependencies (mail, time zones, logging).
- * Exit status: 0 done, 1 failure, 2 invalid configuration or usage.
+ * Exit status: 0 done, 1 failure, 2 invalid configuration or usage, or the log folder is in
+ * use by another server.
  */
 import yargs from 'yargs';
 import { hideBin } from 'yargs/helpers';
@@ -10,7 +11,7 @@ import { isSensorId } from '../shared/nm1.js';
 import { VERSION } from '../shared/version.js';
 
 export function exitCodeOf(error: unknown): number {
-  return error instanceof NetmonitorError && (error.code === 'ECONFIG' || error.code === 'EUSAGE') ? 2 : 1;
+  return error instanceof NetmonitorError && (error.code === 'ECONFIG' || error.code === 'EUSAGE' || error.code === 'ELOCKED') ? 2 : 1;
 }
 
 async function main(argv: string[]): Promise<void> {

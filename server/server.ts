@@ -3,12 +3,12 @@
  * the log folder and the event consumers.
  *
  * Start, in order:
- *  1. create the log folder; read the saved state and every configured client's log;
+ *  1. create the log folder and take its lock (server/store/folderLock.ts); read the saved state and every configured client's log;
  *  2. put each client back as it was (an up client gets a full down interval from now);
  *  3. record the server's start in `@server.nmlog`, re-queue undelivered alerts;
  *  4. bind the socket and say `listening`.
  * Stop (SIGTERM): close the socket, finish log writes, save state, give alerts in flight a
- * moment, record the stop, and log the final `stats` line.
+ * moment, record the stop, release the folder's lock, and log the final `stats` line.
  */
 import { createSocket, type Socket } from 'node:dgram';
 import { performance } from 'node:perf_hooks';
@@ -27,6 +27,7 @@ import { startHttp } from './http/index.js';
 import { RouteTable } from './http/routes.js';
 import { startSupervision } from './supervision/index.js';
 import { LogDirectory, SERVER_LOG, type OpenFile } from './store/logDirectory.js';
+import { lockFolder, type FolderLock } from './store/folderLock.js';
 import { fileMailer, smtpMailer, type Mailer } from './alerts/mailer.js';
 import { eachClient } from './core/clientState.js';
 import { iso, Monitor, newClientState, type Action, type ClientSettings, type ClientState, type HeartbeatInfo, type Instant, type SavedClient } from './core/monitor.js';
@@ -101,6 +102,7 @@ export class NetmonitorServer {
   private readonly firstHeard: LogBudget;
   private readonly limiter: SourceLimiter | null;
   private socket: Socket | null = null;
+  private lock: FolderLock | null = null;
   private timers: NodeJS.Timeout[] = [];
   private accepted = 0;
   private logErrors = 0;
@@ -142,8 +144,24 @@ export class NetmonitorServer {
   }
 
   async start(): Promise<{ address: string; port: number }> {
-    const { config } = this.options;
     await this.logs.create();
+    // Before anything is written: a second server on this folder must change nothing in it.
+    this.lock = await lockFolder(this.logs.dir);
+    try {
+      return await this.startLocked();
+    } catch (error) {
+      await this.releaseLock();
+      throw error;
+    }
+  }
+
+  private async releaseLock(): Promise<void> {
+    await this.lock?.release();
+    this.lock = null;
+  }
+
+  private async startLocked(): Promise<{ address: string; port: number }> {
+    const { config } = this.options;
     const now = this.clock.now();
     const undelivered = await this.restore();
     await this.logs.append(SERVER_LOG, [{ type: 'start', at: iso(now.wall), pid: process.pid, version: VERSION }]);
@@ -305,6 +323,7 @@ export class NetmonitorServer {
     await this.outbox.stop(3000);
     this.logFirstHeardSummary();
     await this.appendServerRecord({ type: 'stop', at: iso(this.clock.now().wall) });
+    await this.releaseLock();
     this.mailer.close();
     const stats = this.stats();
     this.logger.info(`stats ${JSON.stringify(stats)}`);
