@@ -34,6 +34,8 @@ export interface RawOutage {
    * is then the next heartbeat the log does show, an upper bound.
    */
   endInferred: boolean;
+  /** Why, when it began with an explicit failure (HTTP `status=fail`, a failed probe); null when the client went silent. */
+  failure: string | null;
 }
 
 export interface AddressChange {
@@ -133,6 +135,7 @@ export function addRecord(builder: HistoryBuilder, record: LogRecord): void {
         endIntervalS: null,
         bootEvidence: null,
         endInferred: false,
+        failure: stringOf(record.reason),
       };
       break;
     }
@@ -143,7 +146,7 @@ export function addRecord(builder: HistoryBuilder, record: LogRecord): void {
         const lastUp = timeOf(record.last_up);
         if (lastUp === null) break;
         builder.open = {
-          start: lastUp, end: null, startBoot: null, endBoot: null, startIntervalS: null, endIntervalS: null, bootEvidence: null, endInferred: false,
+          start: lastUp, end: null, startBoot: null, endBoot: null, startIntervalS: null, endIntervalS: null, bootEvidence: null, endInferred: false, failure: null,
         };
       }
       closeOutage(builder, { end: at, endBoot: numberOf(record.boot), endIntervalS: numberOf(record.interval), inferred: false });

@@ -25,6 +25,7 @@ function outageJson(outage: Outage, zone: string): Record<string, unknown> {
     sensor_off_s: outage.sensorOffMs === null ? null : seconds(outage.sensorOffMs),
     offline_s: outage.offlineMs === null ? null : seconds(outage.offlineMs),
     end_inferred: outage.endInferred,
+    failure: outage.failure,
   };
 }
 

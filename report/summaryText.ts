@@ -22,6 +22,7 @@ export function causeText(outage: Outage): string {
 
 export function notesOf(outage: Outage): string[] {
   const notes: string[] = [];
+  if (outage.failure !== null) notes.push(outage.failure);
   if (outage.clippedStart) notes.push('began before the window');
   if (outage.clippedEnd && !outage.ongoing) notes.push('ended after the window');
   if (outage.ongoing) notes.push(outage.clippedEnd ? 'still going on after the window' : 'still going on');

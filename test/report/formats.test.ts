@@ -81,3 +81,23 @@ t.test('an outage over midnight is drawn on both days', async (t) => {
   const { rows } = dayRows(client, 'UTC', at('2026-11-03T00:00:00Z'));
   t.same(rows.map((row) => row.segments.map((s) => (s.end - s.start) / HOUR)), [[1], [1]]);
 });
+
+t.test('an outage that began with an explicit failure shows its reason in every format', async (t) => {
+  const dir = tempDir();
+  writeServerLog(dir, serverRun(T0 - HOUR, NOW));
+  const [down, ...rest] = outage(T0 + HOUR, T0 + 2 * HOUR);
+  writeLog(dir, 'cron-job', [...firstUp(T0), { ...down!, reason: 'failure reported over HTTP: rsync: exit 23' }, ...rest]);
+  const text = await report({ logDir: dir, tz: 'UTC' }, NOW);
+  t.match(text, /failure reported over HTTP: rsync: exit 23/);
+  const html = await report({ logDir: dir, tz: 'UTC', format: 'html' }, NOW);
+  t.match(html, /<td>failure reported over HTTP: rsync: exit 23<\/td>/);
+  const csv = (await report({ logDir: dir, tz: 'UTC', format: 'csv' }, NOW)).trimEnd().split('\r\n');
+  t.equal(csv[1]!.split(',')[CSV_COLUMNS.indexOf('failure')], 'failure reported over HTTP: rsync: exit 23');
+  const json = JSON.parse(await report({ logDir: dir, tz: 'UTC', format: 'json' }, NOW)) as { clients: { outages: { failure: string | null }[] }[] };
+  t.equal(json.clients[0]!.outages[0]!.failure, 'failure reported over HTTP: rsync: exit 23');
+});
+
+t.test('an outage of silence has no failure reason', async (t) => {
+  const json = JSON.parse(await report({ logDir: logSet(), tz: 'UTC', format: 'json', clients: ['gw'] }, NOW)) as { clients: { outages: { failure: string | null }[] }[] };
+  t.equal(json.clients[0]!.outages[0]!.failure, null);
+});

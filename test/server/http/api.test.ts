@@ -80,7 +80,7 @@ t.test('?status=fail declares its client down at once, with the body as the reas
   const reply = await fetch(`${peer.base}/api/v1/heartbeat/cron-job?status=fail`, { method: 'POST', headers: bearer(peer.tokens.cron), body: 'rsync: exit 23\n' });
   t.match(await json(reply), { state: 'down' });
   await peer.server.logs.settle();
-  t.match(records(peer.dir, 'cron-job').at(-1), { type: 'down', reason: 'rsync: exit 23' });
+  t.match(records(peer.dir, 'cron-job').at(-1), { type: 'down', reason: 'failure reported over HTTP: rsync: exit 23' });
   const bad = await fetch(`${peer.base}/api/v1/heartbeat/cron-job?status=maybe`, { method: 'POST', headers: bearer(peer.tokens.cron) });
   t.equal(bad.status, 400, 'any other status is refused');
 });
