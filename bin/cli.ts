@@ -46,14 +46,15 @@ async function main(argv: string[]): Promise<void> {
       })
     .command('report [client..]', 'Report every outage in the client logs (text, json, csv or html)', (y) =>
       y.positional('client', { type: 'string', array: true, describe: 'only these clients (default: all)' })
-        .option('config', { type: 'string', describe: 'a server config file: its client_log_dir' })
+        .option('config', { type: 'string', describe: "a server config file: its client_log_dir, alert_timezone and the clients' label and account" })
         .option('log-dir', { type: 'string', describe: 'the client log folder' })
         .option('since', { type: 'string', describe: 'start of the window: ISO 8601 date or time, or a span back from now (30d)' })
         .option('until', { type: 'string', describe: 'end of the window (default: now); a date includes that day' })
-        .option('tz', { type: 'string', describe: 'IANA time zone for printed times (default: this machine\'s)' })
+        .option('tz', { type: 'string', describe: "IANA time zone for printed times (default: the config's alert_timezone, else this machine's)" })
+        .option('title', { type: 'string', describe: "a heading for the reader: the subscriber's name and address, a case number" })
         .option('format', { type: 'string', choices: ['text', 'json', 'csv', 'html'], default: 'text', describe: 'output format' }),
       async (args) => (await import('../report/main.js')).runReport({
-        config: args.config, logDir: args['log-dir'], since: args.since, until: args.until, tz: args.tz, format: args.format, clients: args.client,
+        config: args.config, logDir: args['log-dir'], since: args.since, until: args.until, tz: args.tz, format: args.format, title: args.title, clients: args.client,
       }))
     .command('test-alert', 'Send a test message through the configured alert path and report the outcome', (y) =>
       y.option('config', { type: 'string', demandOption: true, describe: 'server config file (JSON)' }),

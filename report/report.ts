@@ -7,6 +7,7 @@ import type { ClientReport, ReportWindow } from '../log/outages.js';
 import { clientReport } from '../log/outages.js';
 import { listClients, readClientHistory } from '../log/logSet.js';
 import { readMonitorLog, type MonitorHistory } from '../log/monitorLog.js';
+import type { ClientLabels } from '../server/config/reportLabels.js';
 
 export interface Report {
   generatedAt: number;
@@ -17,6 +18,10 @@ export interface Report {
   windowEnd: number;
   monitor: MonitorHistory;
   clients: ClientReport[];
+  /** `--title`: a heading for the reader; null for none. */
+  title: string | null;
+  /** Each client's `label` and `account` from the server config. */
+  labels: ReadonlyMap<string, ClientLabels>;
 }
 
 export interface ReportRequest {
@@ -27,6 +32,8 @@ export interface ReportRequest {
   window: ReportWindow;
   zone: string;
   now: number;
+  title?: string | null;
+  labels?: ReadonlyMap<string, ClientLabels>;
 }
 
 const PARALLEL_READS = 4;
@@ -58,5 +65,7 @@ export async function buildReport(request: ReportRequest): Promise<Report> {
     windowEnd: Math.min(request.window.until ?? request.now, request.now),
     monitor,
     clients,
+    title: request.title ?? null,
+    labels: request.labels ?? new Map(),
   };
 }

@@ -10,6 +10,7 @@ import {
   checkKnownKeys, deepFreeze, integerIn, isObject, oneOf, optionalString, readJsonConfig, readSecretFile, requiredString,
   type JsonObject,
 } from '../../shared/configCheck.js';
+import { REPORT_CLIENT_KEYS, reportLabels } from './reportLabels.js';
 import { parseDuration } from '../../shared/duration.js';
 import { ConfigError } from '../../shared/errors.js';
 import { HmacKeys } from '../intake/hmacSha256.js';
@@ -164,7 +165,8 @@ function clientList(raw: JsonObject, defaultDownMs: number, configDir: string, e
   return Object.entries(value).map(([id, settings]) => {
     const key = `clients.${id}`;
     if (!isObject(settings)) throw new ConfigError(key, 'must be an object such as {"key": "<64 hex digits>"} or {"legacy": true}');
-    checkKnownKeys(settings, ['key', 'key_file', 'legacy', 'down_interval', ...HTTP_CLIENT_KEYS, ...SUPERVISION_CLIENT_KEYS], `${key}.`);
+    checkKnownKeys(settings, ['key', 'key_file', 'legacy', 'down_interval', ...REPORT_CLIENT_KEYS, ...HTTP_CLIENT_KEYS, ...SUPERVISION_CLIENT_KEYS], `${key}.`);
+    reportLabels(settings, key);
     const downIntervalMs = settings.down_interval === undefined ? defaultDownMs : parseDuration(settings.down_interval, `${key}.down_interval`);
     const http = validateHttpClient(settings, key);
     const supervision = validateSupervisionClient(settings, key, configDir);

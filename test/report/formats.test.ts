@@ -101,3 +101,18 @@ t.test('an outage of silence has no failure reason', async (t) => {
   const json = JSON.parse(await report({ logDir: logSet(), tz: 'UTC', format: 'json', clients: ['gw'] }, NOW)) as { clients: { outages: { failure: string | null }[] }[] };
   t.equal(json.clients[0]!.outages[0]!.failure, null);
 });
+
+t.test('a timeline day draws only its watched part as up: before the first record and after now are unknown', async (t) => {
+  const dir = tempDir();
+  const first = at('2026-11-03T10:00:00.000Z');
+  const now = at('2026-11-03T16:00:00.000Z');
+  writeServerLog(dir, serverRun(first - HOUR, now));
+  writeLog(dir, 'gw', firstUp(first));
+  const html = await report({ logDir: dir, tz: 'UTC', format: 'html' }, now);
+  const svg = /<svg[^>]*class="timeline"[\s\S]*?<\/svg>/.exec(html)![0];
+  const width = Number(/width="([\d.]+)"/.exec(svg)![1]);
+  t.match(svg, /<rect x="120" y="\d+" width="720" height="\d+" class="unknown"\/>/, 'the whole day, unknown');
+  t.match(svg, /<rect x="420" y="\d+" width="180" height="\d+" class="dayrow"\/>/, 'up only from 10:00 to 16:00');
+  const label24 = /<text x="([\d.]+)"[^>]*text-anchor="middle"[^>]*>24:00<\/text>/.exec(svg);
+  t.ok(label24 !== null && Number(label24[1]) + 15 <= width, `the 24:00 label fits in the picture (${width} wide)`);
+});
