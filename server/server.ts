@@ -33,7 +33,7 @@ import { eachClient } from './core/clientState.js';
 import { iso, Monitor, newClientState, type Action, type ClientSettings, type ClientState, type HeartbeatInfo, type Instant, type SavedClient } from './core/monitor.js';
 import { AlertOutbox, type AlertEvent } from './alerts/outbox.js';
 import { LogBudget } from './core/logBudget.js';
-import { Refusals } from './intake/refusals.js';
+import { noClientsWarning, Refusals } from './intake/refusals.js';
 import { SourceLimiter } from './intake/sourceLimiter.js';
 import { StormControl } from './alerts/storm.js';
 import { readClientLog } from './store/restore.js';
@@ -200,6 +200,7 @@ export class NetmonitorServer {
       if (extension !== null) this.extensions.push(extension);
     }
     this.logger.info(`listening on ${bound.address}:${bound.port} (udp) with ${this.directory.size} configured client(s)`);
+    if (this.directory.size === 0) this.logger.warn(noClientsWarning());
     return { address: bound.address, port: bound.port };
   }
 
@@ -215,13 +216,13 @@ export class NetmonitorServer {
       this.logger.error(`internal error on a datagram from ${source}: ${(error as Error).message}`);
       return;
     }
-    if (!verdict.ok) return this.refuse(verdict.reason, source, now);
+    if (!verdict.ok) return this.refuse(verdict.reason, source, now, datagram);
     this.accept(verdict.client, verdict.beat, now);
   }
 
   /** Counts a refusal and logs it within the log budget; nothing else happens. */
-  private refuse(reason: RefusalReason, source: string, now: Instant): void {
-    const line = this.refusals.refuse(reason, source, now.mono);
+  private refuse(reason: RefusalReason, source: string, now: Instant, datagram: Buffer | null = null): void {
+    const line = this.refusals.refuse(reason, source, now.mono, datagram);
     if (line !== null) this.logger.warn(line);
   }
 

@@ -30,7 +30,9 @@ export type RefusalReason =
   | 'unknown-sensor'
   | 'bad-mac'
   | 'replay'
-  | 'rate-limited';
+  | 'rate-limited'
+  // A PING/BOOT of the original netmonitor from an address that is not a legacy client.
+  | 'legacy-unlisted';
 
 export type ParseResult =
   | { ok: true; heartbeat: Heartbeat; signed: Buffer; mac: Buffer }
