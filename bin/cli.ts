@@ -2,7 +2,8 @@
  * The `netmonitor` command. Each subcommand imports its code only when it runs, so the sensor
  * on a small gateway never loads the server's dependencies (mail, time zones, logging).
  * Exit status: 0 done, 1 failure, 2 invalid configuration or usage, or the log folder is in
- * use by another server.
+ * use by another server, 3 the machine refuses what the configuration asks (a port in use, a
+ * folder the server may not write). systemd does not restart after 2 or 3.
  */
 import yargs from 'yargs';
 import { hideBin } from 'yargs/helpers';
@@ -11,7 +12,9 @@ import { isSensorId } from '../shared/nm1.js';
 import { VERSION } from '../shared/version.js';
 
 export function exitCodeOf(error: unknown): number {
-  return error instanceof NetmonitorError && (error.code === 'ECONFIG' || error.code === 'EUSAGE' || error.code === 'ELOCKED') ? 2 : 1;
+  if (!(error instanceof NetmonitorError)) return 1;
+  if (error.code === 'EENV') return 3;
+  return error.code === 'ECONFIG' || error.code === 'EUSAGE' || error.code === 'ELOCKED' ? 2 : 1;
 }
 
 async function main(argv: string[]): Promise<void> {

@@ -28,6 +28,7 @@ import { RouteTable } from './http/routes.js';
 import { startSupervision } from './supervision/index.js';
 import { LogDirectory, SERVER_LOG, type OpenFile } from './store/logDirectory.js';
 import { lockFolder, type FolderLock } from './store/folderLock.js';
+import { bindError, folderError } from './environmentErrors.js';
 import { fileMailer, smtpMailer, type Mailer } from './alerts/mailer.js';
 import { eachClient } from './core/clientState.js';
 import { iso, Monitor, newClientState, type Action, type ClientSettings, type ClientState, type HeartbeatInfo, type Instant, type SavedClient } from './core/monitor.js';
@@ -144,9 +145,12 @@ export class NetmonitorServer {
   }
 
   async start(): Promise<{ address: string; port: number }> {
-    await this.logs.create();
+    const unusable = (error: unknown): never => {
+      throw folderError(error, 'client_log_dir', this.logs.dir);
+    };
+    await this.logs.create().catch(unusable);
     // Before anything is written: a second server on this folder must change nothing in it.
-    this.lock = await lockFolder(this.logs.dir);
+    this.lock = await lockFolder(this.logs.dir).catch(unusable);
     try {
       return await this.startLocked();
     } catch (error) {
@@ -174,14 +178,20 @@ export class NetmonitorServer {
     const socket = createSocket({ type: config.listenAddress.includes(':') ? 'udp6' : 'udp4', recvBufferSize: 4 * 1024 * 1024 });
     this.socket = socket;
     socket.on('message', (datagram, remote) => this.receive(datagram, remote.address));
-    socket.on('error', (error) => this.logger.error(`socket error: ${error.message}`));
     await new Promise<void>((resolve, reject) => {
-      socket.once('error', reject);
+      const refused = (error: Error): void => {
+        this.socket = null;
+        socket.close();
+        reject(bindError(error, { portKey: 'listen_port', addressKey: 'listen_address', port: config.listenPort, address: config.listenAddress }));
+      };
+      socket.once('error', refused);
       socket.bind(config.listenPort, config.listenAddress, () => {
-        socket.off('error', reject);
+        socket.off('error', refused);
         resolve();
       });
     });
+    // Only once bound: a failed bind is the start's error, said once.
+    socket.on('error', (error) => this.logger.error(`socket error: ${error.message}`));
     const bound = socket.address();
     this.timers.push(
       setInterval(() => this.tick(), TICK_MS),
