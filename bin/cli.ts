@@ -27,14 +27,20 @@ async function main(argv: string[]): Promise<void> {
     .command('sensor', 'Send heartbeats to a server (run on the gateway)', (y) =>
       y.option('config', { type: 'string', demandOption: true, describe: 'sensor config file (JSON)' }),
       async (args) => (await import('../sensor/main.js')).runSensor(args.config))
-    .command('keygen', 'Print a new sensor id and key (or, with --http, an HTTP client token; with --librenms, the LibreNMS alert token) as config snippets', (y) =>
+    .command('keygen', 'Print a new sensor id and key (or, with --http, an HTTP client token; with --admin, the HTTP admin token; with --librenms, the LibreNMS alert token) as config snippets', (y) =>
       y.option('id', { type: 'string', describe: 'sensor id (1-64 of A-Z a-z 0-9 . _ -)' })
         .option('server', { type: 'string', describe: "the server's host name, for the sensor snippet" })
         .option('port', { type: 'number', describe: "the server's UDP port, for the sensor snippet" })
         .option('http', { type: 'string', describe: 'make a bearer token for this HTTP client instead' })
+        .option('admin', { type: 'boolean', describe: 'make the HTTP admin token (http.admin_token_sha256) instead' })
         .option('librenms', { type: 'boolean', describe: "make the token LibreNMS's alert transport sends instead" })
-        .option('url', { type: 'string', describe: "with --http or --librenms: the server's HTTP address" }),
+        .option('url', { type: 'string', describe: "with --http, --admin or --librenms: the server's HTTP address" })
+        .conflicts('admin', ['http', 'librenms', 'id']),
       async (args) => {
+        if (args.admin === true) {
+          process.stdout.write((await import('./keygen.js')).keygenAdmin({ url: args.url }));
+          return;
+        }
         if (args.librenms === true) {
           process.stdout.write((await import('./keygen.js')).keygenLibrenms({ url: args.url }));
           return;

@@ -62,3 +62,19 @@ t.test('`netmonitor keygen --librenms` prints a token, the hash the librenms sec
   const again = spawnSync(process.execPath, [cliPath, 'keygen', '--librenms'], { encoding: 'utf8' });
   t.notOk(again.stdout.includes(token), 'each run makes a new token');
 });
+
+t.test('`netmonitor keygen --admin` prints an admin token and the http entry that takes its hash, no client entry or crontab line', async (t) => {
+  const run = spawnSync(process.execPath, [cliPath, 'keygen', '--admin', '--url', 'http://monitor.lan:8080'], { encoding: 'utf8' });
+  t.equal(run.status, 0, run.stderr);
+  const lines = run.stdout.split('\n');
+  const token = lines[lines.findIndex((line) => line.startsWith('# The admin token')) + 1]!;
+  t.match(token, /^[A-Za-z0-9_-]{43}$/, '32 random bytes');
+  const entry = lines.find((line) => line.startsWith('"admin_token_sha256"'))!;
+  const http = JSON.parse(`{${entry}}`) as JsonObject;
+  const config = validateServerConfig({ client_log_dir: '/var/log/netmonitor', http }, '/etc/netmonitor/server.json', {});
+  t.ok(tokenMatches(token, config.http!.listener!.adminTokenSha256), 'the http section takes the printed token');
+  t.notMatch(run.stdout, /"clients"|crontab|\/api\/v1\/heartbeat/, 'nothing of an HTTP client');
+  t.match(run.stdout, "'http://monitor.lan:8080/api/v1/clients/CLIENT'");
+  const both = spawnSync(process.execPath, [cliPath, 'keygen', '--admin', '--http', 'x'], { encoding: 'utf8' });
+  t.equal(both.status, 2, 'not together with --http');
+});

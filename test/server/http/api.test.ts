@@ -238,6 +238,9 @@ t.test('health is 200 while heartbeats arrive and 503 when none arrived for long
   await fetch(`${peer.base}/api/v1/heartbeat/cron-job`, { method: 'POST', headers: bearer(peer.tokens.cron) });
   const healthy = await fetch(`${peer.base}/api/v1/health`);
   t.equal(healthy.status, 200);
+  const alias = await fetch(`${peer.base}/health`);
+  t.equal(alias.status, 200, '/health answers the same');
+  t.match(await json(alias), { status: 'ok', receiving: true });
   t.match(await json(healthy), { status: 'ok', receiving: true, logs_writable: true, alert_outbox_depth: 0, last_smtp_error: null });
   await sleep(2500);
   const silent = await fetch(`${peer.base}/api/v1/health`);
