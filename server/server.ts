@@ -3,7 +3,8 @@
  * the log folder and the event consumers.
  *
  * Start, in order:
- *  1. create the log folder and take its lock (server/store/folderLock.ts); read the saved state and every configured client's log;
+ *  1. create the log folder and take its lock (server/store/folderLock.ts); read the saved
+ *     state and every configured client's log;
  *  2. put each client back as it was (an up client gets a full down interval from now);
  *  3. record the server's start in `@server.nmlog`, re-queue undelivered alerts;
  *  4. bind the socket and say `listening`.
