@@ -1,7 +1,9 @@
 /**
  * The `netmonitor` command. Each subcommand imports its code only when it runs, so the sensor
  * on a small gateway never loads the server's dependencies (mail, time zones, logging).
- * Exit status: 0 done, 1 failure, 2 invalid configuration or usage.
+ * Exit status: 0 done, 1 failure, 2 invalid configuration or usage, or the log folder is in
+ * use by another server, 3 the machine refuses what the configuration asks (a port in use, a
+ * folder the server may not write). systemd does not restart after 2 or 3.
  */
 import yargs from 'yargs';
 import { hideBin } from 'yargs/helpers';
@@ -10,7 +12,9 @@ import { isSensorId } from '../shared/nm1.js';
 import { VERSION } from '../shared/version.js';
 
 export function exitCodeOf(error: unknown): number {
-  return error instanceof NetmonitorError && (error.code === 'ECONFIG' || error.code === 'EUSAGE') ? 2 : 1;
+  if (!(error instanceof NetmonitorError)) return 1;
+  if (error.code === 'EENV') return 3;
+  return error.code === 'ECONFIG' || error.code === 'EUSAGE' || error.code === 'ELOCKED' ? 2 : 1;
 }
 
 async function main(argv: string[]): Promise<void> {
@@ -23,14 +27,20 @@ async function main(argv: string[]): Promise<void> {
     .command('sensor', 'Send heartbeats to a server (run on the gateway)', (y) =>
       y.option('config', { type: 'string', demandOption: true, describe: 'sensor config file (JSON)' }),
       async (args) => (await import('../sensor/main.js')).runSensor(args.config))
-    .command('keygen', 'Print a new sensor id and key (or, with --http, an HTTP client token; with --librenms, the LibreNMS alert token) as config snippets', (y) =>
+    .command('keygen', 'Print a new sensor id and key (or, with --http, an HTTP client token; with --admin, the HTTP admin token; with --librenms, the LibreNMS alert token) as config snippets', (y) =>
       y.option('id', { type: 'string', describe: 'sensor id (1-64 of A-Z a-z 0-9 . _ -)' })
         .option('server', { type: 'string', describe: "the server's host name, for the sensor snippet" })
         .option('port', { type: 'number', describe: "the server's UDP port, for the sensor snippet" })
         .option('http', { type: 'string', describe: 'make a bearer token for this HTTP client instead' })
+        .option('admin', { type: 'boolean', describe: 'make the HTTP admin token (http.admin_token_sha256) instead' })
         .option('librenms', { type: 'boolean', describe: "make the token LibreNMS's alert transport sends instead" })
-        .option('url', { type: 'string', describe: "with --http or --librenms: the server's HTTP address" }),
+        .option('url', { type: 'string', describe: "with --http, --admin or --librenms: the server's HTTP address" })
+        .conflicts('admin', ['http', 'librenms', 'id']),
       async (args) => {
+        if (args.admin === true) {
+          process.stdout.write((await import('./keygen.js')).keygenAdmin({ url: args.url }));
+          return;
+        }
         if (args.librenms === true) {
           process.stdout.write((await import('./keygen.js')).keygenLibrenms({ url: args.url }));
           return;
@@ -45,14 +55,15 @@ async function main(argv: string[]): Promise<void> {
       })
     .command('report [client..]', 'Report every outage in the client logs (text, json, csv or html)', (y) =>
       y.positional('client', { type: 'string', array: true, describe: 'only these clients (default: all)' })
-        .option('config', { type: 'string', describe: 'a server config file: its client_log_dir' })
+        .option('config', { type: 'string', describe: "a server config file: its client_log_dir, alert_timezone and the clients' label and account" })
         .option('log-dir', { type: 'string', describe: 'the client log folder' })
         .option('since', { type: 'string', describe: 'start of the window: ISO 8601 date or time, or a span back from now (30d)' })
         .option('until', { type: 'string', describe: 'end of the window (default: now); a date includes that day' })
-        .option('tz', { type: 'string', describe: 'IANA time zone for printed times (default: this machine\'s)' })
+        .option('tz', { type: 'string', describe: "IANA time zone for printed times (default: the config's alert_timezone, else this machine's)" })
+        .option('title', { type: 'string', describe: "a heading for the reader: the subscriber's name and address, a case number" })
         .option('format', { type: 'string', choices: ['text', 'json', 'csv', 'html'], default: 'text', describe: 'output format' }),
       async (args) => (await import('../report/main.js')).runReport({
-        config: args.config, logDir: args['log-dir'], since: args.since, until: args.until, tz: args.tz, format: args.format, clients: args.client,
+        config: args.config, logDir: args['log-dir'], since: args.since, until: args.until, tz: args.tz, format: args.format, title: args.title, clients: args.client,
       }))
     .command('test-alert', 'Send a test message through the configured alert path and report the outcome', (y) =>
       y.option('config', { type: 'string', demandOption: true, describe: 'server config file (JSON)' })

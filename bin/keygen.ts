@@ -53,6 +53,25 @@ export function keygenHttp(options: HttpKeygenOptions, random: (n: number) => Bu
   ].join('\n');
 }
 
+/**
+ * `netmonitor keygen --admin`: a new admin token for the HTTP API's writes (and, with
+ * `require_token_for_reads`, its reads), printed once with the `http` entry that takes its hash.
+ */
+export function keygenAdmin(options: { url?: string | undefined }, random: (n: number) => Buffer = randomBytes): string {
+  const { token, hash } = newToken(random);
+  return [
+    `# The admin token (shown only now; the server keeps only its hash). Keep it like a password:`,
+    token,
+    '',
+    `# On the server: add this entry to the "http" section of its config file`,
+    `"admin_token_sha256": ${JSON.stringify(hash)}`,
+    '',
+    `# Then: enter the token at the bottom of the dashboard, or send it with API writes, e.g.`,
+    `curl -fsS -X PATCH -H 'Authorization: Bearer ${token}' -H 'Content-Type: application/json' -d '{"down_interval": "5m"}' '${baseUrl(options.url)}/api/v1/clients/CLIENT'`,
+    '',
+  ].join('\n');
+}
+
 /** A new bearer token and the SHA-256 (hex) the server keeps of it. */
 function newToken(random: (n: number) => Buffer): { token: string; hash: string } {
   const token = random(32).toString('base64url');

@@ -34,6 +34,8 @@ export interface RawOutage {
    * is then the next heartbeat the log does show, an upper bound.
    */
   endInferred: boolean;
+  /** Why, when it began with an explicit failure (HTTP `status=fail`, a failed probe); null when the client went silent. */
+  failure: string | null;
 }
 
 export interface AddressChange {
@@ -125,6 +127,7 @@ export function addRecord(builder: HistoryBuilder, record: ReadRecord): void {
         endIntervalS: null,
         bootEvidence: null,
         endInferred: false,
+        failure: record.reason ?? null,
       };
       break;
     }
@@ -135,7 +138,7 @@ export function addRecord(builder: HistoryBuilder, record: ReadRecord): void {
         const lastUp = timeOf(record.last_up);
         if (lastUp === null) break;
         builder.open = {
-          start: lastUp, end: null, startBoot: null, endBoot: null, startIntervalS: null, endIntervalS: null, bootEvidence: null, endInferred: false,
+          start: lastUp, end: null, startBoot: null, endBoot: null, startIntervalS: null, endIntervalS: null, bootEvidence: null, endInferred: false, failure: null,
         };
       }
       closeOutage(builder, { end: at, endBoot: record.boot, endIntervalS: record.interval, inferred: false });

@@ -67,7 +67,7 @@ export function originalHistory(client: string, entries: readonly OriginalEntry[
     if (seen !== null && (history.firstSeen === null || seen < history.firstSeen)) history.firstSeen = seen;
     if (entry.state === 'down' && entry.lastUp !== null) {
       // A later down replaces an earlier one: the original measured from the preceding down.
-      open = { start: entry.lastUp, end: null, startBoot: null, endBoot: null, startIntervalS: null, endIntervalS: null, bootEvidence: null, endInferred: false };
+      open = { start: entry.lastUp, end: null, startBoot: null, endBoot: null, startIntervalS: null, endIntervalS: null, bootEvidence: null, endInferred: false, failure: null };
     } else if (entry.state === 'up' && open !== null && entry.lastUp !== null) {
       open.end = entry.lastUp;
       history.outages.push(open);

@@ -33,6 +33,8 @@ export interface Outage {
   sensorOffMs: number | null;
   offlineMs: number | null;
   endInferred: boolean;
+  /** The reason of an explicit failure (HTTP `status=fail`, a failed probe); null when the client went silent. */
+  failure: string | null;
 }
 
 export interface CauseTotal {
@@ -107,6 +109,7 @@ export function clientReport(history: ClientHistory, monitorOff: readonly Span[]
       sensorOffMs: finding.sensorOffMs,
       offlineMs: finding.offlineMs,
       endInferred: raw.endInferred,
+      failure: raw.failure,
     };
     outages.push(outage);
     const counted = outage.durationMs - monitorOffMs;

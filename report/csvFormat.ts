@@ -7,7 +7,7 @@ import { formatDuration, isoIn, seconds } from './timeText.js';
 
 export const CSV_COLUMNS = [
   'client', 'start', 'end', 'duration_s', 'duration', 'uncertainty_s', 'cause', 'ongoing',
-  'clipped_start', 'clipped_end', 'monitor_off_s', 'sensor_off_s', 'offline_s',
+  'clipped_start', 'clipped_end', 'monitor_off_s', 'sensor_off_s', 'offline_s', 'failure',
 ] as const;
 
 /** Quotes a field when it needs it; a leading = + - @ is defused so a spreadsheet never runs it as a formula. */
@@ -37,6 +37,7 @@ export function formatCsv(report: Report): string {
         seconds(outage.monitorOffMs),
         outage.sensorOffMs === null ? null : seconds(outage.sensorOffMs),
         outage.offlineMs === null ? null : seconds(outage.offlineMs),
+        outage.failure,
       ];
       rows.push(fields.map(csvField).join(','));
     }

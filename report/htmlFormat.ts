@@ -7,7 +7,7 @@
 import type { ClientReport } from '../log/outages.js';
 import type { Report } from './report.js';
 import { escapeHtml } from './escape.js';
-import { causeText, CAUSE_WORDS, monitorLines, notesOf, summaryLines, windowLine } from './summaryText.js';
+import { causeText, CAUSE_WORDS, labelLine, monitorLines, notesOf, summaryLines, windowLine } from './summaryText.js';
 import { CAUSE_COLOURS, dayRows, timelineSvg, ALL_DAYS_LIMIT } from './timeline.js';
 import { formatDuration, readableIn, uncertaintyText } from './timeText.js';
 
@@ -18,7 +18,9 @@ table { border-collapse: collapse; margin: 1em 0; font-size: 0.9em; }
 th, td { border: 1px solid #ccc; padding: 0.2em 0.6em; text-align: left; vertical-align: top; }
 td.num { text-align: right; white-space: nowrap; } td.time { white-space: nowrap; }
 .timeline text { font: 10px sans-serif; fill: #444; } .timeline .dayrow { fill: #e8f5e9; stroke: #c8e6c9; }
+.timeline .unknown { fill: #f4f4f4; stroke: #ddd; }
 .timeline .tick { stroke: #bbb; } .legend span { display: inline-block; width: 1em; height: 1em; vertical-align: middle; margin: 0 0.3em 0 1em; }
+.legend .up { background: #e8f5e9; border: 1px solid #c8e6c9; } .legend .unknown { background: #f4f4f4; border: 1px solid #ddd; }
 .note { color: #555; font-size: 0.9em; }
 @media print { body { margin: 0.5em; } }
 `;
@@ -27,6 +29,8 @@ function clientHtml(client: ClientReport, report: Report): string {
   const { zone } = report;
   const e = escapeHtml;
   const parts = [`<section><h2>${e(client.client)}</h2>`];
+  const label = labelLine(report, client.client);
+  if (label !== null) parts.push(`<p class="label">${e(label)}</p>`);
   if (client.period === null) return parts.join('') + '<p>No records in this window.</p></section>';
   parts.push(`<p>${e(readableIn(client.period.start, zone))} to ${e(readableIn(client.period.end, zone))}</p><ul>`);
   for (const line of summaryLines(client)) parts.push(`<li>${e(line)}</li>`);
@@ -76,15 +80,16 @@ export function formatHtml(report: Report): string {
   const e = escapeHtml;
   const legend = Object.entries(CAUSE_COLOURS)
     .map(([cause, colour]) => `<span style="background:${colour}"></span>${e(CAUSE_WORDS[cause] ?? cause)}`)
-    .join(' ');
+    .join(' ') + ' <span class="up"></span>up <span class="unknown"></span>not watched (before the first record, or still to come)';
   return [
     '<!DOCTYPE html>',
     '<html lang="en"><head><meta charset="utf-8">',
     // No network fetches: refuse any by policy too, should a future change add one by mistake.
     `<meta http-equiv="Content-Security-Policy" content="default-src 'none'; style-src 'unsafe-inline'; img-src data:">`,
-    '<title>netmonitor outage report</title>',
+    `<title>${e(report.title ?? 'netmonitor outage report')}</title>`,
     `<style>${STYLE}</style></head><body>`,
-    '<h1>netmonitor outage report</h1>',
+    `<h1>${e(report.title ?? 'netmonitor outage report')}</h1>`,
+    report.title === null ? '' : '<p>netmonitor outage report</p>',
     `<p>${e(windowLine(report))}. Generated ${e(readableIn(report.generatedAt, report.zone))}.</p>`,
     ...monitorLines(report).map((line) => `<p class="note">${e(line)}</p>`),
     `<p class="note">Each outage runs from the last heartbeat before the silence to the first one after it; ± is the sensor's heartbeat interval. Time when the monitor itself was off is not counted as downtime.</p>`,

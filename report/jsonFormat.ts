@@ -6,6 +6,7 @@
 import { avgMs, type Action } from '../log/actions.js';
 import type { ClientReport, Outage } from '../log/outages.js';
 import type { Report } from './report.js';
+import type { ClientLabels } from '../server/config/reportLabels.js';
 import { isoIn, seconds } from './timeText.js';
 
 export const JSON_SCHEMA_VERSION = 1;
@@ -25,6 +26,7 @@ function outageJson(outage: Outage, zone: string): Record<string, unknown> {
     sensor_off_s: outage.sensorOffMs === null ? null : seconds(outage.sensorOffMs),
     offline_s: outage.offlineMs === null ? null : seconds(outage.offlineMs),
     end_inferred: outage.endInferred,
+    failure: outage.failure,
   };
 }
 
@@ -38,9 +40,11 @@ export function actionJson(action: Action, zone: string): Record<string, unknown
   return json;
 }
 
-export function clientJson(client: ClientReport, zone: string): Record<string, unknown> {
+export function clientJson(client: ClientReport, zone: string, labels: ClientLabels | undefined = undefined): Record<string, unknown> {
   return {
     client: client.client,
+    label: labels?.label ?? null,
+    account: labels?.account ?? null,
     log_formats: client.formats,
     period_start: client.period === null ? null : isoIn(client.period.start, zone),
     period_end: client.period === null ? null : isoIn(client.period.end, zone),
@@ -71,6 +75,7 @@ export function formatJson(report: Report): string {
     schema: JSON_SCHEMA_VERSION,
     generated_at: isoIn(report.generatedAt, zone),
     timezone: zone,
+    title: report.title,
     log_dir: report.logDir,
     window: {
       since: report.window.since === null ? null : isoIn(report.window.since, zone),
@@ -84,7 +89,7 @@ export function formatJson(report: Report): string {
         .map((span) => ({ start: isoIn(span.start, zone), end: isoIn(span.end, zone), duration_s: seconds(span.end - span.start) })),
       corrupt_lines: report.monitor.corrupt,
     },
-    clients: report.clients.map((client) => clientJson(client, zone)),
+    clients: report.clients.map((client) => clientJson(client, zone, report.labels.get(client.client))),
   };
   return JSON.stringify(document, null, 2) + '\n';
 }

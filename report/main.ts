@@ -1,16 +1,20 @@
 /**
  * `netmonitor report`: an account of every outage in the client logs, for the user and for
  * the ISP. Steps:
- *  1. find the log folder (`--log-dir`, or `client_log_dir` of a server config);
- *  2. read the window (`--since`/`--until`) and the zone (`--tz`);
+ *  1. find the log folder (`--log-dir`, or `client_log_dir` of a server config, with its
+ *     `alert_timezone` and the clients' `label`/`account`);
+ *  2. read the zone (`--tz`, else the config's `alert_timezone`, else this machine's) and
+ *     the window (`--since`/`--until`);
  *  3. read each client's log, streaming, and compute its report;
  *  4. print it as text, JSON, CSV or HTML on stdout.
  * Bad arguments or an unreadable folder are NetmonitorErrors with code EUSAGE or ECONFIG
  * (exit status 2), never a stack trace.
  */
 import { dirname, resolve } from 'node:path';
-import { readJsonConfig, requiredString } from '../shared/configCheck.js';
-import { NetmonitorError } from '../shared/errors.js';
+import { IANAZone } from 'luxon';
+import { optionalLine, optionalString, readJsonConfig, requiredString } from '../shared/configCheck.js';
+import { ConfigError, NetmonitorError } from '../shared/errors.js';
+import { labelsOfConfig, LABEL_CHARS, type ClientLabels } from '../server/config/reportLabels.js';
 import { formatCsv } from './csvFormat.js';
 import { formatHtml } from './htmlFormat.js';
 import { formatJson } from './jsonFormat.js';
@@ -28,6 +32,8 @@ export interface ReportArgs {
   until?: string | undefined;
   tz?: string | undefined;
   format?: string | undefined;
+  /** A heading for the reader (a subscriber's name and address, a case number). */
+  title?: string | undefined;
   clients?: readonly string[] | undefined;
 }
 
@@ -40,20 +46,32 @@ export interface ReportEffects {
 
 const FORMATTERS: Record<ReportFormat, (report: Report) => string> = { text: formatText, json: formatJson, csv: formatCsv, html: formatHtml };
 
+export interface LogFolder {
+  dir: string;
+  /** Names `dir` in errors: `--log-dir` or `client_log_dir`. */
+  key: string;
+  /** The config's `alert_timezone`: the alerts' zone is the report's default. */
+  zone: string | null;
+  labels: Map<string, ClientLabels>;
+}
+
 /**
  * The log folder. A server config is read only for `client_log_dir` (relative to the config
- * file, as the server reads it): a full validation would also need its secrets, which the
- * person running a report often cannot (and need not) read.
+ * file, as the server reads it), `alert_timezone` and the clients' labels: a full
+ * validation would also need its secrets, which the person running a report often cannot
+ * (and need not) read.
  */
-export function logFolder(args: ReportArgs): { dir: string; key: string } {
+export function logFolder(args: ReportArgs): LogFolder {
   if (args.config !== undefined && args.logDir !== undefined) throw new NetmonitorError('EUSAGE', 'give either --config or --log-dir, not both');
   if (args.logDir !== undefined) {
     if (args.logDir === '') throw new NetmonitorError('EUSAGE', '--log-dir must name a folder');
-    return { dir: resolve(args.logDir), key: '--log-dir' };
+    return { dir: resolve(args.logDir), key: '--log-dir', zone: null, labels: new Map() };
   }
   if (args.config !== undefined) {
     const raw = readJsonConfig(args.config);
-    return { dir: resolve(dirname(resolve(args.config)), requiredString(raw, 'client_log_dir')), key: 'client_log_dir' };
+    const zone = optionalString(raw, 'alert_timezone') ?? null;
+    if (zone !== null && !IANAZone.isValidZone(zone)) throw new ConfigError('alert_timezone', `must be an IANA time zone such as UTC or America/Chicago, not ${JSON.stringify(zone)}`);
+    return { dir: resolve(dirname(resolve(args.config)), requiredString(raw, 'client_log_dir')), key: 'client_log_dir', zone, labels: labelsOfConfig(raw) };
   }
   throw new NetmonitorError('EUSAGE', 'name the logs: --config FILE (a server config) or --log-dir DIR');
 }
@@ -67,10 +85,11 @@ export function reportFormat(name: string | undefined): ReportFormat {
 export async function runReport(args: ReportArgs, effects: ReportEffects = {}): Promise<void> {
   const now = effects.now ?? Date.now();
   const format = reportFormat(args.format);
-  const zone = resolveZone(args.tz, '--tz');
-  const window = parseWindow({ since: args.since, until: args.until }, { since: '--since', until: '--until' }, zone, now);
+  const title = args.title === undefined ? null : optionalLine({ title: args.title }, 'title', LABEL_CHARS, '--title')!;
   const folder = logFolder(args);
-  const report = await buildReport({ logDir: folder.dir, folderKey: folder.key, clients: args.clients ?? [], window, zone, now });
+  const zone = resolveZone(args.tz ?? folder.zone ?? undefined, '--tz');
+  const window = parseWindow({ since: args.since, until: args.until }, { since: '--since', until: '--until' }, zone, now);
+  const report = await buildReport({ logDir: folder.dir, folderKey: folder.key, clients: args.clients ?? [], window, zone, now, title, labels: folder.labels });
   const warn = effects.warn ?? ((line: string) => process.stderr.write(`netmonitor report: ${line}\n`));
   for (const problem of report.skipped) warn(problem);
   const text = FORMATTERS[format](report);

@@ -7,6 +7,7 @@ import type { ClientReport, ReportWindow } from '../log/outages.js';
 import { clientReport } from '../log/outages.js';
 import { listClients, readClientHistory, unlessNotAFile } from '../log/logSet.js';
 import { readMonitorLog, type MonitorHistory } from '../log/monitorLog.js';
+import type { ClientLabels } from '../server/config/reportLabels.js';
 
 export interface Report {
   generatedAt: number;
@@ -19,6 +20,10 @@ export interface Report {
   clients: ClientReport[];
   /** Entries named like logs that are no regular file (a folder, FIFO, symlink): left out, each said once. */
   skipped: string[];
+  /** `--title`: a heading for the reader; null for none. */
+  title: string | null;
+  /** Each client's `label` and `account` from the server config. */
+  labels: ReadonlyMap<string, ClientLabels>;
 }
 
 export interface ReportRequest {
@@ -29,6 +34,8 @@ export interface ReportRequest {
   window: ReportWindow;
   zone: string;
   now: number;
+  title?: string | null;
+  labels?: ReadonlyMap<string, ClientLabels>;
 }
 
 const PARALLEL_READS = 4;
@@ -63,5 +70,7 @@ export async function buildReport(request: ReportRequest): Promise<Report> {
     monitor,
     clients: clients.filter((client) => client !== null),
     skipped: skipped.sort(),
+    title: request.title ?? null,
+    labels: request.labels ?? new Map(),
   };
 }

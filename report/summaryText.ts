@@ -22,6 +22,7 @@ export function causeText(outage: Outage): string {
 
 export function notesOf(outage: Outage): string[] {
   const notes: string[] = [];
+  if (outage.failure !== null) notes.push(outage.failure);
   if (outage.clippedStart) notes.push('began before the window');
   if (outage.clippedEnd && !outage.ongoing) notes.push('ended after the window');
   if (outage.ongoing) notes.push(outage.clippedEnd ? 'still going on after the window' : 'still going on');
@@ -44,6 +45,14 @@ export function summaryLines(client: ClientReport): string[] {
   return lines;
 }
 
+/** `Jane Doe, account 0012345`: who a client is, from the config's `label` and `account`; null when neither is set. */
+export function labelLine(report: Report, client: string): string | null {
+  const labels = report.labels.get(client);
+  if (labels === undefined) return null;
+  const parts = [labels.label, labels.account === null ? null : `account ${labels.account}`].filter((part) => part !== null);
+  return parts.length === 0 ? null : parts.join(', ');
+}
+
 export function windowLine(report: Report): string {
   const { zone } = report;
   const from = report.window.since === null ? 'the start of each log' : readableIn(report.window.since, zone);
@@ -53,7 +62,9 @@ export function windowLine(report: Report): string {
 
 export function monitorLines(report: Report): string[] {
   const lines: string[] = [];
-  if (!report.monitor.known) lines.push('no @server.nmlog: the monitor\'s own downtime is not known');
-  if (report.monitor.corrupt > 0) lines.push(`skipped ${report.monitor.corrupt} damaged line(s) of @server.nmlog`);
+  if (!report.monitor.known) {
+    lines.push("the monitor's record of when it was running is missing (no @server.nmlog in the log folder): any time the monitor itself was off is counted as if it had been watching");
+  }
+  if (report.monitor.corrupt > 0) lines.push(`skipped ${report.monitor.corrupt} damaged line(s) of the monitor's own record (@server.nmlog)`);
   return lines;
 }

@@ -1,7 +1,7 @@
 /** `--format text` (the default): per client a short summary, a table of outages and what supervision did. */
 import type { ClientReport } from '../log/outages.js';
 import type { Report } from './report.js';
-import { causeText, monitorLines, notesOf, summaryLines, windowLine } from './summaryText.js';
+import { causeText, labelLine, monitorLines, notesOf, summaryLines, windowLine } from './summaryText.js';
 import { formatDuration, readableIn, uncertaintyText } from './timeText.js';
 
 function table(rows: string[][]): string[] {
@@ -20,8 +20,11 @@ function actionLines(client: ClientReport, zone: string): string[] {
   return lines;
 }
 
-function clientText(client: ClientReport, zone: string): string[] {
+function clientText(client: ClientReport, report: Report): string[] {
+  const { zone } = report;
   const lines = [client.client + (client.formats.includes('original') ? ' (includes logs of the original netmonitor)' : '')];
+  const label = labelLine(report, client.client);
+  if (label !== null) lines.push(`  ${label}`);
   if (client.period === null) return [...lines, '  no records in this window', ''];
   lines.push(`  ${readableIn(client.period.start, zone)} to ${readableIn(client.period.end, zone)}`);
   for (const line of summaryLines(client)) lines.push(`  ${line}`);
@@ -52,9 +55,10 @@ function clientText(client: ClientReport, zone: string): string[] {
 
 export function formatText(report: Report): string {
   const lines = [`netmonitor outage report, ${windowLine(report)}`, `generated ${readableIn(report.generatedAt, report.zone)}`];
+  if (report.title !== null) lines.unshift(report.title);
   lines.push(...monitorLines(report));
   lines.push('');
   if (report.clients.length === 0) lines.push('no client logs in this folder', '');
-  for (const client of report.clients) lines.push(...clientText(client, report.zone));
+  for (const client of report.clients) lines.push(...clientText(client, report));
   return lines.join('\n');
 }

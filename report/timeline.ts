@@ -2,7 +2,9 @@
  * The HTML report's picture: per client, one row per day (in the chosen zone) with the
  * outages drawn on it, as inline SVG. A row is as long as its day really is, so the day a
  * clock goes forward is 23 hours long and the day it goes back 25: nothing is drawn twice
- * or hidden. Hour marks sit where the local clock shows 00, 06, 12 and 18.
+ * or hidden. Hour marks sit where the local clock shows 00, 06, 12 and 18. Only the part of
+ * a day inside the client's period is drawn as watched: before its first record and after
+ * now nothing is known, and that part is drawn as unknown, never as up.
  */
 import { DateTime, IANAZone } from 'luxon';
 import type { Cause } from '../log/cause.js';
@@ -15,6 +17,8 @@ export const CAUSE_COLOURS: Record<Cause, string> = { network: '#d62728', power:
 const PX_PER_HOUR = 30;
 const ROW_HEIGHT = 16;
 const LABEL_WIDTH = 120;
+/** Room right of the longest row for the "24:00" label, which is centred on its mark. */
+const RIGHT_MARGIN = 24;
 /** Above this many days, only days with an outage get a row (a year of empty rows helps nobody). */
 export const ALL_DAYS_LIMIT = 62;
 const MAX_ROWS = 400;
@@ -87,6 +91,9 @@ export interface DayRow {
   label: string;
   /** Offsets from the day's start of the local 06:00, 12:00 and 18:00. */
   ticks: number[];
+  /** The part of the day inside the client's period (watched); the rest is unknown. */
+  knownStart: number;
+  knownEnd: number;
   segments: DaySegment[];
 }
 
@@ -110,7 +117,16 @@ export function dayRows(client: ClientReport, zone: string, now: number): { rows
       byDay.set(day.number, list);
     }
   }
-  const rowOf = (day: Day): DayRow => ({ dayStart: day.start, dayEnd: day.end, label: day.label, ticks: day.ticks, segments: byDay.get(day.number) ?? [] });
+  const period = client.period;
+  const rowOf = (day: Day): DayRow => ({
+    dayStart: day.start,
+    dayEnd: day.end,
+    label: day.label,
+    ticks: day.ticks,
+    knownStart: Math.min(day.end, Math.max(day.start, period.start)),
+    knownEnd: Math.max(day.start, Math.min(day.end, period.end, now)),
+    segments: byDay.get(day.number) ?? [],
+  });
   const rows: DayRow[] = [];
   if (onlyOutageDays) {
     for (const number of [...byDay.keys()].sort((a, b) => a - b)) rows.push(rowOf(calendar.dayOf(byDay.get(number)![0]!.start)));
@@ -126,18 +142,21 @@ const x = (ms: number): number => Math.round((ms / 3_600_000) * PX_PER_HOUR * 10
 export function timelineSvg(rows: readonly DayRow[]): string {
   if (rows.length === 0) return '';
   const longestDay = Math.max(...rows.map((row) => row.dayEnd - row.dayStart));
-  const width = LABEL_WIDTH + x(longestDay) + 10;
+  const width = LABEL_WIDTH + x(longestDay) + RIGHT_MARGIN;
   const height = (rows.length + 1) * ROW_HEIGHT + 4;
   const parts: string[] = [
     `<svg xmlns="http://www.w3.org/2000/svg" class="timeline" width="${width}" height="${height}" viewBox="0 0 ${width} ${height}" role="img" aria-label="outages per day">`,
   ];
   for (const hour of [0, 6, 12, 18, 24]) {
-    parts.push(`<text x="${LABEL_WIDTH + hour * PX_PER_HOUR}" y="11" class="hour">${String(hour).padStart(2, '0')}:00</text>`);
+    parts.push(`<text x="${LABEL_WIDTH + hour * PX_PER_HOUR}" y="11" text-anchor="middle" class="hour">${String(hour).padStart(2, '0')}:00</text>`);
   }
   rows.forEach((row, index) => {
     const y = (index + 1) * ROW_HEIGHT;
     parts.push(`<text x="0" y="${y + 11}" class="day">${escapeHtml(row.label)}</text>`);
-    parts.push(`<rect x="${LABEL_WIDTH}" y="${y + 2}" width="${x(row.dayEnd - row.dayStart)}" height="${ROW_HEIGHT - 4}" class="dayrow"/>`);
+    parts.push(`<rect x="${LABEL_WIDTH}" y="${y + 2}" width="${x(row.dayEnd - row.dayStart)}" height="${ROW_HEIGHT - 4}" class="unknown"/>`);
+    if (row.knownEnd > row.knownStart) {
+      parts.push(`<rect x="${LABEL_WIDTH + x(row.knownStart - row.dayStart)}" y="${y + 2}" width="${x(row.knownEnd - row.knownStart)}" height="${ROW_HEIGHT - 4}" class="dayrow"/>`);
+    }
     for (const mark of row.ticks) {
       parts.push(`<line x1="${LABEL_WIDTH + x(mark)}" x2="${LABEL_WIDTH + x(mark)}" y1="${y + 2}" y2="${y + ROW_HEIGHT - 2}" class="tick"/>`);
     }

@@ -74,13 +74,13 @@ export class Pipeline {
       this.parts.logger.error(`internal error on a datagram from ${source}: ${(error as Error).message}`);
       return;
     }
-    if (!verdict.ok) return this.refuse(verdict.reason, source, now);
+    if (!verdict.ok) return this.refuse(verdict.reason, source, now, datagram);
     this.accept(verdict.client, verdict.beat, now);
   }
 
   /** Counts a refusal and logs it within the log budget; nothing else happens. */
-  private refuse(reason: RefusalReason, source: string, now: Instant): void {
-    const line = this.refusals.refuse(reason, source, now.mono);
+  private refuse(reason: RefusalReason, source: string, now: Instant, datagram: Buffer | null = null): void {
+    const line = this.refusals.refuse(reason, source, now.mono, datagram);
     if (line !== null) this.parts.logger.warn(line);
   }
 

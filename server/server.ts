@@ -6,15 +6,16 @@
  * them: the composition root (main.ts) registers them with use().
  *
  * Start, in order:
- *  1. create the log folder; read the saved state and every configured client's log;
+ *  1. create the log folder and take its lock (store/folderLock.ts); read the saved state
+ *     and every configured client's log;
  *  2. put each client back as it was (an up client gets a full down interval from now), with
  *     its settings: the configuration, then the changes saved in @settings.json;
  *  3. record the server's start in `@server.nmlog`, re-queue undelivered alerts;
  *  4. bind the socket, start the timers and then each registered extension (in the order
  *     registered), and say `listening`.
  * Stop (SIGTERM): stop the extensions (last first) and the timers, close the socket, finish
- * log writes, save state, give alerts in flight a moment, record the stop, and log the final
- * `stats` line.
+ * log writes, save state, give alerts in flight a moment, record the stop, release the
+ * folder's lock, and log the final `stats` line.
  */
 import { performance } from 'node:perf_hooks';
 import type { Logger } from 'winston';
@@ -37,6 +38,9 @@ import { UdpIntake } from './intake/udp.js';
 import { Pipeline, type Counters } from './pipeline.js';
 import { LogDirectory, SERVER_LOG, type OpenFile } from './store/logDirectory.js';
 import { restoreClients } from './store/restore.js';
+import { lockFolder, type FolderLock } from './store/folderLock.js';
+import { folderError } from './environmentErrors.js';
+import { noClientsWarning } from './intake/refusals.js';
 import { loadSettings } from './store/settingsFile.js';
 import { StateSaver } from './store/stateSaver.js';
 import { ServerTimers } from './timers.js';
@@ -83,6 +87,7 @@ export class NetmonitorServer implements ServerHost {
   private readonly timers = new ServerTimers();
   private readonly starts: StartExtension[] = [];
   private extensions: Extension[] = [];
+  private lock: FolderLock | null = null;
 
   constructor(options: ServerOptions) {
     const { config } = options;
@@ -136,8 +141,27 @@ export class NetmonitorServer implements ServerHost {
   }
 
   async start(): Promise<{ address: string; port: number }> {
+    const unusable = (error: unknown): never => {
+      throw folderError(error, 'client_log_dir', this.logs.dir);
+    };
+    await this.logs.create().catch(unusable);
+    // Before anything is written: a second server on this folder must change nothing in it.
+    this.lock = await lockFolder(this.logs.dir).catch(unusable);
+    try {
+      return await this.startLocked();
+    } catch (error) {
+      await this.releaseLock();
+      throw error;
+    }
+  }
+
+  private async releaseLock(): Promise<void> {
+    await this.lock?.release();
+    this.lock = null;
+  }
+
+  private async startLocked(): Promise<{ address: string; port: number }> {
     const { config } = this;
-    await this.logs.create();
     const now = this.clock.now();
     const undelivered = await restoreClients({ config, monitor: this.monitor, directory: this.directory, logs: this.logs, logger: this.logger, clock: this.clock });
     this.settings.applyAll(await loadSettings(config.clientLogDir, (problem) => this.logger.warn(problem)));
@@ -165,6 +189,7 @@ export class NetmonitorServer implements ServerHost {
       if (extension !== null) this.extensions.push(extension);
     }
     this.logger.info(`listening on ${bound.address}:${bound.port} (udp) with ${this.directory.size} configured client(s)`);
+    if (this.directory.size === 0) this.logger.warn(noClientsWarning());
     return bound;
   }
 
@@ -245,6 +270,7 @@ export class NetmonitorServer implements ServerHost {
     await this.outbox.stop(3000);
     this.pipeline.logFirstHeardSummary();
     await this.pipeline.appendServerRecord({ type: 'stop', at: iso(this.clock.now().wall) });
+    await this.releaseLock();
     this.mailer.close();
     const stats = this.stats();
     this.logger.info(`stats ${JSON.stringify(stats)}`);

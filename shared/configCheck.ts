@@ -46,6 +46,16 @@ export function optionalString(object: JsonObject, key: string, path = key): str
   return value;
 }
 
+/** A line for people (a subscriber's name, an account number): 1 to `maxChars` printable characters. */
+export function optionalLine(object: JsonObject, key: string, maxChars: number, path = key): string | undefined {
+  const value = optionalString(object, key, path);
+  if (value === undefined) return undefined;
+  if (value.trim() === '' || value.length > maxChars || /[\x00-\x1f\x7f]/.test(value)) {
+    throw new ConfigError(path, `must be one line of 1 to ${maxChars} characters`);
+  }
+  return value;
+}
+
 export function requiredString(object: JsonObject, key: string, path = key): string {
   const value = optionalString(object, key, path);
   if (value === undefined || value === '') throw new ConfigError(path, 'is required (a non-empty string)');

@@ -11,6 +11,8 @@ export type ErrorCode =
   | 'EAUTH' // the SMTP server refused our credentials
   | 'ETLS' // the SMTP server offered no usable TLS, so credentials were not sent
   | 'EHOOK' // an exec hook failed or timed out
+  | 'ELOCKED' // another server holds the log folder: the CLI exits with status 2
+  | 'EENV' // the machine refuses what the configuration asks (a port in use, a folder it may not write): status 3
   | 'EUSAGE'; // a command-line argument is wrong
 
 export class NetmonitorError extends Error {

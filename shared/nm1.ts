@@ -33,7 +33,9 @@ export type RefusalReason =
   | 'unknown-sensor'
   | 'bad-mac'
   | 'replay'
-  | 'rate-limited';
+  | 'rate-limited'
+  // A PING/BOOT of the original netmonitor from an address that is not a legacy client.
+  | 'legacy-unlisted';
 
 const SENSOR_ID = /^[A-Za-z0-9._-]{1,64}$/;
 

@@ -44,13 +44,33 @@ export function downAlert(event: DownEvent, zone: string): AlertText {
   if (event.intervention !== undefined) {
     return { subject: ascii(`ACTION NEEDED: ${event.client}`), body: fit((name) => `${name} is still DOWN: ${event.intervention}. Manual intervention needed.`, event.client) };
   }
-  const silent = formatDuration(event.downIntervalMs);
   // Without a known last heartbeat, the moment it was declared down is the best time to give.
   const since = event.lastUp === null ? `never; down at ${clock(event.at, zone)}` : clock(event.lastUp, zone);
-  return {
-    subject: ascii(`DOWN: ${event.client}`),
-    body: fit((name) => `${name} is DOWN: no heartbeat for ${silent}. Last heard ${since}.`, event.client),
-  };
+  const subject = ascii(`DOWN: ${event.client}`);
+  if (event.reason !== undefined) return { subject, body: failureBody(event.client, event.reason, since) };
+  const silent = formatDuration(event.downIntervalMs);
+  return { subject, body: fit((name) => `${name} is DOWN: no heartbeat for ${silent}. Last heard ${since}.`, event.client) };
+}
+
+/** Characters of a client's name an explicit failure's body keeps, however long the reason. */
+const FAILURE_NAME_CHARS = 24;
+
+/**
+ * An explicit failure (HTTP `status=fail`, a failed probe) says what failed and why instead
+ * of a silence that did not happen. When the whole is too long, a long name gives way first,
+ * down to FAILURE_NAME_CHARS, then the reason (free text, up to 200 characters).
+ */
+function failureBody(client: string, reason: string, since: string): string {
+  const make = (name: string, why: string): string => `${name} is DOWN: ${why}. Last heard ${since}.`;
+  let name = ascii(client);
+  let why = ascii(reason);
+  let excess = make(name, why).length - SMS_LIMIT;
+  if (excess > 0 && name.length > FAILURE_NAME_CHARS) {
+    name = name.slice(0, Math.max(FAILURE_NAME_CHARS - 1, name.length - excess - 1)) + '~';
+    excess = make(name, why).length - SMS_LIMIT;
+  }
+  if (excess > 0) why = why.slice(0, Math.max(0, why.length - excess - 1)) + '~';
+  return make(name, why).slice(0, SMS_LIMIT);
 }
 
 export function upAlert(event: UpEvent, zone: string): AlertText {

@@ -48,13 +48,20 @@ export const SMTP_MESSAGES_PER_CONNECTION = 100;
 /** An unused SMTP connection is closed after this long: a burst and its stragglers share it. */
 export const SMTP_IDLE_MS = 60_000;
 
-/** Classifies an SMTP failure: 5xx answers and refused credentials are not worth retrying as-is. */
-export function deliveryError(error: unknown): NetmonitorError {
+/**
+ * Classifies an SMTP failure: 5xx answers and refused credentials are not worth retrying
+ * as-is. `withPassword` says whether a login was configured, so a missing STARTTLS is not
+ * blamed on protecting a password there is none of.
+ */
+export function deliveryError(error: unknown, withPassword = true): NetmonitorError {
   const e = error as { code?: string; responseCode?: number; response?: string; message?: string };
   const answer = e.response ?? e.message ?? String(error);
   if (e.code === 'ETLS') {
     // Not retried as permanent: the alert is kept until the server (or our config) is fixed.
-    return new NetmonitorError('ETLS', `no TLS with the SMTP server, so the password was not sent: ${answer}`, { cause: error });
+    const message = withPassword
+      ? `no TLS with the SMTP server, so the password was not sent: ${answer}`
+      : `no TLS with the SMTP server, which smtp_tls "starttls" requires, so nothing was sent (set smtp_tls to "none" only for a server on this machine): ${answer}`;
+    return new NetmonitorError('ETLS', message, { cause: error });
   }
   if (e.code === 'EAUTH') {
     return new NetmonitorError('EAUTH', `the SMTP server refused the login: ${answer}`, { permanent: true, cause: error });
@@ -118,7 +125,7 @@ export function smtpMailer(smtp: SmtpConfig): Mailer {
     try {
       await transport.sendMail({ ...mail, messageId: mail.messageId });
     } catch (error) {
-      throw deliveryError(error);
+      throw deliveryError(error, smtp.password !== '');
     }
   };
   return {

@@ -10,6 +10,7 @@ import {
   checkKnownKeys, deepFreeze, integerIn, isObject, oneOf, optionalString, readJsonConfig, readSecretFile, requiredString,
   type JsonObject,
 } from '../../shared/configCheck.js';
+import { REPORT_CLIENT_KEYS, reportLabels } from './reportLabels.js';
 import { parseDuration } from '../../shared/duration.js';
 import { ConfigError } from '../../shared/errors.js';
 import { HmacKeys } from '../intake/hmacSha256.js';
@@ -84,7 +85,7 @@ export const SERVER_KEYS: readonly string[] = [
   'clients', 'clients_file', 'hooks', 'source_rate_limit', 'alert_limits', ...CHANNEL_TOP_KEYS, ...HTTP_TOP_KEYS, ...SUPERVISION_TOP_KEYS,
 ];
 /** The keys of a `clients` entry. */
-export const CLIENT_KEYS: readonly string[] = ['key', 'key_file', 'legacy', 'down_interval', ...CLIENT_SETTINGS_KEYS, ...CHANNEL_CLIENT_KEYS, ...HTTP_CLIENT_KEYS, ...SUPERVISION_CLIENT_KEYS];
+export const CLIENT_KEYS: readonly string[] = ['key', 'key_file', 'legacy', 'down_interval', ...CLIENT_SETTINGS_KEYS, ...CHANNEL_CLIENT_KEYS, ...REPORT_CLIENT_KEYS, ...HTTP_CLIENT_KEYS, ...SUPERVISION_CLIENT_KEYS];
 export const ALERT_LIMITS_KEYS: readonly string[] = ['storm_threshold', 'storm_window', 'flap_changes', 'flap_window', 'flap_quiet', 'hourly_cap'];
 export const HOOK_KEYS: readonly string[] = ['command', 'events', 'timeout'];
 const TLS_MODES: readonly SmtpTls[] = ['starttls', 'tls', 'none'];
@@ -165,6 +166,7 @@ function clientList(raw: JsonObject, defaultDownMs: number, configDir: string, e
     const key = `clients.${id}`;
     if (!isObject(settings)) throw new ConfigError(key, 'must be an object such as {"key": "<64 hex digits>"} or {"legacy": true}');
     checkKnownKeys(settings, CLIENT_KEYS, `${key}.`);
+    reportLabels(settings, key);
     const downIntervalMs = settings.down_interval === undefined ? defaultDownMs : parseDuration(settings.down_interval, `${key}.down_interval`);
     const own = validateClientSettings(settings, key);
     const http = validateHttpClient(settings, key);

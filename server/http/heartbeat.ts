@@ -28,11 +28,11 @@ export function messageText(body: Buffer): string {
   return body.toString('utf8').replace(/[\u0000-\u0008\u000b-\u001f\u007f]/g, '\uFFFD').trim();
 }
 
-/** Pure: a failure's reason, one line. */
+/** Pure: a failure's reason, one line that says where it came from (the alert and the report show it). */
 export function failureReason(text: string): string {
   const line = text.replace(/\s+/g, ' ').trim();
-  if (line === '') return 'reported failure over HTTP';
-  return line.length > REASON_CHARS ? `${line.slice(0, REASON_CHARS - 1)}…` : line;
+  if (line === '') return 'failure reported over HTTP';
+  return `failure reported over HTTP: ${line.length > REASON_CHARS ? `${line.slice(0, REASON_CHARS - 1)}…` : line}`;
 }
 
 export function heartbeatRoute(server: ServerHost, failures: AuthFailures, messages: Map<string, LastMessage>): HttpRoute {

@@ -42,15 +42,18 @@ export async function startHttp(server: ServerHost): Promise<Extension | null> {
     routes.add(heartbeatRoute(server, failures, messages));
     const settings = new SettingsWriter(server.settings, server.config.clientLogDir);
     for (const route of apiRoutes({ server, logs: new LogHistory(server.config.clientLogDir), settings, messages })) routes.add(route);
-    routes.add({
-      method: 'GET',
-      pattern: '/api/v1/health',
-      access: 'public',
-      async handle() {
-        const { health: verdict, json } = await health.report();
-        return { status: verdict.healthy ? 200 : 503, json };
-      },
-    });
+    // `/health` too: what load balancers and uptime checkers ask for by default.
+    for (const pattern of ['/api/v1/health', '/health']) {
+      routes.add({
+        method: 'GET',
+        pattern,
+        access: 'public',
+        async handle() {
+          const { health: verdict, json } = await health.report();
+          return { status: verdict.healthy ? 200 : 503, json };
+        },
+      });
+    }
     routes.add({
       method: 'GET',
       pattern: '/metrics',

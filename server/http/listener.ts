@@ -21,6 +21,7 @@ import type { HttpListenerConfig } from '../config/http.js';
 import { TlsFiles } from './tlsFiles.js';
 import { CHECK_INTERVAL_MS, connectionBudget, HEADERS_TIMEOUT_MS, KEEP_ALIVE_TIMEOUT_MS, openFileLimit, SourceConnections, type ConnectionBudget } from './connectionLimits.js';
 import { MAX_BODY_BYTES, type HttpReply, type HttpRequest, type HttpRoute, type RouteTable } from './routes.js';
+import { bindError } from '../environmentErrors.js';
 
 /** Nothing but same-origin scripts, styles, images and fetches; no framing, no forms elsewhere. */
 export const CONTENT_SECURITY_POLICY =
@@ -84,9 +85,10 @@ export class HttpListener {
   async listen(): Promise<{ address: string; port: number }> {
     const { listenAddress, port } = this.options.config;
     await new Promise<void>((resolve, reject) => {
-      this.server.once('error', reject);
+      const refused = (error: Error): void => reject(bindError(error, { portKey: 'http.port', addressKey: 'http.listen_address', port, address: listenAddress }));
+      this.server.once('error', refused);
       this.server.listen(port, listenAddress, () => {
-        this.server.off('error', reject);
+        this.server.off('error', refused);
         resolve();
       });
     });

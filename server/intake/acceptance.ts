@@ -1,7 +1,8 @@
 /**
  * NM1's acceptance steps, in the protocol's order: shape, known sensor, MAC, replay window.
  * Cheap checks come first so garbage never costs an HMAC. Legacy `PING`/`BOOT` datagrams are
- * taken only from source addresses configured as legacy clients.
+ * taken only from source addresses configured as legacy clients; from any other address
+ * they are refused as `legacy-unlisted`.
  *
  * This is the per-datagram path, so it allocates as little as it can: the datagram is
  * scanned in place, only the sensor id becomes a string (to look it up) and its state a
@@ -95,13 +96,16 @@ const refusal = (reason: RefusalReason): Verdict => ({ ok: false, reason });
 
 export function acceptDatagram(directory: ClientDirectory, datagram: Buffer, sourceAddress: string): Verdict {
   const isNm1 = datagram.length >= 4 && datagram.readUInt32BE(0) === NM1_PREFIX;
-  if (!isNm1 && directory.legacy.size > 0) {
-    const client = directory.legacy.get(sourceAddress);
+  if (!isNm1) {
+    const client = directory.legacy.size > 0 ? directory.legacy.get(sourceAddress) : undefined;
+    const legacy = parseLegacy(datagram);
     if (client !== undefined) {
-      const legacy = parseLegacy(datagram);
       if (legacy === null) return refusal('malformed');
       return { ok: true, client, beat: { type: legacy.type, boot: null, uptime: legacy.uptime, interval: null, addr: sourceAddress } };
     }
+    // An original sensor whose address is not configured (an unchanged original config):
+    // its own reason, so the log line can say which entry to add.
+    if (legacy !== null) return refusal('legacy-unlisted');
   }
   const malformed = scanDatagram(datagram, scan);
   if (malformed !== null) return refusal(malformed);

@@ -4,26 +4,37 @@
  */
 import { createSocket, type Socket } from 'node:dgram';
 import type { Logger } from 'winston';
+import { bindError } from '../environmentErrors.js';
 
 export class UdpIntake {
   private socket: Socket | null = null;
 
   constructor(private readonly sink: { receive(datagram: Buffer, sourceAddress: string): void }, private readonly logger: Logger) {}
 
-  /** Binds to `address`:`port` (port 0: any free one); resolves with where it listens. */
+  /**
+   * Binds to `address`:`port` (port 0: any free one); resolves with where it listens. A bind
+   * the machine refuses (port in use, no such address) rejects with one EENV error naming the
+   * configuration keys (server/environmentErrors.ts).
+   */
   async bind(address: string, port: number): Promise<{ address: string; port: number }> {
     // A large receive buffer lets a real heartbeat survive bursts of junk in the queue.
     const socket = createSocket({ type: address.includes(':') ? 'udp6' : 'udp4', recvBufferSize: 4 * 1024 * 1024 });
     this.socket = socket;
     socket.on('message', (datagram, remote) => this.sink.receive(datagram, remote.address));
-    socket.on('error', (error) => this.logger.error(`socket error: ${error.message}`));
     await new Promise<void>((resolve, reject) => {
-      socket.once('error', reject);
+      const refused = (error: Error): void => {
+        this.socket = null;
+        socket.close();
+        reject(bindError(error, { portKey: 'listen_port', addressKey: 'listen_address', port, address }));
+      };
+      socket.once('error', refused);
       socket.bind(port, address, () => {
-        socket.off('error', reject);
+        socket.off('error', refused);
         resolve();
       });
     });
+    // Only once bound: a failed bind is the start's error, said once.
+    socket.on('error', (error) => this.logger.error(`socket error: ${error.message}`));
     const bound = socket.address();
     return { address: bound.address, port: bound.port };
   }

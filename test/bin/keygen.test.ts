@@ -47,12 +47,18 @@ t.test('`netmonitor keygen` prints the same snippets, and refuses a bad id with 
   t.equal(bad.status, 2, bad.stderr);
 });
 
-t.test('`netmonitor keygen --librenms` prints a token, the hash the librenms section accepts, and the transport that sends it', async (t) => {
-  const run = spawnSync(process.execPath, [cliPath, 'keygen', '--librenms', '--url', 'http://monitor.lan:8080/'], { encoding: 'utf8' });
+/** Runs `netmonitor keygen ARGS`: its lines and the token printed under the heading starting with `heading`. */
+function printedToken(t: Test, args: string[], heading: string): { output: string; lines: string[]; token: string } {
+  const run = spawnSync(process.execPath, [cliPath, 'keygen', ...args], { encoding: 'utf8' });
   t.equal(run.status, 0, run.stderr);
   const lines = run.stdout.split('\n');
-  const token = lines[lines.findIndex((line) => line.startsWith('# The token')) + 1]!;
+  const token = lines[lines.findIndex((line) => line.startsWith(heading)) + 1]!;
   t.match(token, /^[A-Za-z0-9_-]{43}$/, '32 random bytes');
+  return { output: run.stdout, lines, token };
+}
+
+t.test('`netmonitor keygen --librenms` prints a token, the hash the librenms section accepts, and the transport that sends it', async (t) => {
+  const { lines, token } = printedToken(t, ['--librenms', '--url', 'http://monitor.lan:8080/'], '# The token');
   const entry = lines.find((line) => line.startsWith('"alert_token_sha256"'))!;
   const { alert_token_sha256: hash } = JSON.parse(`{${entry}}`) as { alert_token_sha256: string };
   const section = validateLibrenms({ url: 'http://librenms.lan', token: 'api', alert_token_sha256: hash }, '/etc/netmonitor');
@@ -61,4 +67,16 @@ t.test('`netmonitor keygen --librenms` prints a token, the hash the librenms sec
   t.ok(lines.includes('API URL:     http://monitor.lan:8080/api/v1/librenms/alert'));
   const again = spawnSync(process.execPath, [cliPath, 'keygen', '--librenms'], { encoding: 'utf8' });
   t.notOk(again.stdout.includes(token), 'each run makes a new token');
+});
+
+t.test('`netmonitor keygen --admin` prints an admin token and the http entry that takes its hash, no client entry or crontab line', async (t) => {
+  const { output, lines, token } = printedToken(t, ['--admin', '--url', 'http://monitor.lan:8080'], '# The admin token');
+  const entry = lines.find((line) => line.startsWith('"admin_token_sha256"'))!;
+  const http = JSON.parse(`{${entry}}`) as JsonObject;
+  const config = validateServerConfig({ client_log_dir: '/var/log/netmonitor', http }, '/etc/netmonitor/server.json', {});
+  t.ok(tokenMatches(token, config.http!.listener!.adminTokenSha256), 'the http section takes the printed token');
+  t.notMatch(output, /"clients"|crontab|\/api\/v1\/heartbeat/, 'nothing of an HTTP client');
+  t.match(output, "'http://monitor.lan:8080/api/v1/clients/CLIENT'");
+  const both = spawnSync(process.execPath, [cliPath, 'keygen', '--admin', '--http', 'x'], { encoding: 'utf8' });
+  t.equal(both.status, 2, 'not together with --http');
 });

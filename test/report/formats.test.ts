@@ -1,5 +1,6 @@
 import t from 'tap';
 import { tempDir } from '../helpers.js';
+import type { RecordOf } from '../../log/records.js';
 import { csvField, CSV_COLUMNS } from '../../report/csvFormat.js';
 import { dayRows } from '../../report/timeline.js';
 import { clientReport } from '../../log/outages.js';
@@ -80,4 +81,39 @@ t.test('an outage over midnight is drawn on both days', async (t) => {
   const client = clientReport(finishHistory(builder), [], { since: null, until: null }, at('2026-11-03T00:00:00Z'));
   const { rows } = dayRows(client, 'UTC', at('2026-11-03T00:00:00Z'));
   t.same(rows.map((row) => row.segments.map((s) => (s.end - s.start) / HOUR)), [[1], [1]]);
+});
+
+t.test('an outage that began with an explicit failure shows its reason in every format', async (t) => {
+  const dir = tempDir();
+  writeServerLog(dir, serverRun(T0 - HOUR, NOW));
+  const [down, ...rest] = outage(T0 + HOUR, T0 + 2 * HOUR);
+  writeLog(dir, 'cron-job', [...firstUp(T0), { ...(down as RecordOf<'down'>), reason: 'failure reported over HTTP: rsync: exit 23' }, ...rest]);
+  const text = await report({ logDir: dir, tz: 'UTC' }, NOW);
+  t.match(text, /failure reported over HTTP: rsync: exit 23/);
+  const html = await report({ logDir: dir, tz: 'UTC', format: 'html' }, NOW);
+  t.match(html, /<td>failure reported over HTTP: rsync: exit 23<\/td>/);
+  const csv = (await report({ logDir: dir, tz: 'UTC', format: 'csv' }, NOW)).trimEnd().split('\r\n');
+  t.equal(csv[1]!.split(',')[CSV_COLUMNS.indexOf('failure')], 'failure reported over HTTP: rsync: exit 23');
+  const json = JSON.parse(await report({ logDir: dir, tz: 'UTC', format: 'json' }, NOW)) as { clients: { outages: { failure: string | null }[] }[] };
+  t.equal(json.clients[0]!.outages[0]!.failure, 'failure reported over HTTP: rsync: exit 23');
+});
+
+t.test('an outage of silence has no failure reason', async (t) => {
+  const json = JSON.parse(await report({ logDir: logSet(), tz: 'UTC', format: 'json', clients: ['gw'] }, NOW)) as { clients: { outages: { failure: string | null }[] }[] };
+  t.equal(json.clients[0]!.outages[0]!.failure, null);
+});
+
+t.test('a timeline day draws only its watched part as up: before the first record and after now are unknown', async (t) => {
+  const dir = tempDir();
+  const first = at('2026-11-03T10:00:00.000Z');
+  const now = at('2026-11-03T16:00:00.000Z');
+  writeServerLog(dir, serverRun(first - HOUR, now));
+  writeLog(dir, 'gw', firstUp(first));
+  const html = await report({ logDir: dir, tz: 'UTC', format: 'html' }, now);
+  const svg = /<svg[^>]*class="timeline"[\s\S]*?<\/svg>/.exec(html)![0];
+  const width = Number(/width="([\d.]+)"/.exec(svg)![1]);
+  t.match(svg, /<rect x="120" y="\d+" width="720" height="\d+" class="unknown"\/>/, 'the whole day, unknown');
+  t.match(svg, /<rect x="420" y="\d+" width="180" height="\d+" class="dayrow"\/>/, 'up only from 10:00 to 16:00');
+  const label24 = /<text x="([\d.]+)"[^>]*text-anchor="middle"[^>]*>24:00<\/text>/.exec(svg);
+  t.ok(label24 !== null && Number(label24[1]) + 15 <= width, `the 24:00 label fits in the picture (${width} wide)`);
 });

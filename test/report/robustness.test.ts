@@ -46,12 +46,14 @@ t.test('a damaged server log is counted and does not stop the report', async (t)
   t.equal(json.monitor.corrupt_lines, 1);
 });
 
-t.test('without a server log the report says the monitor\'s own downtime is not known', async (t) => {
+t.test('without a server log the report says, in words an ISP reader follows, that the monitor\'s own downtime is not known', async (t) => {
   const dir = tempDir();
   writeLog(dir, 'gw', firstUp(T0));
   const json = await jsonReport({ logDir: dir, tz: 'UTC' }, NOW);
   t.equal(json.monitor.log_found, false);
-  t.match(await report({ logDir: dir, tz: 'UTC' }, NOW), /not known/);
+  const text = await report({ logDir: dir, tz: 'UTC' }, NOW);
+  t.match(text, /the monitor's record of when it was running is missing/);
+  t.notMatch(text, /^no @server\.nmlog/m, 'not the file name alone');
 });
 
 t.test('the server\'s other files and stray files are not clients', async (t) => {

@@ -1,5 +1,7 @@
 import t from 'tap';
 import { execFile } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { cliPath, tempDir } from '../helpers.js';
 
@@ -27,4 +29,21 @@ t.test('an unknown command or a missing --config is a usage error with exit stat
     t.equal(failure?.code, 2, args.join(' '));
     t.match(failure?.stderr ?? '', /^netmonitor: /);
   }
+});
+
+t.test('the demo removes its temporary folder at the end', async (t) => {
+  const { stdout } = await run(process.execPath, [cliPath, 'demo', '--down-seconds', '1'], { timeout: 60_000 });
+  const folder = /removed the demo folder (\S+)/.exec(stdout)?.[1];
+  t.ok(folder !== undefined, 'it says so', { stdout });
+  t.notOk(existsSync(folder!), `${folder} is gone`);
+});
+
+t.test('a second demo in the same folder tells the same story, with no datagram refused', async (t) => {
+  const dir = tempDir();
+  await run(process.execPath, [cliPath, 'demo', '--dir', dir, '--down-seconds', '1'], { timeout: 60_000 });
+  const { stdout } = await run(process.execPath, [cliPath, 'demo', '--dir', dir, '--down-seconds', '1'], { timeout: 60_000 });
+  t.notMatch(stdout, /refused datagram/);
+  t.equal(stdout.match(/Subject: DOWN: demo-gateway/g)?.length, 1, "only this run's down alert is shown");
+  t.match(stdout, /demo-gateway is UP again at .* The outage lasted \d+s\./);
+  t.ok(existsSync(join(dir, 'server.json')), 'a folder given with --dir is kept');
 });

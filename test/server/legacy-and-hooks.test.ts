@@ -53,3 +53,21 @@ appendFileSync(process.argv[2], JSON.stringify({ event: e.NETMONITOR_EVENT, clie
   t.same(calls.filter((c) => c.event === 'up').map((c) => c.outage === undefined), [true, false], 'only the recovery carries an outage length');
   t.ok(calls.every((c) => c.client === '127.0.0.1' && c.secret === null), "the hook sees the event but not the server's secrets");
 });
+
+t.test("an unchanged original config says at start that no client is configured, and an original sensor's PING names the entry to add", async (t) => {
+  const dir = tempDir();
+  const config = writeConfig(dir, {
+    alert_address: 'me@example.net', client_log_dir: join(dir, 'logs'), listen_port: 0, listen_address: '127.0.0.1', down_interval: { minutes: 3 },
+  });
+  const server = await startServer(config);
+  t.teardown(() => server.kill9());
+  await server.waitForOutput(/no client is configured/);
+  const socket = createSocket('udp4');
+  t.teardown(() => socket.close());
+  await new Promise<void>((resolve) => socket.send(Buffer.from('PING'), server.port, '127.0.0.1', () => resolve()));
+  const [line] = await server.waitForOutput(/refused datagram from 127\.0\.0\.1: legacy-unlisted.*/);
+  t.match(line, '"127.0.0.1": {"legacy": true}', 'the exact entry to add');
+  const { output } = await server.stop();
+  t.equal(output.match(/no client is configured/g)?.length, 1, 'said once');
+  t.match(output, /stats .*"legacy-unlisted":1/, 'counted under its own reason');
+});

@@ -34,6 +34,9 @@ interface DetailJson extends ClientJson {
 interface OutagesJson {
   since: string;
   until: string;
+  /** When this client's record begins and ends in the window; null when it has none. */
+  period_start: string | null;
+  period_end: string | null;
   outages: { start: string; end: string | null; duration_s: number; cause: string; ongoing: boolean }[];
 }
 
@@ -44,6 +47,8 @@ const DAYS = ['mon', 'tue', 'wed', 'thu', 'fri', 'sat', 'sun'];
 
 const cards = new Map<string, Card>();
 let clients: ClientJson[] = [];
+/** The server's alert time zone: the dashboard shows times as the alerts do. */
+let zone = 'UTC';
 
 function el<K extends keyof HTMLElementTagNameMap>(tag: K, className?: string, text?: string): HTMLElementTagNameMap[K] {
   const node = document.createElement(tag);
@@ -75,8 +80,9 @@ function span(seconds: number): string {
   return `${Math.floor(s / 86400)}d ${pad(Math.floor((s % 86400) / 3600))}h`;
 }
 
+/** A time in the alerts' zone, with seconds and the zone's name (`Dec 2, 2026, 12:58:03 AM CST`), in the browser's language. */
 function localTime(iso: string): string {
-  return new Date(iso).toLocaleString(undefined, { dateStyle: 'medium', timeStyle: 'short' });
+  return new Date(iso).toLocaleString(undefined, { timeZone: zone, dateStyle: 'medium', timeStyle: 'long' });
 }
 
 function scheduleText(schedule: ClientJson['schedule']): string {
@@ -153,7 +159,8 @@ class Card {
     if (data.next_deadline === null) this.next.textContent = data.state === 'down' ? 'Waiting for the next heartbeat' : 'No heartbeat expected yet';
     else {
       const left = (Date.parse(data.next_deadline) - now) / 1000;
-      this.next.textContent = left >= 0 ? `Next heartbeat expected within ${span(left)}` : 'Heartbeat overdue';
+      // The deadline is the down interval's end, not when the sensor sends next.
+      this.next.textContent = left >= 0 ? `Declared down if nothing is heard for another ${span(left)}` : 'Silent past its down interval: being declared down';
     }
   }
 
@@ -226,12 +233,23 @@ class Card {
     this.alertsFold.hidden = alerts.length === 0;
   }
 
-  /** Outages of the last 30 days as red marks on a bar, positioned through the CSSOM (allowed by the CSP). */
+  /**
+   * Outages of the last 30 days as red marks on a bar, positioned through the CSSOM (allowed
+   * by the CSP). Only the part of the bar the client's record covers is drawn as up: before
+   * its first record nothing is known, and the bar's own colour says so.
+   */
   private renderTimeline(data: OutagesJson): void {
     const start = Date.parse(data.since);
     const end = Date.parse(data.until);
     const width = Math.max(1, end - start);
     this.timeline.replaceChildren();
+    if (data.period_start !== null && data.period_end !== null) {
+      const from = Math.max(start, Date.parse(data.period_start));
+      const watched = el('span', 'watched');
+      watched.style.left = `${(100 * (from - start)) / width}%`;
+      watched.style.width = `${(100 * (Date.parse(data.period_end) - from)) / width}%`;
+      this.timeline.append(watched);
+    }
     for (const outage of data.outages) {
       const from = Date.parse(outage.start);
       const to = outage.end === null ? end : Date.parse(outage.end);
@@ -244,7 +262,9 @@ class Card {
     }
     const count = data.outages.length;
     this.timeline.setAttribute('aria-label', `${count} outage(s) in the last 30 days`);
-    this.timelineLabel.textContent = `Last 30 days: ${count === 0 ? 'no outages' : `${count} outage${count === 1 ? '' : 's'}`}`;
+    const watchedSince = data.period_start === null ? null : Date.parse(data.period_start);
+    const partly = watchedSince === null ? ' (nothing recorded yet)' : watchedSince > start ? ` (watched since ${localTime(data.period_start!)})` : '';
+    this.timelineLabel.textContent = `Last 30 days: ${count === 0 ? 'no outages' : `${count} outage${count === 1 ? '' : 's'}`}${partly}`;
   }
 
   private buildEditor(): void {
@@ -340,13 +360,14 @@ async function poll(): Promise<void> {
   const status = document.getElementById('status')!;
   try {
     const [list, health] = await Promise.all([
-      api<{ clients: ClientJson[] }>('/api/v1/clients'),
+      api<{ timezone: string; clients: ClientJson[] }>('/api/v1/clients'),
       fetch('/api/v1/health', { cache: 'no-store' }).then((r) => r.json() as Promise<{ status: string; alert_outbox_depth: number; last_smtp_error: string | null }>),
     ]);
     clients = list.clients;
+    zone = list.timezone;
     render();
     status.dataset.health = health.status;
-    status.textContent = `Monitor ${health.status === 'ok' ? 'healthy' : 'FAILING'} · updated ${new Date().toLocaleTimeString()}` +
+    status.textContent = `Monitor ${health.status === 'ok' ? 'healthy' : 'FAILING'} · updated ${new Date().toLocaleTimeString(undefined, { timeZone: zone, timeZoneName: 'short' })}` +
       (health.alert_outbox_depth > 0 ? ` · ${health.alert_outbox_depth} alert(s) waiting` : '') +
       (health.last_smtp_error !== null ? ` · mail: ${health.last_smtp_error}` : '');
   } catch (error) {

@@ -28,7 +28,8 @@ h1 { font-size: 1.25rem; margin: 0; }
 .uptime div { display: flex; flex-direction: column; }
 .uptime dt { color: var(--muted); font-size: 0.75rem; }
 .uptime dd { margin: 0; font-weight: 600; font-variant-numeric: tabular-nums; }
-.timeline { position: relative; height: 14px; border-radius: 4px; background: color-mix(in srgb, var(--up) 25%, transparent); overflow: hidden; }
+.timeline { position: relative; height: 14px; border-radius: 4px; background: color-mix(in srgb, var(--muted) 15%, transparent); overflow: hidden; }
+.timeline .watched { position: absolute; top: 0; bottom: 0; background: color-mix(in srgb, var(--up) 25%, transparent); }
 .timeline .mark { position: absolute; top: 0; bottom: 0; background: var(--down); }
 .timeline .mark.ongoing { opacity: 0.7; }
 details { margin-top: 6px; font-size: 0.9rem; }

@@ -62,7 +62,7 @@ export class ProbeRunner {
       this.host.heartbeatFrom(this.client, { type: 'PING', boot: null, uptime: null, interval: this.probe.intervalMs / 1000, addr: this.probe.host });
     } else if (verdict.kind === 'failure') {
       this.host.logger.warn(`probe of ${this.client} (${this.probe.type} ${this.probe.host}): ${verdict.reason}`);
-      this.host.failureOf(this.client, `probe: ${verdict.reason}`);
+      this.host.failureOf(this.client, `${this.probe.type} probe of ${this.probe.host}: ${verdict.reason}`);
     }
     const closed = this.stats.add({ at: now.wall, client: this.client, ok: result.ok, rttMs: result.rttMs });
     if (closed !== null) await this.record(closed);

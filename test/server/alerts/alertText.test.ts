@@ -23,6 +23,9 @@ function allAlerts(): { what: string; subject: string; body: string; client: str
         alerts.push({ what: `down ${client} ${zone} ${downIntervalMs}`, client, state: 'DOWN' as const, ...downAlert(down(client, { downIntervalMs }), zone) });
       }
       alerts.push({ what: `down ${client} ${zone} never heard`, client, state: 'DOWN' as const, ...downAlert(down(client, { lastUp: null }), zone) });
+      for (const reason of ['failure reported over HTTP', `failure reported over HTTP: ${'disk full, é '.repeat(20)}`]) {
+        alerts.push({ what: `down ${client} ${zone} failed ${reason.length}`, client, state: 'DOWN' as const, ...downAlert(down(client, { reason }), zone) });
+      }
       for (const outageMs of [null, 0, 45_000, 7_325_000, 3 * YEAR, 120 * YEAR]) {
         alerts.push({ what: `up ${client} ${zone} ${outageMs}`, client, state: 'UP' as const, ...upAlert(up(client, { outageMs }), zone) });
       }
@@ -89,4 +92,17 @@ t.test('the bodies stay ASCII whatever the default locale of the process', async
       t.match(downAlert(down('home-gw'), zone).body, /^[\x20-\x7e]+$/, `${locale} ${zone}`);
     }
   }
+});
+
+t.test('an explicit failure says what failed and why, not a silence that did not happen', async (t) => {
+  const { body } = downAlert(down('cron-job', { lastUp: AT - 25, reason: 'failure reported over HTTP: rsync: exit 23' }), 'America/Chicago');
+  t.equal(body, 'cron-job is DOWN: failure reported over HTTP: rsync: exit 23. Last heard 2026-11-25 00:13:21 CST.');
+  t.notMatch(body, /no heartbeat/);
+});
+
+t.test("a failure's long reason is shortened to fit, keeping the client's name and the last heartbeat", async (t) => {
+  const client = 'b'.repeat(64);
+  const { body } = downAlert(down(client, { reason: `tcp probe of 192.0.2.1: ${'x'.repeat(190)}` }), 'UTC');
+  t.equal(body.length, SMS_LIMIT);
+  t.match(body, /^b{23}~ is DOWN: tcp probe of 192\.0\.2\.1: x+~\. Last heard 2026-11-25 06:10:21 UTC\.$/);
 });

@@ -44,3 +44,15 @@ t.test('without an SMTP server, test-alert writes to the outbox file', async (t)
   t.equal(result.code, 0);
   t.match(result.stdout, /outbox\.mbox/);
 });
+
+t.test("test-alert to a server without STARTTLS says what smtp_tls requires, and speaks of no password when none is set", async (t) => {
+  const smtp = await startSmtpPeer({ disabledCommands: ['STARTTLS'] });
+  t.teardown(() => smtp.close());
+  const dir = tempDir();
+  const config = writeConfig(dir, { smtp_server: '127.0.0.1', smtp_port: smtp.port, smtp_tls: 'starttls', alert_address: 'me@example.net', client_log_dir: join(dir, 'logs') });
+  const result = await testAlert(config);
+  t.equal(result.code, 1);
+  t.match(result.stderr, /no TLS with the SMTP server, which smtp_tls "starttls" requires, so nothing was sent/);
+  t.notMatch(result.stderr, /password/);
+  t.equal(smtp.mails.length, 0);
+});

@@ -61,6 +61,8 @@ t.test('clients give NM1 sensors with their key and legacy clients by address', 
 });
 
 const INVALID: [string, JsonObject, string][] = [
+  ['a label of two lines', { ...ORIGINAL, clients: { x: { key: KEY, label: 'Jane\nDoe' } } }, 'clients.x.label'],
+  ['an account that is not text', { ...ORIGINAL, clients: { x: { key: KEY, account: 12345 } } }, 'clients.x.account'],
   ['listen_port out of range', { ...ORIGINAL, listen_port: 70000 }, 'listen_port'],
   ['listen_address not an address', { ...ORIGINAL, listen_address: 'everywhere' }, 'listen_address'],
   ['smtp_tls unknown', { ...ORIGINAL, smtp_tls: 'ssl' }, 'smtp_tls'],
@@ -271,4 +273,9 @@ t.test('values of secret settings are not echoed, and URLs show only their schem
     t.match(error, { code: 'ECONFIG', message: key }, JSON.stringify(Object.keys(extra)));
     t.notMatch((error as Error).message, /hunter2|12345678/, 'the value is not shown');
   }
+});
+
+t.test("a client's label and account, for the report, are accepted beside its key", async (t) => {
+  const config = validate({ ...ORIGINAL, clients: { 'home-gw': { key: KEY, label: 'Jane Doe, 12 Elm St', account: '0012345' } } });
+  t.equal(config.clients[0]!.id, 'home-gw');
 });

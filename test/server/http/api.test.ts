@@ -80,7 +80,7 @@ t.test('?status=fail declares its client down at once, with the body as the reas
   const reply = await fetch(`${peer.base}/api/v1/heartbeat/cron-job?status=fail`, { method: 'POST', headers: bearer(peer.tokens.cron), body: 'rsync: exit 23\n' });
   t.match(await json(reply), { state: 'down' });
   await peer.server.logs.settle();
-  t.match(records(peer.dir, 'cron-job').at(-1), { type: 'down', reason: 'rsync: exit 23' });
+  t.match(records(peer.dir, 'cron-job').at(-1), { type: 'down', reason: 'failure reported over HTTP: rsync: exit 23' });
   const bad = await fetch(`${peer.base}/api/v1/heartbeat/cron-job?status=maybe`, { method: 'POST', headers: bearer(peer.tokens.cron) });
   t.equal(bad.status, 400, 'any other status is refused');
 });
@@ -249,6 +249,9 @@ t.test('health is 200 while heartbeats arrive and 503 when none arrived for long
   await fetch(`${peer.base}/api/v1/heartbeat/cron-job`, { method: 'POST', headers: bearer(peer.tokens.cron) });
   const healthy = await fetch(`${peer.base}/api/v1/health`);
   t.equal(healthy.status, 200);
+  const alias = await fetch(`${peer.base}/health`);
+  t.equal(alias.status, 200, '/health answers the same');
+  t.match(await json(alias), { status: 'ok', receiving: true });
   t.match(await json(healthy), { status: 'ok', receiving: true, logs_writable: true, alert_outbox_depth: 0, last_smtp_error: null });
   await sleep(2500);
   const silent = await fetch(`${peer.base}/api/v1/health`);

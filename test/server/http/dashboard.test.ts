@@ -20,7 +20,7 @@ t.test('the dashboard shows a client going down and up live with what healing di
   // The healing step's output is text the dashboard must show as text too.
   const step = { type: 'local', command: [process.execPath, '-e', 'console.log("<b>modem</b> restarted")'] };
   const clients = { 'cron-job': { token_sha256: sha256Hex(tokens.cron), healing: { steps: [step] } }, 'home-gw': { key: 'ab'.repeat(32) } };
-  const peer = await startInProcess({ tokens, extra: { clients } });
+  const peer = await startInProcess({ tokens, extra: { clients, alert_timezone: 'America/Chicago' } });
   t.teardown(() => peer.stop());
   const hostile = '<img src=x onerror="window.__pwned=1"><script>window.__pwned=2</script>';
 
@@ -55,13 +55,18 @@ t.test('the dashboard shows a client going down and up live with what healing di
   });
   t.match(await card.locator('.message').textContent(), 'Last message (ok): <img src=x onerror="window.__pwned=1"><script>', 'the body is shown as text');
   t.equal(await card.locator('img, script').count(), 0, 'and never became markup');
+  t.match(await card.locator('.next').textContent(), /^Declared down if nothing is heard for another \d+s$/, 'the deadline is named for what it is: the down interval');
 
   // Silent for its 2 s interval: down, without a reload.
   await card.and(page.locator('[data-state="down"]')).waitFor({ timeout: 10_000 });
   t.match(await card.locator('.state').textContent(), 'DOWN');
-  t.match(await card.locator('.outage').textContent(), /Down since/);
+  t.match(await card.locator('.outage').textContent(), /^Down since .*\d:\d\d:\d\d.* (CST|CDT)$/, "with seconds, in the alerts' zone, named");
   await page.locator('[data-client="cron-job"] .timeline .mark').first().waitFor({ timeout: 10_000 });
   t.equal(await card.locator('.timeline .mark').count(), 1, 'the ongoing outage is on the 30-day timeline');
+  const watchedLeft = await card.locator('.timeline .watched').evaluate((watched) => parseFloat((watched as HTMLElement).style.left));
+  t.ok(watchedLeft > 99, `the 30 days before its first heartbeat are not drawn as up (watched from ${watchedLeft}%)`);
+  t.match(await card.locator('.timeline-label').textContent(), /watched since .* (CST|CDT)/);
+  t.equal(await page.locator('[data-client="home-gw"] .timeline .watched').count(), 0, 'a client never heard has no watched time at all');
   await page.screenshot({ path: join(peer.dir, 'dashboard-down.png'), fullPage: true });
 
   await fetch(`${peer.base}/api/v1/heartbeat/cron-job`, { method: 'POST', headers: bearer(peer.tokens.cron), body: 'back' });

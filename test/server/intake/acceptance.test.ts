@@ -44,11 +44,15 @@ t.test("a legacy BOOT with /proc/uptime's contents is accepted with the uptime f
   t.match(acceptDatagram(directory, Buffer.from('BOOT2468.38 4849.55\n'), LEGACY_ADDRESS), { ok: true, beat: { type: 'BOOT', uptime: 2468.38 } });
 });
 
-t.test('legacy datagrams from any other address are refused as malformed', async (t) => {
+t.test('legacy datagrams from any other address are refused as legacy-unlisted, with or without legacy clients', async (t) => {
   const { directory } = setUp();
+  const none = new ClientDirectory(new HmacKeys());
   for (const text of ['PING', 'PING\n', 'BOOT2468.38 4849.55\n']) {
-    t.same(acceptDatagram(directory, Buffer.from(text), '203.0.113.8'), { ok: false, reason: 'malformed' }, JSON.stringify(text));
+    t.same(acceptDatagram(directory, Buffer.from(text), '203.0.113.8'), { ok: false, reason: 'legacy-unlisted' }, JSON.stringify(text));
+    t.same(acceptDatagram(none, Buffer.from(text), '203.0.113.8'), { ok: false, reason: 'legacy-unlisted' }, `${JSON.stringify(text)}, no legacy client`);
   }
+  t.match(acceptDatagram(none, Buffer.from('PONG'), '203.0.113.8'), { ok: false, reason: 'malformed' }, 'other junk is still malformed');
+  t.match(acceptDatagram(none, Buffer.alloc(300, 0x41), '203.0.113.8'), { ok: false, reason: 'too-long' });
 });
 
 t.test('garbage from a legacy address is refused as malformed', async (t) => {

@@ -1,5 +1,5 @@
 import t from 'tap';
-import { LOG_BURST, LOG_REFILL_MS, Refusals } from '../../../server/intake/refusals.js';
+import { LOG_BURST, LOG_REFILL_MS, Refusals, sensorIdIn } from '../../../server/intake/refusals.js';
 import type { RefusalReason } from '../../../shared/nm1.js';
 
 const T0 = 5_000_000;
@@ -57,4 +57,22 @@ t.test('a clock that goes back does not mint log budget', async (t) => {
   let lines = 0;
   for (let i = 0; i < 100; i++) if (refusals.refuse('malformed', '192.0.2.1', T0 - i * LOG_REFILL_MS) !== null) lines++;
   t.equal(lines, LOG_BURST);
+});
+
+t.test("a refusal's log line names the sensor id the datagram carried", async (t) => {
+  const refusals = new Refusals(T0);
+  const line = refusals.refuse('unknown-sensor', '192.0.2.1', T0, Buffer.from(`NM1 home-gwx 3 0 PING 1 30 ${'0'.repeat(32)}`));
+  t.equal(line, 'refused datagram from 192.0.2.1 (sensor home-gwx): unknown-sensor');
+});
+
+t.test('a carried sensor id is shown sanitised and cut short', async (t) => {
+  t.equal(sensorIdIn(Buffer.from('NM1 bad\u0007"id 1 2')), '"bad??id"', 'control characters and quotes never reach the log');
+  t.equal(sensorIdIn(Buffer.from(`NM1 ${'a'.repeat(300)}`)), JSON.stringify('a'.repeat(64) + '~'));
+  t.equal(sensorIdIn(Buffer.from('PING')), null, 'no id in a datagram that is not NM1');
+});
+
+t.test("an unlisted original sensor's refusal gives the exact clients entry to add", async (t) => {
+  const line = new Refusals(T0).refuse('legacy-unlisted', '203.0.113.7', T0, Buffer.from('PING'));
+  t.match(line, 'refused datagram from 203.0.113.7: legacy-unlisted');
+  t.match(line, 'add "203.0.113.7": {"legacy": true} to clients');
 });

@@ -130,7 +130,7 @@ t.test('a probed TCP client goes down after the threshold and up on the next suc
   }
   await server.stop();
   const records = readLog(join(logDir, 'web.nmlog'));
-  t.match(records.find((r) => r.type === 'down'), { reason: /probe: 2 probe\(s\) in a row failed: ECONNREFUSED/ });
+  t.match(records.find((r) => r.type === 'down'), { reason: /probe of 127\.0\.0\.1: 2 probe\(s\) in a row failed: ECONNREFUSED/ });
   t.ok(records.some((r) => r.type === 'rtt' && typeof r.count === 'number'), 'round-trip summaries are in the log');
 });
 

@@ -1,0 +1,34 @@
+/**
+ * `clients.<id>.label` and `clients.<id>.account`: who the client is for a reader of the
+ * report (a subscriber's name, the ISP's account number). The server only checks them; the
+ * report reads them from the same file without validating the rest (it needs no secrets).
+ */
+import { isObject, optionalLine, type JsonObject } from '../../shared/configCheck.js';
+
+export const REPORT_CLIENT_KEYS = ['label', 'account'] as const;
+export const LABEL_CHARS = 120;
+
+export interface ClientLabels {
+  label: string | null;
+  account: string | null;
+}
+
+/** One client's labels; `key` is its dotted path (`clients.home-gw`) for errors. */
+export function reportLabels(settings: JsonObject, key: string): ClientLabels {
+  return {
+    label: optionalLine(settings, 'label', LABEL_CHARS, `${key}.label`) ?? null,
+    account: optionalLine(settings, 'account', LABEL_CHARS, `${key}.account`) ?? null,
+  };
+}
+
+/** The labels of every client in a raw server config that has any. */
+export function labelsOfConfig(raw: JsonObject): Map<string, ClientLabels> {
+  const labels = new Map<string, ClientLabels>();
+  if (!isObject(raw.clients)) return labels;
+  for (const [id, settings] of Object.entries(raw.clients)) {
+    if (!isObject(settings)) continue;
+    const found = reportLabels(settings, `clients.${id}`);
+    if (found.label !== null || found.account !== null) labels.set(id, found);
+  }
+  return labels;
+}
