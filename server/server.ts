@@ -18,7 +18,7 @@ import type { LogRecord } from '../log/records.js';
 import type { RefusalReason } from '../shared/nm1.js';
 import { restoredWindow } from './intake/replay.js';
 import { VERSION } from '../shared/version.js';
-import { acceptDatagram, ClientDirectory, normalizeAddress } from './intake/acceptance.js';
+import { acceptDatagram, ClientDirectory, normalizeAddress, type Admission } from './intake/acceptance.js';
 import { allClients, type ClientConfig, type ServerConfig } from './config/server.js';
 import { EventBus, type EventConsumer, type MonitorEvent } from './core/events.js';
 import { execHookConsumer } from './hooks/execHook.js';
@@ -187,6 +187,16 @@ export class NetmonitorServer {
 
   /** Handles one datagram. Refused ones are counted and never reach the monitor. */
   receive(datagram: Buffer, sourceAddress: string): void {
+    this.admit(datagram, sourceAddress);
+  }
+
+  /**
+   * One datagram from `sourceAddress`, whatever carried it (UDP, `POST /api/v1/nm1`): the
+   * source's rate limit, NM1 acceptance with the one replay window per sensor, then the state
+   * machine. Null when it was accepted, else why not (counted, and logged within the budget).
+   * Returns constants only, so the UDP path allocates nothing for the answer.
+   */
+  admit(datagram: Buffer, sourceAddress: string): Admission {
     const source = normalizeAddress(sourceAddress);
     const now = this.clock.now();
     if (this.limiter !== null && !this.limiter.allow(source, now.mono)) return this.refuse('rate-limited', source, now);
@@ -195,16 +205,18 @@ export class NetmonitorServer {
       verdict = acceptDatagram(this.directory, datagram, source);
     } catch (error) /* c8 ignore next 3 */ {
       this.logger.error(`internal error on a datagram from ${source}: ${(error as Error).message}`);
-      return;
+      return 'internal';
     }
     if (!verdict.ok) return this.refuse(verdict.reason, source, now);
     this.accept(verdict.client, verdict.beat, now);
+    return null;
   }
 
   /** Counts a refusal and logs it within the log budget; nothing else happens. */
-  private refuse(reason: RefusalReason, source: string, now: Instant): void {
+  private refuse(reason: RefusalReason, source: string, now: Instant): RefusalReason {
     const line = this.refusals.refuse(reason, source, now.mono);
     if (line !== null) this.logger.warn(line);
+    return reason;
   }
 
   /** An accepted heartbeat, however it arrived: through the state machine to the logs and events. */

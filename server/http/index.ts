@@ -4,7 +4,7 @@
  *     saved in @settings.json) go to the monitor, whether or not the listener is on;
  *  2. the self-check pings `self_check_url` while the monitor is healthy, if configured;
  *  3. with an `http` section, the listener serves the heartbeat endpoint, the JSON API,
- *     /metrics, the dashboard and any route other parts added to server.routes, and prints
+ *     NM1 over HTTP, /metrics, the dashboard and any route other parts added to server.routes, and prints
  *     `http listening on ADDRESS:PORT` once bound.
  */
 import type { Extension } from '../host.js';
@@ -16,6 +16,7 @@ import { HealthSampler } from './health.js';
 import { heartbeatRoute, type LastMessage } from './heartbeat.js';
 import { HttpListener } from './listener.js';
 import { LogHistory } from './logHistory.js';
+import { nm1Route } from './nm1Route.js';
 import { SelfCheck } from './selfCheck.js';
 import { loadSettings } from './settingsFile.js';
 
@@ -49,6 +50,7 @@ export async function startHttp(server: NetmonitorServer): Promise<Extension | n
     const registry = metricsRegistry(server, () => failures.total);
     const routes = server.routes;
     routes.add(heartbeatRoute(server, failures, messages));
+    routes.add(nm1Route(server, failures, () => server.clock.now().mono));
     for (const route of apiRoutes({ server, logs: new LogHistory(server.config.clientLogDir), settings, messages })) routes.add(route);
     routes.add({
       method: 'GET',
