@@ -19,7 +19,7 @@ async function listener(t: Tap): Promise<{ socket: Socket; port: number; receive
 type Tap = { teardown(fn: () => void): void };
 
 function config(port: number, server = '127.0.0.1'): SensorConfig {
-  return { server, port, id: 'home-gw', key: KEY, intervalS: 1, stateFile: '/nonexistent' };
+  return { server, port, id: 'home-gw', key: KEY, keyFile: null, intervalS: 1, stateFile: '/nonexistent', stateFileSet: true, transport: 'udp', nm1Url: null };
 }
 
 const waitFor = async (condition: () => boolean, ms: number): Promise<void> => {
