@@ -23,6 +23,10 @@ async function main(argv: string[]): Promise<void> {
     .command('sensor', 'Send heartbeats to a server (run on the gateway)', (y) =>
       y.option('config', { type: 'string', demandOption: true, describe: 'sensor config file (JSON)' }),
       async (args) => (await import('../sensor/main.js')).runSensor(args.config))
+    .command('sensor-script', 'Print the shell sensor for a gateway without Node (OpenWrt, busybox), with this sensor config embedded', (y) =>
+      y.option('config', { type: 'string', demandOption: true, describe: 'sensor config file (JSON)' })
+        .option('output', { type: 'string', describe: 'write the script to this file (mode 0600) instead of printing it' }),
+      async (args) => (await import('../sensor/script/generate.js')).runSensorScript({ config: args.config, output: args.output }))
     .command('keygen', 'Print a new sensor id and key (or, with --http, an HTTP client token; with --librenms, the LibreNMS alert token) as config snippets', (y) =>
       y.option('id', { type: 'string', describe: 'sensor id (1-64 of A-Z a-z 0-9 . _ -)' })
         .option('server', { type: 'string', describe: "the server's host name, for the sensor snippet" })

@@ -1,0 +1,46 @@
+/**
+ * A PATH that holds only busybox applets, as on a stock OpenWrt gateway: a temporary folder
+ * of symlinks to Debian's busybox, one per applet it lists. Programs a test adds on purpose
+ * (socat) go in a second folder, so the first stays busybox only.
+ */
+import { execFileSync } from 'node:child_process';
+import { accessSync, constants, mkdirSync, symlinkSync } from 'node:fs';
+import { delimiter, join } from 'node:path';
+import { tempDir } from '../helpers.js';
+
+/** The absolute path of `program` on this machine's PATH; null when it is not installed. */
+export function installed(program: string): string | null {
+  for (const dir of (process.env.PATH ?? '').split(delimiter).concat(['/usr/sbin', '/usr/bin', '/bin'])) {
+    const candidate = join(dir, program);
+    try {
+      accessSync(candidate, constants.X_OK);
+      return candidate;
+    } catch {
+      // not here
+    }
+  }
+  return null;
+}
+
+/** Why a test that needs these programs cannot run here, or false when they are all installed. */
+export function missing(...programs: string[]): string | false {
+  const absent = programs.filter((program) => installed(program) === null);
+  return absent.length === 0 ? false : `not installed here: ${absent.join(', ')} (.ci/run installs them)`;
+}
+
+/** A PATH of busybox applets only, then `extra` programs of this machine; null without busybox. */
+export function busyboxPath(extra: string[] = []): string | null {
+  const busybox = installed('busybox');
+  if (busybox === null) return null;
+  const dir = tempDir('netmonitor-busybox-');
+  const applets = join(dir, 'applets');
+  mkdirSync(applets);
+  for (const applet of execFileSync(busybox, ['--list'], { encoding: 'utf8' }).split('\n').filter(Boolean)) {
+    symlinkSync(busybox, join(applets, applet));
+  }
+  if (extra.length === 0) return applets;
+  const more = join(dir, 'extra');
+  mkdirSync(more);
+  for (const program of extra) symlinkSync(installed(program)!, join(more, program));
+  return `${applets}${delimiter}${more}`;
+}
