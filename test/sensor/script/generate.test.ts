@@ -1,0 +1,141 @@
+/**
+ * `netmonitor sensor-script`: what it embeds and how the script behaves on its own, run by
+ * real shells with a busybox-only PATH (and bash for /dev/udp), against real sockets.
+ */
+import t from 'tap';
+import { execFileSync, spawn, spawnSync } from 'node:child_process';
+import { createSocket } from 'node:dgram';
+import { once } from 'node:events';
+import { existsSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { shellQuote } from '../../../sensor/script/generate.js';
+import { parseDatagram, verifyMac } from '../../../shared/nm1.js';
+import { cliPath, tempDir } from '../../helpers.js';
+import { busyboxPath, installed, missing } from '../../peers/busybox.js';
+import { writeConfig } from '../../peers/serverProcess.js';
+import { sleep } from '../../peers/udp.js';
+
+const KEY = 'c3'.repeat(32);
+const base = { server: '127.0.0.1', port: 9, id: 'home-gw', key: KEY, interval: 1 };
+
+function generate(dir: string, config: Record<string, unknown>): { status: number | null; stderr: string; script: string } {
+  const configPath = writeConfig(dir, config, 'sensor.json');
+  const script = join(dir, 'sensor.sh');
+  const run = spawnSync(process.execPath, [cliPath, 'sensor-script', '--config', configPath, '--output', script], { encoding: 'utf8' });
+  return { status: run.status, stderr: run.stderr, script };
+}
+
+/** Runs the script for `ms`, then SIGTERM; its exit code and stderr. */
+async function runFor(shell: string, script: string, path: string, ms: number): Promise<{ code: number | null; stderr: string }> {
+  const child = spawn(shell, [script], { env: { PATH: path }, stdio: ['ignore', 'ignore', 'pipe'] });
+  let stderr = '';
+  child.stderr.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
+  const exited = once(child, 'exit');
+  const timer = setTimeout(() => child.kill('SIGTERM'), ms);
+  const [code] = (await exited) as [number | null];
+  clearTimeout(timer);
+  return { code, stderr };
+}
+
+t.test('a quoted value expands to exactly itself in sh, whatever it holds', { skip: missing('dash') }, async (t) => {
+  for (const value of ["it's", '$(touch /tmp/x)', '`id`', 'a\nb', '\\"\\', "''", '', '$HOME ${PATH}', '-n']) {
+    const out = execFileSync('/usr/bin/dash', ['-c', `v=${shellQuote(value)}; printf %s "$v"`], { encoding: 'utf8' });
+    t.equal(out, value, JSON.stringify(value));
+  }
+});
+
+t.test('the script is written with mode 0600, and printed without --output', async (t) => {
+  const dir = tempDir();
+  const { status, script } = generate(dir, base);
+  t.equal(status, 0);
+  t.equal(statSync(script).mode & 0o777, 0o600, 'it holds the key');
+  const printed = execFileSync(process.execPath, [cliPath, 'sensor-script', '--config', join(dir, 'sensor.json')], { encoding: 'utf8' });
+  t.equal(printed, readFileSync(script, 'utf8'));
+  t.match(printed, /^#!\/bin\/sh\n/);
+  t.match(printed, `NM_KEY='${KEY}'`);
+  t.match(printed, "NM_STATE_FILE='/etc/netmonitor/sensor-state.json'", 'on a gateway the counter goes under /etc unless state_file says otherwise');
+});
+
+t.test('with key_file the script holds no key, only the path of the file', async (t) => {
+  const dir = tempDir();
+  writeFileSync(join(dir, 'home-gw.key'), `${KEY}\n`);
+  const { status, script } = generate(dir, { ...base, key: undefined, key_file: 'home-gw.key' });
+  t.equal(status, 0);
+  const text = readFileSync(script, 'utf8');
+  t.notMatch(text, KEY);
+  t.match(text, `NM_KEY_FILE='${join(dir, 'home-gw.key')}'`);
+});
+
+t.test('a host name that is not one, or a bad transport, is a configuration error naming the key', async (t) => {
+  const dir = tempDir();
+  for (const [config, key] of [
+    [{ ...base, server: "x'; touch pwned; '" }, 'server'],
+    [{ ...base, server: 'host,fork,exec:/bin/sh' }, 'server'],
+    [{ ...base, transport: 'http' }, 'http_url'],
+  ] as const) {
+    const { status, stderr, script } = generate(dir, config);
+    t.equal(status, 2, stderr);
+    t.match(stderr, `invalid configuration: ${key}:`);
+    t.notOk(existsSync(script), 'no script is written');
+  }
+  t.notOk(existsSync(join(dir, 'pwned')));
+});
+
+t.test('a hostile state_file path is used as it is, never run; a dead server is logged once, not per datagram', { skip: missing('busybox') }, async (t) => {
+  const dir = tempDir();
+  const stateFile = join(dir, "$(touch pwned)`touch pwned2`'it's\"here");
+  const { status, script } = generate(dir, { ...base, state_file: stateFile, transport: 'http', http_url: 'http://127.0.0.1:9' });
+  t.equal(status, 0);
+  const path = busyboxPath()!;
+  const { code, stderr } = await runFor(join(path, 'sh'), script, path, 3500);
+  t.equal(code, 0, `SIGTERM stops it at once with status 0: ${stderr}`);
+  t.equal(readFileSync(stateFile, 'utf8'), '{"boot":1}\n', 'the counter is at that very path');
+  t.notOk(existsSync(join(process.cwd(), 'pwned')) || existsSync(join(dir, 'pwned')) || existsSync('pwned2'), 'nothing in it ran');
+  const problems = stderr.split('\n').filter((line) => line.includes('network problem'));
+  t.equal(problems.length, 1, stderr);
+  t.match(problems[0], 'cannot post to http://127.0.0.1:9/api/v1/nm1 with wget');
+});
+
+t.test('a damaged counter restarts from the Unix time, never from 1', { skip: missing('busybox') }, async (t) => {
+  const dir = tempDir();
+  const stateFile = join(dir, 'state.json');
+  writeFileSync(stateFile, 'garbage\n');
+  const { script } = generate(dir, { ...base, state_file: stateFile, transport: 'http', http_url: 'http://127.0.0.1:9' });
+  const path = busyboxPath()!;
+  const before = Math.floor(Date.now() / 1000);
+  await runFor(join(path, 'sh'), script, path, 300);
+  const boot = (JSON.parse(readFileSync(stateFile, 'utf8')) as { boot: number }).boot;
+  t.ok(boot > before && boot <= Math.floor(Date.now() / 1000) + 1, `${boot}`);
+});
+
+t.test('transport udp with no UDP tool at hand stops with a reason instead of sending nothing', { skip: missing('busybox') }, async (t) => {
+  const dir = tempDir();
+  const { script } = generate(dir, { ...base, state_file: join(dir, 'state.json') });
+  const path = busyboxPath()!;
+  const { code, stderr } = await runFor(join(path, 'sh'), script, path, 5000);
+  t.equal(code, 1);
+  t.match(stderr, 'no way to send UDP here: install socat');
+  t.notOk(existsSync(join(dir, 'state.json')), 'and it did not count a boot');
+});
+
+t.test("under bash with no socat or UDP netcat, the script sends UDP through bash's /dev/udp, signed with the key of its key_file", { skip: missing('busybox', 'bash') }, async (t) => {
+  const socket = createSocket('udp4');
+  const received: Buffer[] = [];
+  socket.on('message', (datagram) => received.push(datagram));
+  socket.bind(0, '127.0.0.1');
+  await once(socket, 'listening');
+  t.teardown(() => socket.close());
+  const dir = tempDir();
+  writeFileSync(join(dir, 'home-gw.key'), `${KEY}\n`);
+  const { script } = generate(dir, { ...base, key: undefined, key_file: 'home-gw.key', port: socket.address().port, state_file: join(dir, 'state.json') });
+  const path = busyboxPath()!;
+  const run = runFor(installed('bash')!, script, path, 2500);
+  const { stderr } = await run;
+  await sleep(100);
+  t.match(stderr, 'heartbeats by udp (bash)');
+  t.ok(received.length >= 2, `${received.length} datagrams`);
+  for (const datagram of received) {
+    const parsed = parseDatagram(datagram);
+    t.ok(parsed.ok && verifyMac(Buffer.from(KEY, 'hex'), parsed.signed, parsed.mac), `${datagram.toString()} is signed with the key`);
+  }
+});
