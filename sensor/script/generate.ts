@@ -13,9 +13,6 @@ import { ConfigError } from '../../shared/errors.js';
 import { VERSION } from '../../shared/version.js';
 import { loadSensorConfig, type SensorConfig } from '../config.js';
 
-/** Where the shell sensor keeps its boot counter unless `state_file` says: /etc survives reboots on OpenWrt (/var is RAM). */
-export const GATEWAY_STATE_FILE = '/etc/netmonitor/sensor-state.json';
-
 const HOST = /^[A-Za-z0-9._:-]{1,253}$/;
 // eslint-disable-next-line no-control-regex
 const CONTROL = /[\u0000-\u001f\u007f]/;
@@ -44,7 +41,8 @@ export function sensorScript(config: SensorConfig): string {
     ['NM_KEY', config.keyFile === null ? config.key.toString('hex') : ''],
     ['NM_KEY_FILE', config.keyFile === null ? '' : checkedPath(config.keyFile, 'key_file')],
     ['NM_INTERVAL', String(config.intervalS)],
-    ['NM_STATE_FILE', config.stateFileSet ? checkedPath(config.stateFile, 'state_file') : GATEWAY_STATE_FILE],
+    // Unset, the script chooses on the gateway: $STATE_DIRECTORY, else /etc/netmonitor.
+    ['NM_STATE_FILE', config.stateFileSet ? checkedPath(config.stateFile, 'state_file') : ''],
     ['NM_TRANSPORT', config.transport],
     ['NM_URL', config.nm1Url === null ? '' : checkedPath(config.nm1Url, 'http_url')],
   ];

@@ -1,5 +1,9 @@
 # The shell sensor: BOOT three times, then a PING every interval with a little jitter, as
 # the Node sensor does. The settings (NM_*) are set above by `netmonitor sensor-script`.
+#
+#   sh sensor.sh                   runs until SIGTERM (procd, systemd)
+#   sh sensor.sh --pidfile FILE    the same, unless FILE names a sensor that still runs
+#                                  (from cron: starts it again when it has stopped)
 
 NM_BOOT_REPEATS=3
 NM_POST_TIMEOUT=10
@@ -166,9 +170,26 @@ nm_stop() {
   exit 0
 }
 
+# nm_claim FILE: false when FILE names a running sensor, else FILE gets this shell's pid.
+nm_claim() {
+  if IFS= read -r nm_pid < "$1" 2>/dev/null && [ -n "$nm_pid" ] && [ -r "/proc/$nm_pid/cmdline" ]; then
+    IFS= read -r nm_cmdline < "/proc/$nm_pid/cmdline"
+    # The arguments are NUL-separated, which read stops at: the name of the shell comes first.
+    case $nm_cmdline in *sh*) kill -0 "$nm_pid" 2>/dev/null && return 1 ;; esac
+  fi
+  echo "$$" > "$1"
+}
+
 nm_main() {
   trap nm_stop TERM INT HUP
   umask 077
+  if [ "${1:-}" = --pidfile ] && [ -n "${2:-}" ]; then nm_claim "$2" || exit 0; fi
+  # Unset state_file: systemd's StateDirectory= if set, else /etc (kept across reboots on OpenWrt).
+  if [ -z "$NM_STATE_FILE" ]; then
+    if [ -n "${STATE_DIRECTORY:-}" ]; then NM_STATE_FILE="${STATE_DIRECTORY%%:*}/sensor-state.json"
+    else NM_STATE_FILE=/etc/netmonitor/sensor-state.json
+    fi
+  fi
   if nm_have logger; then nm_logger=1; else nm_logger=; fi
   [ -n "$nm_hasher" ] || { nm_log "neither sha256sum nor openssl is here: cannot sign heartbeats"; exit 1; }
   nm_read_key
@@ -204,4 +225,4 @@ nm_main() {
   done
 }
 
-nm_main
+nm_main "$@"

@@ -25,6 +25,11 @@ function generate(dir: string, config: Record<string, unknown>): { status: numbe
   return { status: run.status, stderr: run.stderr, script };
 }
 
+async function until(condition: () => boolean, ms = 10_000): Promise<void> {
+  const end = Date.now() + ms;
+  while (!condition() && Date.now() < end) await sleep(50);
+}
+
 /** Runs the script for `ms`, then SIGTERM; its exit code and stderr. */
 async function runFor(shell: string, script: string, path: string, ms: number): Promise<{ code: number | null; stderr: string }> {
   const child = spawn(shell, [script], { env: { PATH: path }, stdio: ['ignore', 'ignore', 'pipe'] });
@@ -53,7 +58,7 @@ t.test('the script is written with mode 0600, and printed without --output', asy
   t.equal(printed, readFileSync(script, 'utf8'));
   t.match(printed, /^#!\/bin\/sh\n/);
   t.match(printed, `NM_KEY='${KEY}'`);
-  t.match(printed, "NM_STATE_FILE='/etc/netmonitor/sensor-state.json'", 'on a gateway the counter goes under /etc unless state_file says otherwise');
+  t.match(printed, "NM_STATE_FILE=''", 'without state_file the script chooses where the counter goes, on the gateway');
 });
 
 t.test('with key_file the script holds no key, only the path of the file', async (t) => {
@@ -94,6 +99,30 @@ t.test('a hostile state_file path is used as it is, never run; a dead server is 
   const problems = stderr.split('\n').filter((line) => line.includes('network problem'));
   t.equal(problems.length, 1, stderr);
   t.match(problems[0], 'cannot post to http://127.0.0.1:9/api/v1/nm1 with wget');
+});
+
+t.test('without state_file the counter goes to $STATE_DIRECTORY; with --pidfile a second copy leaves the running one alone', { skip: missing('busybox') }, async (t) => {
+  const dir = tempDir();
+  const { script } = generate(dir, { ...base, transport: 'http', http_url: 'http://127.0.0.1:9' });
+  const path = busyboxPath()!;
+  const pidfile = join(dir, 'sensor.pid');
+  const env = { PATH: path, STATE_DIRECTORY: join(dir, 'state') };
+  const first = spawn(join(path, 'sh'), [script, '--pidfile', pidfile], { env, stdio: 'ignore' });
+  t.teardown(() => first.kill('SIGKILL'));
+  await until(() => existsSync(join(dir, 'state', 'sensor-state.json')));
+  t.equal(readFileSync(join(dir, 'state', 'sensor-state.json'), 'utf8'), '{"boot":1}\n');
+  t.equal(readFileSync(pidfile, 'utf8'), `${first.pid}\n`, 'the pid file names the running copy');
+  const second = spawnSync(join(path, 'sh'), [script, '--pidfile', pidfile], { env, encoding: 'utf8', timeout: 10_000 });
+  t.equal(second.status, 0, 'a second copy exits at once');
+  t.equal(readFileSync(join(dir, 'state', 'sensor-state.json'), 'utf8'), '{"boot":1}\n', 'without counting a boot');
+  first.kill('SIGTERM');
+  await once(first, 'exit');
+  const third = spawn(join(path, 'sh'), [script, '--pidfile', pidfile], { env, stdio: 'ignore' });
+  t.teardown(() => third.kill('SIGKILL'));
+  await until(() => readFileSync(join(dir, 'state', 'sensor-state.json'), 'utf8') === '{"boot":2}\n');
+  t.equal(readFileSync(pidfile, 'utf8'), `${third.pid}\n`, 'once it stopped, the next copy takes over');
+  third.kill('SIGTERM');
+  await once(third, 'exit');
 });
 
 t.test('a damaged counter restarts from the Unix time, never from 1', { skip: missing('busybox') }, async (t) => {
