@@ -124,7 +124,8 @@ nm_post() {
     # $nm_timeout is empty or two words.
     # shellcheck disable=SC2086
     wget) nm_out=$(wget -q $nm_timeout -O /dev/null --header 'Content-Type: text/plain' --post-data "$1" "$NM_URL" 2>&1) ;;
-    uclient-fetch) nm_out=$(uclient-fetch -q -T "$NM_POST_TIMEOUT" -O /dev/null --post-data="$1" "$NM_URL" 2>&1) ;;
+    # Not -q: quiet, uclient-fetch would not say "HTTP error 403".
+    uclient-fetch) nm_out=$(uclient-fetch -T "$NM_POST_TIMEOUT" -O /dev/null --header 'Content-Type: text/plain' --post-data="$1" "$NM_URL" 2>&1) ;;
     curl) nm_out=$(curl -sS -f -m "$NM_POST_TIMEOUT" -o /dev/null -H 'Content-Type: text/plain' --data-binary "$1" "$NM_URL" 2>&1) ;;
     *) return 1 ;;
   esac && return 0

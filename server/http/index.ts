@@ -3,9 +3,9 @@
  *  1. every client's down interval, grace and schedule (configuration, then the changes
  *     saved in @settings.json) go to the monitor, whether or not the listener is on;
  *  2. the self-check pings `self_check_url` while the monitor is healthy, if configured;
- *  3. with an `http` section, the listener serves the heartbeat endpoint, the JSON API,
- *     NM1 over HTTP, /metrics, the dashboard and any route other parts added to server.routes, and prints
- *     `http listening on ADDRESS:PORT` once bound.
+ *  3. with an `http` section, the listener serves the heartbeat endpoint, NM1 over HTTP,
+ *     the JSON API, /metrics, the dashboard and any route other parts added to
+ *     server.routes, and prints `http listening on ADDRESS:PORT` once bound.
  */
 import type { Extension } from '../host.js';
 import type { NetmonitorServer } from '../server.js';

@@ -6,8 +6,8 @@
  *    helpers, sha256sum, socat or wget and the subshells, are its children, so they count)
  *    between the first PING and HEARTBEATS heartbeats later, divided by HEARTBEATS;
  *  - memory: the sensor process's VmHWM (peak resident) at the end, and for the shell the
- *    largest resident size of any process in its tree (busybox `time -v` reports it), since
- *    sha256sum or wget run next to the shell.
+ *    largest resident size of any process in its tree (GNU time's %M, or busybox `time -v`),
+ *    since sha256sum, socat or wget run next to the shell.
  * The shell sensor runs under busybox sh with a PATH of busybox applets only, as on OpenWrt.
  */
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
@@ -110,8 +110,11 @@ async function shellSensor(dir: string, way: 'udp' | 'http'): Promise<Footprint 
   const script = join(dir, `sh-${way}.sh`);
   execFileSync(process.execPath, [cliPath, 'sensor-script', '--config', config, '--output', script]);
   const path = busyboxPath(way === 'udp' ? ['socat'] : [])!;
-  // busybox time -v reports the largest resident size of the tree once the shell exits.
-  const child = spawn(busybox, ['time', '-v', join(path.split(':')[0]!, 'sh'), script], { env: { PATH: path }, stdio: ['ignore', 'ignore', 'pipe'] });
+  // time reports the largest resident size of the tree once the shell exits. GNU time's
+  // own fork is small; busybox's is as large as busybox, which then counts as the peak.
+  const gnuTime = installed('time');
+  const timeArgv = gnuTime === null ? [busybox, 'time', '-v'] : [gnuTime, '-f', 'Maximum resident set size (kbytes): %M'];
+  const child = spawn(timeArgv[0]!, [...timeArgv.slice(1), join(path.split(':')[0]!, 'sh'), script], { env: { PATH: path }, stdio: ['ignore', 'ignore', 'pipe'] });
   let report = '';
   child.stderr!.setEncoding('utf8').on('data', (chunk: string) => (report += chunk));
   const exited = once(child, 'exit');

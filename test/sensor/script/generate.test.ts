@@ -4,7 +4,6 @@
  */
 import t from 'tap';
 import { execFileSync, spawn, spawnSync } from 'node:child_process';
-import { createSocket } from 'node:dgram';
 import { once } from 'node:events';
 import { existsSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -13,7 +12,7 @@ import { parseDatagram, verifyMac } from '../../../shared/nm1.js';
 import { cliPath, tempDir } from '../../helpers.js';
 import { busyboxPath, installed, missing } from '../../peers/busybox.js';
 import { writeConfig } from '../../peers/serverProcess.js';
-import { sleep } from '../../peers/udp.js';
+import { sleep, udpListener } from '../../peers/udp.js';
 
 const KEY = 'c3'.repeat(32);
 const base = { server: '127.0.0.1', port: 9, id: 'home-gw', key: KEY, interval: 1 };
@@ -148,15 +147,10 @@ t.test('transport udp with no UDP tool at hand stops with a reason instead of se
 });
 
 t.test("under bash with no socat or UDP netcat, the script sends UDP through bash's /dev/udp, signed with the key of its key_file", { skip: missing('busybox', 'bash') }, async (t) => {
-  const socket = createSocket('udp4');
-  const received: Buffer[] = [];
-  socket.on('message', (datagram) => received.push(datagram));
-  socket.bind(0, '127.0.0.1');
-  await once(socket, 'listening');
-  t.teardown(() => socket.close());
+  const { port, received } = await udpListener(t);
   const dir = tempDir();
   writeFileSync(join(dir, 'home-gw.key'), `${KEY}\n`);
-  const { script } = generate(dir, { ...base, key: undefined, key_file: 'home-gw.key', port: socket.address().port, state_file: join(dir, 'state.json') });
+  const { script } = generate(dir, { ...base, key: undefined, key_file: 'home-gw.key', port, state_file: join(dir, 'state.json') });
   const path = busyboxPath()!;
   const run = runFor(installed('bash')!, script, path, 2500);
   const { stderr } = await run;
