@@ -49,7 +49,10 @@ nm_next_boot() {
   nm_boot=0
   if [ -e "$NM_STATE_FILE" ]; then
     nm_boot=
-    if IFS= read -r nm_stored < "$NM_STATE_FILE" || [ -n "$nm_stored" ]; then
+    nm_stored=
+    # The whole file as one line: a counter written by hand or by a JSON tool may span lines.
+    while IFS= read -r nm_part || [ -n "$nm_part" ]; do nm_stored="$nm_stored$nm_part"; done < "$NM_STATE_FILE"
+    if [ -n "$nm_stored" ]; then
       case $nm_stored in
         *'"boot"'*)
           nm_stored=${nm_stored#*'"boot"'}

@@ -85,17 +85,21 @@ async function measure(name: string, child: ChildProcess, pid: () => number, sin
   await until(() => sink.count() >= start + HEARTBEATS);
   const ticks = cpuTicks(pid()) - before;
   const peakKiB = statusKiB(pid(), 'VmHWM');
-  const tree = treePeak === undefined ? null : await treePeak();
+  // The tree holds the sensor process too (time reads its figure a moment later).
+  const tree = treePeak === undefined ? null : Math.max(peakKiB, await treePeak());
   child.kill('SIGTERM');
   sink.close();
   return { name, cpuMsPerBeat: (ticks * 1000) / TICKS_PER_SECOND / HEARTBEATS, peakKiB, treePeakKiB: tree };
 }
 
-async function nodeSensor(dir: string): Promise<Footprint> {
-  const sink = await udpSink();
-  const config = writeConfig(dir, { server: '127.0.0.1', port: sink.port, id: 'bench', key: KEY, interval: 1, state_file: join(dir, 'node-state.json') }, 'node.json');
+async function nodeSensor(dir: string, way: 'udp' | 'http'): Promise<Footprint> {
+  const sink = way === 'udp' ? await udpSink() : await httpSink();
+  const config = writeConfig(dir, {
+    server: '127.0.0.1', port: sink.port, id: 'bench', key: KEY, interval: 1, state_file: join(dir, `node-${way}-state.json`),
+    transport: way, http_url: `http://127.0.0.1:${sink.port}`,
+  }, `node-${way}.json`);
   const child = spawn(process.execPath, [cliPath, 'sensor', '--config', config], { stdio: 'ignore' });
-  return measure('Node sensor, UDP', child, () => child.pid!, sink);
+  return measure(`Node sensor, ${way === 'udp' ? 'UDP' : 'HTTP'}`, child, () => child.pid!, sink);
 }
 
 async function shellSensor(dir: string, way: 'udp' | 'http'): Promise<Footprint | string> {
@@ -132,7 +136,7 @@ export async function run(): Promise<void> {
   console.log(`${HEARTBEATS} heartbeats each, 1 s apart, to 127.0.0.1; clock ticks of ${1000 / TICKS_PER_SECOND} ms`);
   console.log('| sensor | CPU per heartbeat | peak resident (sensor process) | peak resident (largest process of its tree) |');
   console.log('|---|---|---|---|');
-  for (const measurement of [() => nodeSensor(dir), () => shellSensor(dir, 'udp'), () => shellSensor(dir, 'http')]) {
+  for (const measurement of [() => nodeSensor(dir, 'udp'), () => nodeSensor(dir, 'http'), () => shellSensor(dir, 'udp'), () => shellSensor(dir, 'http')]) {
     const result = await measurement();
     if (typeof result === 'string') {
       console.log(`| skipped | ${result} | | |`);

@@ -28,15 +28,18 @@ export function missing(...programs: string[]): string | false {
   return absent.length === 0 ? false : `not installed here: ${absent.join(', ')} (.ci/run installs them)`;
 }
 
-/** A PATH of busybox applets only, then `extra` programs of this machine; null without busybox. */
-export function busyboxPath(extra: string[] = []): string | null {
+/**
+ * A PATH of busybox applets only, then `extra` programs of this machine (which replace the
+ * applets of the same name), without the applets in `without`; null without busybox.
+ */
+export function busyboxPath(extra: string[] = [], without: string[] = []): string | null {
   const busybox = installed('busybox');
   if (busybox === null) return null;
   const dir = tempDir('netmonitor-busybox-');
   const applets = join(dir, 'applets');
   mkdirSync(applets);
   for (const applet of execFileSync(busybox, ['--list'], { encoding: 'utf8' }).split('\n').filter(Boolean)) {
-    symlinkSync(busybox, join(applets, applet));
+    if (!extra.includes(applet) && !without.includes(applet)) symlinkSync(busybox, join(applets, applet));
   }
   if (extra.length === 0) return applets;
   const more = join(dir, 'extra');
