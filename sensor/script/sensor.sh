@@ -100,8 +100,8 @@ nm_pick_http() {
   if nm_have uclient-fetch; then nm_http=uclient-fetch
   elif nm_have wget; then
     nm_http=wget
-    # Busybox's wget has -T only in some builds.
-    if wget --help 2>&1 | grep -q -e '-T '; then nm_timeout="-T $NM_POST_TIMEOUT"; fi
+    # Busybox's wget has -T only in some builds ("-T SEC"; GNU wget says "-T,  --timeout").
+    if wget --help 2>&1 | grep -q -e '-T[ ,]'; then nm_timeout="-T $NM_POST_TIMEOUT"; fi
   elif nm_have curl; then nm_http=curl
   else nm_http=
   fi
