@@ -27,15 +27,21 @@ async function main(argv: string[]): Promise<void> {
     .command('sensor', 'Send heartbeats to a server (run on the gateway)', (y) =>
       y.option('config', { type: 'string', demandOption: true, describe: 'sensor config file (JSON)' }),
       async (args) => (await import('../sensor/main.js')).runSensor(args.config))
-    .command('keygen', 'Print a new sensor id and key (or, with --http, an HTTP client token; with --admin, the HTTP admin token; with --librenms, the LibreNMS alert token) as config snippets', (y) =>
+    .command('sensor-script', 'Print the shell sensor for a gateway without Node (OpenWrt, busybox), with this sensor config embedded', (y) =>
+      y.option('config', { type: 'string', demandOption: true, describe: 'sensor config file (JSON)' })
+        .option('output', { type: 'string', describe: 'write the script to this file (mode 0600) instead of printing it' }),
+      async (args) => (await import('../sensor/script/generate.js')).runSensorScript({ config: args.config, output: args.output }))
+    .command('keygen', 'Print a new sensor id and key (or, with --http, an HTTP client token; with --admin, the HTTP admin token; with --librenms, the LibreNMS alert token; with --shell, a shell sensor for a router) as config snippets', (y) =>
       y.option('id', { type: 'string', describe: 'sensor id (1-64 of A-Z a-z 0-9 . _ -)' })
         .option('server', { type: 'string', describe: "the server's host name, for the sensor snippet" })
         .option('port', { type: 'number', describe: "the server's UDP port, for the sensor snippet" })
         .option('http', { type: 'string', describe: 'make a bearer token for this HTTP client instead' })
         .option('admin', { type: 'boolean', describe: 'make the HTTP admin token (http.admin_token_sha256) instead' })
         .option('librenms', { type: 'boolean', describe: "make the token LibreNMS's alert transport sends instead" })
-        .option('url', { type: 'string', describe: "with --http, --admin or --librenms: the server's HTTP address" })
-        .conflicts('admin', ['http', 'librenms', 'id']),
+        .option('shell', { type: 'boolean', describe: 'a sensor for a gateway without Node: the shell sensor, and the commands that install it on OpenWrt' })
+        .option('router', { type: 'string', describe: 'with --shell: ssh destination of the router (default root@192.168.1.1)' })
+        .option('url', { type: 'string', describe: "with --http, --admin, --librenms or --shell: the server's HTTP address" })
+        .conflicts('admin', ['http', 'librenms', 'id', 'shell']),
       async (args) => {
         if (args.admin === true) {
           process.stdout.write((await import('./keygen.js')).keygenAdmin({ url: args.url }));
@@ -51,7 +57,10 @@ async function main(argv: string[]): Promise<void> {
           return;
         }
         if (args.id !== undefined && !isSensorId(args.id)) throw new NetmonitorError('EUSAGE', '--id must be 1 to 64 of the characters A-Z a-z 0-9 . _ -');
-        process.stdout.write((await import('./keygen.js')).keygen({ id: args.id, server: args.server, port: args.port }));
+        if (args.router !== undefined && !/^[A-Za-z0-9._@:[\]-]{1,255}$/.test(args.router)) throw new NetmonitorError('EUSAGE', '--router must be an ssh destination such as root@192.168.1.1');
+        const sensor = { id: args.id, server: args.server, port: args.port };
+        const keygen = await import('./keygen.js');
+        process.stdout.write(args.shell === true ? keygen.keygenShell({ ...sensor, url: args.url, router: args.router }) : keygen.keygen(sensor));
       })
     .command('report [client..]', 'Report every outage in the client logs (text, json, csv or html)', (y) =>
       y.positional('client', { type: 'string', array: true, describe: 'only these clients (default: all)' })

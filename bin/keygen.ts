@@ -7,16 +7,65 @@ export interface KeygenOptions {
   port?: number | undefined;
 }
 
-export function keygen(options: KeygenOptions, random: (n: number) => Buffer = randomBytes): string {
+/** A new sensor: its id (random unless given), its key, and its config file's usual settings. */
+function newSensor(options: KeygenOptions, random: (n: number) => Buffer) {
   const id = options.id ?? `sensor-${random(3).toString('hex')}`;
   const key = random(32).toString('hex');
-  const sensor = { server: options.server ?? 'monitor.example.net', port: options.port ?? 7777, id, key, interval: 30 };
+  const server = options.server ?? 'monitor.example.net';
+  return { id, key, sensor: { server, port: options.port ?? 7777, id, key, interval: 30 } };
+}
+
+export function keygen(options: KeygenOptions, random: (n: number) => Buffer = randomBytes): string {
+  const { id, key, sensor } = newSensor(options, random);
   return [
     `# On the gateway: the sensor's config file (for example /etc/netmonitor/sensor.json)`,
     JSON.stringify(sensor, null, 2),
     '',
     `# On the server: add this entry to "clients" in its config file`,
     `${JSON.stringify(id)}: ${JSON.stringify({ key })}`,
+    '',
+  ].join('\n');
+}
+
+export interface ShellKeygenOptions extends KeygenOptions {
+  /** The server's HTTP address, which `"transport": "auto"` falls back to. */
+  url?: string | undefined;
+  /** Where the router is reached by ssh (default: OpenWrt's LAN address). */
+  router?: string | undefined;
+}
+
+/**
+ * `netmonitor keygen --shell`: a new sensor for a gateway without Node, printed as the
+ * server's clients entry, the sensor config `netmonitor sensor-script` reads, and the
+ * commands that put the script and its procd init script on an OpenWrt router.
+ */
+export function keygenShell(options: ShellKeygenOptions, random: (n: number) => Buffer = randomBytes): string {
+  const { id, key, sensor } = newSensor(options, random);
+  const router = options.router ?? 'root@192.168.1.1';
+  const config = {
+    ...sensor,
+    transport: 'auto',
+    http_url: baseUrl(options.url ?? `https://${sensor.server}:8443`),
+    state_file: '/etc/netmonitor/sensor-state.json',
+  };
+  return [
+    `# On the server: add this entry to "clients" in its config file`,
+    `${JSON.stringify(id)}: ${JSON.stringify({ key })}`,
+    '',
+    `# Where netmonitor is installed: the sensor's config, ${id}.json (it holds the key: mode 0600)`,
+    JSON.stringify(config, null, 2),
+    '',
+    `# Make the shell sensor from it and put it on the router (OpenWrt's dropbear needs scp -O)`,
+    `netmonitor sensor-script --config ${id}.json --output ${id}.sh`,
+    `ssh ${router} 'mkdir -p /etc/netmonitor'`,
+    `scp -O ${id}.sh ${router}:/etc/netmonitor/sensor.sh`,
+    `scp -O "$(npm root -g)/netmonitor/sensor/script/netmonitor.init" ${router}:/etc/init.d/netmonitor`,
+    `ssh ${router} 'chmod 600 /etc/netmonitor/sensor.sh && chmod 755 /etc/init.d/netmonitor && /etc/init.d/netmonitor enable && /etc/init.d/netmonitor start'`,
+    '',
+    `# Check it on the router: logread -e netmonitor; the server logs "${id} is UP (first heartbeat)"`,
+    '',
+    `# On a box with neither procd nor systemd, this crontab line starts it, and starts it again if it stops:`,
+    `* * * * * /bin/sh /etc/netmonitor/sensor.sh --pidfile /var/run/netmonitor-sensor.pid >/dev/null 2>&1`,
     '',
   ].join('\n');
 }

@@ -6,16 +6,24 @@
  * The server's name is looked up again before every datagram, so a changed DNS record (a
  * dynamic address, a moved VM) is followed without a restart. Network trouble is logged
  * once when it starts, once when it changes, and once when it ends, never per datagram.
+ *
+ * With `"transport": "http"` each datagram is posted to the server's `POST /api/v1/nm1`
+ * instead, for networks that drop outbound UDP. `"auto"` sends UDP: that is what works for a
+ * sensor that can always send it (the shell sensor has to look for a tool first).
  */
 import { createSocket, type Socket } from 'node:dgram';
 import { lookup } from 'node:dns/promises';
 import { readFile } from 'node:fs/promises';
+import { request as httpRequest, type IncomingMessage } from 'node:http';
+import { request as httpsRequest } from 'node:https';
 import { encode, type DatagramType } from '../shared/nm1.js';
 import type { SensorConfig } from './config.js';
 
 export const BOOT_REPEATS = 3;
 export const BOOT_SPACING_MS = 2000;
 export const JITTER = 0.05;
+/** A POST that has not been answered by then is given up; the next heartbeat is a new try. */
+export const POST_TIMEOUT_MS = 10_000;
 
 export type SensorLog = (message: string) => void;
 
@@ -53,7 +61,8 @@ export class Sensor {
   /** Sends the BOOT datagrams, then keeps sending PINGs until stop(). */
   start(): void {
     const { config, boot, log } = this.options;
-    log(`sensor ${config.id} boot ${boot}: heartbeats to ${config.server}:${config.port} every ${config.intervalS}s`);
+    const target = config.transport === 'http' ? config.nm1Url : `${config.server}:${config.port}`;
+    log(`sensor ${config.id} boot ${boot}: heartbeats to ${target} every ${config.intervalS}s`);
     let repeats = 0;
     const bootStep = (): void => {
       void this.send('BOOT');
@@ -98,7 +107,7 @@ export class Sensor {
   private trouble(problem: string | null): void {
     if (problem === this.problem) return;
     const { log } = this.options;
-    if (problem === null) log(`network ok again: reaching ${this.options.config.server} (${this.lastAddress})`);
+    if (problem === null) log(`network ok again: reaching ${this.lastAddress === null ? this.options.config.nm1Url : `${this.options.config.server} (${this.lastAddress})`}`);
     else log(`network problem: ${problem}; still trying every ${this.options.config.intervalS}s`);
     this.problem = problem;
   }
@@ -110,6 +119,7 @@ export class Sensor {
     const uptime = await (this.options.uptime ?? procUptime)();
     const datagram = encode({ sensor: config.id, boot, seq: this.seq, type, uptime, interval: config.intervalS }, config.key);
     this.seq++;
+    if (config.transport === 'http') return this.post(datagram, config.nm1Url!);
     let target: { address: string; family: number };
     try {
       target = await lookup(config.server);
@@ -132,6 +142,38 @@ export class Sensor {
         }
         resolve();
       });
+    });
+  }
+
+  /** NM1 over HTTP(S): one POST; anything but 204 is trouble, named by the server's one-word reason. */
+  private post(datagram: Buffer, url: string): Promise<void> {
+    return new Promise<void>((resolve) => {
+      const answered = (response: IncomingMessage): void => {
+        let body = '';
+        response.setEncoding('utf8');
+        response.on('data', (chunk: string) => {
+          if (body.length < 64) body += chunk;
+        });
+        response.on('end', () => {
+          if (response.statusCode === 204) {
+            this.sent++;
+            this.trouble(null);
+          } else {
+            // The answer is a word such as "replay"; anything else from a stranger is not logged.
+            const word = /^[a-z-]{1,32}$/.test(body) ? ` ${body}` : '';
+            this.trouble(`${url} answered ${response.statusCode}${word}`);
+          }
+          resolve();
+        });
+      };
+      const send = url.startsWith('https:') ? httpsRequest : httpRequest;
+      const request = send(url, { method: 'POST', headers: { 'Content-Type': 'text/plain', 'Content-Length': datagram.length }, timeout: POST_TIMEOUT_MS }, answered);
+      request.on('timeout', () => request.destroy(Object.assign(new Error('timed out'), { code: 'ETIMEDOUT' })));
+      request.on('error', (error: NodeJS.ErrnoException) => {
+        this.trouble(`cannot post to ${url} (${error.code ?? error.message})`);
+        resolve();
+      });
+      request.end(datagram);
     });
   }
 }

@@ -13,6 +13,7 @@ import type { DownEvent, EventConsumer, UpEvent } from './core/events.js';
 import type { ClientSettings, ClientState, HeartbeatInfo, Instant } from './core/monitor.js';
 import type { ClientSettingsStore } from './core/settings.js';
 import type { RouteTable } from './http/routes.js';
+import type { Admission } from './intake/acceptance.js';
 
 export interface Clock {
   now(): Instant;
@@ -65,6 +66,11 @@ export interface ServerHost {
    * through the same state machine, logs and alerts as a datagram. False for an unknown id.
    */
   heartbeatFrom(id: string, beat: HeartbeatInfo): boolean;
+  /**
+   * An NM1 datagram that arrived by another way than the UDP socket (`POST /api/v1/nm1`):
+   * the UDP path's rate limit, acceptance and replay window. Null when accepted, else why not.
+   */
+  admit(datagram: Buffer, sourceAddress: string): Admission;
   /** A failure reported by the client itself or found by a probe: down now. False for an unknown id. */
   failureOf(id: string, reason: string): boolean;
   /** New down interval, grace or schedule for a client, from now on (HTTP PATCH, saved overrides). False for an unknown id. */

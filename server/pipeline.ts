@@ -15,7 +15,7 @@ import type { EventBus, MonitorEvent } from './core/events.js';
 import { LogBudget } from './core/logBudget.js';
 import type { Action, ClientState, HeartbeatInfo, Instant, Monitor } from './core/monitor.js';
 import type { Clock } from './host.js';
-import { acceptDatagram, normalizeAddress, type ClientDirectory } from './intake/acceptance.js';
+import { acceptDatagram, type Admission, normalizeAddress, type ClientDirectory } from './intake/acceptance.js';
 import { Refusals } from './intake/refusals.js';
 import { SourceLimiter } from './intake/sourceLimiter.js';
 import type { ChannelsConfig } from './alerts/channels/config.js';
@@ -64,6 +64,16 @@ export class Pipeline {
 
   /** Handles one datagram. Refused ones are counted and never reach the monitor. */
   receive(datagram: Buffer, sourceAddress: string): void {
+    this.admit(datagram, sourceAddress);
+  }
+
+  /**
+   * One datagram from `sourceAddress`, whatever carried it (UDP, `POST /api/v1/nm1`): the
+   * source's rate limit, NM1 acceptance with the one replay window per sensor, then the state
+   * machine. Null when it was accepted, else why not (counted, and logged within the budget).
+   * Returns constants only, so the UDP path allocates nothing for the answer.
+   */
+  admit(datagram: Buffer, sourceAddress: string): Admission {
     const source = normalizeAddress(sourceAddress);
     const now = this.parts.clock.now();
     if (this.limiter !== null && !this.limiter.allow(source, now.mono)) return this.refuse('rate-limited', source, now);
@@ -72,16 +82,18 @@ export class Pipeline {
       verdict = acceptDatagram(this.parts.directory, datagram, source);
     } catch (error) /* c8 ignore next 3 */ {
       this.parts.logger.error(`internal error on a datagram from ${source}: ${(error as Error).message}`);
-      return;
+      return 'internal';
     }
     if (!verdict.ok) return this.refuse(verdict.reason, source, now, datagram);
     this.accept(verdict.client, verdict.beat, now);
+    return null;
   }
 
   /** Counts a refusal and logs it within the log budget; nothing else happens. */
-  private refuse(reason: RefusalReason, source: string, now: Instant, datagram: Buffer | null = null): void {
+  private refuse(reason: RefusalReason, source: string, now: Instant, datagram: Buffer | null = null): RefusalReason {
     const line = this.refusals.refuse(reason, source, now.mono, datagram);
     if (line !== null) this.parts.logger.warn(line);
+    return reason;
   }
 
   /** An accepted heartbeat, however it arrived: through the state machine to the logs and events. */

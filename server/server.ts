@@ -33,7 +33,7 @@ import { ClientSettingsStore } from './core/settings.js';
 import { execHookConsumer } from './hooks/execHook.js';
 import type { Clock, Extension, ServerHost, StartExtension, Stats } from './host.js';
 import { RouteTable } from './http/routes.js';
-import { ClientDirectory } from './intake/acceptance.js';
+import { ClientDirectory, type Admission } from './intake/acceptance.js';
 import { UdpIntake } from './intake/udp.js';
 import { Pipeline, type Counters } from './pipeline.js';
 import { LogDirectory, SERVER_LOG, type OpenFile } from './store/logDirectory.js';
@@ -196,6 +196,10 @@ export class NetmonitorServer implements ServerHost {
   /** Handles one datagram. Refused ones are counted and never reach the monitor. */
   receive(datagram: Buffer, sourceAddress: string): void {
     this.pipeline.receive(datagram, sourceAddress);
+  }
+
+  admit(datagram: Buffer, sourceAddress: string): Admission {
+    return this.pipeline.admit(datagram, sourceAddress);
   }
 
   eachClientState(): Iterable<ClientState> {

@@ -18,12 +18,19 @@ export const PACKAGES = {
   ip: 'iproute2',
   chromium: 'chromium',
   'systemd-analyze': 'systemd',
+  apprise: 'apprise',
+  busybox: 'busybox',
+  dash: 'dash',
+  bash: 'bash',
+  socat: 'socat',
+  nc: 'netcat-openbsd',
+  curl: 'curl',
 } as const;
 
 export type Program = keyof typeof PACKAGES;
 
 /** The program's path on PATH; null when it is not there. */
-export function findProgram(name: Program, path = process.env.PATH ?? ''): string | null {
+export function findProgram(name: string, path = process.env.PATH ?? ''): string | null {
   for (const dir of path.split(delimiter)) {
     if (dir === '') continue;
     const candidate = join(dir, name);

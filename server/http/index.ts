@@ -1,9 +1,9 @@
 /**
  * Starts the HTTP side after the UDP socket listens:
  *  1. the self-check pings `self_check_url` while the monitor is healthy, if configured;
- *  2. with an `http` section, the listener serves the heartbeat endpoint, the JSON API,
- *     /metrics, the dashboard and any route other parts added to server.routes, and prints
- *     `http listening on ADDRESS:PORT` once bound.
+ *  2. with an `http` section, the listener serves the heartbeat endpoint, NM1 over HTTP,
+ *     the JSON API, /metrics, the dashboard and any route other parts added to
+ *     server.routes, and prints `http listening on ADDRESS:PORT` once bound.
  */
 import type { Extension, ServerHost } from '../host.js';
 import { apiRoutes } from './api.js';
@@ -12,6 +12,7 @@ import { HealthSampler } from './health.js';
 import { heartbeatRoute, type LastMessage } from './heartbeat.js';
 import { HttpListener } from './listener.js';
 import { LogHistory } from './logHistory.js';
+import { nm1Route } from './nm1Route.js';
 import { SelfCheck } from './selfCheck.js';
 import { SettingsWriter } from './settingsWriter.js';
 
@@ -41,6 +42,7 @@ export async function startHttp(server: ServerHost): Promise<Extension | null> {
     const routes = server.routes;
     routes.add(heartbeatRoute(server, failures, messages));
     const settings = new SettingsWriter(server.settings, server.config.clientLogDir);
+    routes.add(nm1Route(server, failures, () => server.clock.now().mono));
     for (const route of apiRoutes({ server, logs: new LogHistory(server.config.clientLogDir), settings, messages })) routes.add(route);
     // `/health` too: what load balancers and uptime checkers ask for by default.
     for (const pattern of ['/api/v1/health', '/health']) {

@@ -82,6 +82,9 @@ export class ClientDirectory {
   }
 }
 
+/** What became of one datagram at the server: null accepted, a refusal's reason, or 'internal' (a bug, logged). */
+export type Admission = RefusalReason | 'internal' | null;
+
 export type Verdict = { ok: true; client: ClientState; beat: HeartbeatInfo } | { ok: false; reason: RefusalReason };
 
 const NM1_PREFIX = 0x4e4d3120; // "NM1 "

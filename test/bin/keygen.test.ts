@@ -80,3 +80,19 @@ t.test('`netmonitor keygen --admin` prints an admin token and the http entry tha
   const both = spawnSync(process.execPath, [cliPath, 'keygen', '--admin', '--http', 'x'], { encoding: 'utf8' });
   t.equal(both.status, 2, 'not together with --http');
 });
+
+t.test('`netmonitor keygen --shell` prints a clients entry and a sensor config that share one key, and the commands that install the script', async (t) => {
+  const run = spawnSync(process.execPath, [cliPath, 'keygen', '--shell', '--id', 'cabin', '--server', 'mon.example.net', '--router', 'root@10.0.0.1'], { encoding: 'utf8' });
+  t.equal(run.status, 0, run.stderr);
+  const [, clientsBlock, sensorBlock, commands] = run.stdout.split(/^# .*$/m).map((block) => block.trim());
+  const sensorConfig = validateSensorConfig(JSON.parse(sensorBlock!) as JsonObject, '/x/cabin.json', {});
+  const serverConfig = validateServerConfig({ client_log_dir: '/var/log/netmonitor', clients: JSON.parse(`{${clientsBlock!}}`) as JsonObject }, '/x/server.json', {});
+  t.ok(hasKey(serverConfig, serverConfig.clients[0]!, sensorConfig.key), 'the same key on both sides');
+  t.match(sensorConfig, { id: 'cabin', transport: 'auto', nm1Url: 'https://mon.example.net:8443/api/v1/nm1', stateFile: '/etc/netmonitor/sensor-state.json' }, 'falls back to HTTP, keeps the counter in flash');
+  t.match(commands, 'netmonitor sensor-script --config cabin.json --output cabin.sh');
+  t.match(commands, 'scp -O cabin.sh root@10.0.0.1:/etc/netmonitor/sensor.sh');
+  t.match(commands, '/etc/init.d/netmonitor enable');
+  t.match(run.stdout, /^\* \* \* \* \* \/bin\/sh \/etc\/netmonitor\/sensor.sh --pidfile \S+ >\/dev\/null 2>&1$/m, 'and the crontab line for a box without procd');
+  const bad = spawnSync(process.execPath, [cliPath, 'keygen', '--shell', '--router', "x'; reboot"], { encoding: 'utf8' });
+  t.equal(bad.status, 2, 'a router that is not an ssh destination is a usage error');
+});

@@ -1,5 +1,6 @@
 /** Sends datagrams to a server on loopback, as a sensor would. */
-import { createSocket } from 'node:dgram';
+import { createSocket, type Socket } from 'node:dgram';
+import { once } from 'node:events';
 import { encode, type Heartbeat } from '../../shared/nm1.js';
 
 export class TestSensor {
@@ -32,3 +33,14 @@ export class TestSensor {
 }
 
 export const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
+
+/** A UDP socket on 127.0.0.1, port 0, that keeps every datagram it receives; closed when the test ends. */
+export async function udpListener(t: { teardown(fn: () => void): void }): Promise<{ socket: Socket; port: number; received: Buffer[] }> {
+  const socket = createSocket('udp4');
+  const received: Buffer[] = [];
+  socket.on('message', (message) => received.push(message));
+  socket.bind(0, '127.0.0.1');
+  await once(socket, 'listening');
+  t.teardown(() => socket.close());
+  return { socket, port: socket.address().port, received };
+}

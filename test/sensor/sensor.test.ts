@@ -1,25 +1,13 @@
 import t from 'tap';
-import { createSocket, type Socket } from 'node:dgram';
-import { once } from 'node:events';
 import { parseDatagram, verifyMac } from '../peers/nm1Reference.js';
 import { Sensor } from '../../sensor/sensor.js';
 import type { SensorConfig } from '../../sensor/config.js';
+import { udpListener } from '../peers/udp.js';
 
 const KEY = Buffer.alloc(32, 0x5a);
 
-async function listener(t: Tap): Promise<{ socket: Socket; port: number; received: Buffer[] }> {
-  const socket = createSocket('udp4');
-  const received: Buffer[] = [];
-  socket.on('message', (message) => received.push(message));
-  socket.bind(0, '127.0.0.1');
-  await once(socket, 'listening');
-  t.teardown(() => socket.close());
-  return { socket, port: socket.address().port, received };
-}
-type Tap = { teardown(fn: () => void): void };
-
 function config(port: number, server = '127.0.0.1'): SensorConfig {
-  return { server, port, id: 'home-gw', key: KEY, intervalS: 1, stateFile: '/nonexistent' };
+  return { server, port, id: 'home-gw', key: KEY, keyFile: null, intervalS: 1, stateFile: '/nonexistent', stateFileSet: true, transport: 'udp', nm1Url: null };
 }
 
 const waitFor = async (condition: () => boolean, ms: number): Promise<void> => {
@@ -28,7 +16,7 @@ const waitFor = async (condition: () => boolean, ms: number): Promise<void> => {
 };
 
 t.test('a sensor sends three BOOTs then PINGs, each signed with its key and numbered from seq 0', async (t) => {
-  const { port, received } = await listener(t);
+  const { port, received } = await udpListener(t);
   const sensor = new Sensor({ config: config(port), boot: 12, log: () => {}, uptime: async () => 4160.979, random: () => 0.5 });
   sensor.start();
   t.teardown(() => sensor.stop());
@@ -46,7 +34,7 @@ t.test('a sensor sends three BOOTs then PINGs, each signed with its key and numb
 });
 
 t.test('a sensor whose uptime is unknown sends "-" and the datagram still parses', async (t) => {
-  const { port, received } = await listener(t);
+  const { port, received } = await udpListener(t);
   const sensor = new Sensor({ config: config(port), boot: 1, log: () => {}, uptime: async () => null });
   await sensor.send('PING');
   await waitFor(() => received.length >= 1, 2000);
@@ -54,7 +42,7 @@ t.test('a sensor whose uptime is unknown sends "-" and the datagram still parses
 });
 
 t.test('an unresolvable server is logged once, and recovery once, not once per datagram', async (t) => {
-  const { port, received } = await listener(t);
+  const { port, received } = await udpListener(t);
   const lines: string[] = [];
   // The sensor looks the name up before every datagram, so changing it here is what a DNS
   // record that starts to resolve looks like to the sensor.
@@ -80,7 +68,7 @@ t.test('the delay between PINGs is the interval give or take 5 %', async (t) => 
 });
 
 t.test('stopping a sensor twice is harmless', async (t) => {
-  const { port } = await listener(t);
+  const { port } = await udpListener(t);
   const sensor = new Sensor({ config: config(port), boot: 1, log: () => {}, uptime: async () => 1 });
   await sensor.send('PING');
   sensor.stop();

@@ -134,3 +134,20 @@ t.test('the server unit sets one open-file limit, so its system call filter cann
   t.match(limit, /^\d+$/, 'LimitNOFILE= is one number, so the soft limit is the hard limit');
   t.ok(Number(limit) >= 4096, `LimitNOFILE=${limit} leaves room for connections, logs and SMTP`);
 });
+
+/** The shell sensor's unit runs /bin/sh on its credential, so it is checked as shipped (measured 1.6 with systemd 252). */
+const SHELL_SENSOR_UNIT = 'netmonitor-shell-sensor.service';
+const SHELL_SENSOR_EXPOSURE_LIMIT = 2.5;
+
+t.test(`systemd-analyze verify finds no problem in ${SHELL_SENSOR_UNIT}, and security rates it at most ${SHELL_SENSOR_EXPOSURE_LIMIT}`, { skip: securityMissing }, async (t) => {
+  const dir = tempDir('netmonitor-units-');
+  t.teardown(() => rmSync(dir, { recursive: true, force: true }));
+  const path = join(dir, SHELL_SENSOR_UNIT);
+  writeFileSync(path, readFileSync(join(repoRoot, 'systemd', SHELL_SENSOR_UNIT), 'utf8'));
+  const verify = await analyze(['verify', '--man=no', path], dir);
+  t.same(verify.output.split('\n').filter((line) => line.includes(SHELL_SENSOR_UNIT)), [], 'no messages about the unit', { output: verify.output });
+  t.equal(verify.code, 0, 'verify succeeds', { output: verify.output });
+  const security = await analyze(['security', '--offline=true', path], dir);
+  const score = exposureScore(security.output);
+  t.ok(score !== null && score <= SHELL_SENSOR_EXPOSURE_LIMIT, `exposure ${score} is at most ${SHELL_SENSOR_EXPOSURE_LIMIT}`, { output: security.output });
+});

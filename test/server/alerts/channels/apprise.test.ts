@@ -3,17 +3,16 @@
  * json://127.0.0.1:PORT peer. Skipped, with the reason, where apprise is not installed.
  */
 import t from 'tap';
-import { spawnSync } from 'node:child_process';
 import { validateChannels, type PushChannelConfig } from '../../../../server/alerts/channels/config.js';
 import { makeChannel } from '../../../../server/alerts/channels/index.js';
 import type { PushMessage } from '../../../../server/alerts/channels/types.js';
 import { startProviderPeer } from '../../../peers/pushProviders.js';
+import { missingProgram } from '../../../systemPrograms.js';
 
-const installed = spawnSync('apprise', ['--version'], { encoding: 'utf8' }).status === 0;
 const down: PushMessage = { id: 'down-gw-1', kind: 'down', client: 'gw', title: 'DOWN: gw', body: 'gw is DOWN: $(touch /tmp/pwned); `id` "quoted"', priority: 'high', tags: [], at: 0, outageS: null };
 const apprise = (urls: string[], timeout = '20s') => makeChannel(validateChannels({ channels: { many: { type: 'apprise', urls, timeout } } }, (v) => v, {}).push[0] as PushChannelConfig);
 
-t.test('apprise posts title, body and type to a json:// endpoint, with the text passed as argv, never a shell', { skip: installed ? false : 'the apprise command is not installed (Debian: apt-get install apprise)' }, async (t) => {
+t.test('apprise posts title, body and type to a json:// endpoint, with the text passed as argv, never a shell', { skip: missingProgram('apprise') }, async (t) => {
   const peer = await startProviderPeer();
   t.teardown(() => peer.close());
   const channel = apprise([`json://127.0.0.1:${peer.port}/hook/apprise`]);
@@ -24,7 +23,7 @@ t.test('apprise posts title, body and type to a json:// endpoint, with the text 
   t.match(sent!.fields, { version: '1.0', title: 'DOWN: gw', message: down.body, type: 'failure' });
 });
 
-t.test('apprise failing to reach its service is transient; a URL it cannot parse is permanent', { skip: installed ? false : 'the apprise command is not installed (Debian: apt-get install apprise)' }, async (t) => {
+t.test('apprise failing to reach its service is transient; a URL it cannot parse is permanent', { skip: missingProgram('apprise') }, async (t) => {
   const closed = await startProviderPeer();
   await closed.close();
   const unreachable = await apprise([`json://127.0.0.1:${closed.port}/hook/secretpath`]).send(down);
