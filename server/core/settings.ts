@@ -6,8 +6,15 @@
  */
 import { allClients, type ClientConfig, type ServerConfig } from '../config/server.js';
 import type { ClientSettings, ClientState } from './monitor.js';
-import { ALWAYS } from './schedule.js';
-import type { SettingsOverride } from '../store/settingsFile.js';
+import { ALWAYS, type Schedule } from './schedule.js';
+
+/** What was changed for one client (over HTTP, saved in @settings.json); an absent field keeps the configured value. */
+export interface SettingsOverride {
+  downIntervalMs?: number;
+  /** null: the client's down interval. */
+  graceMs?: number | null;
+  schedule?: Schedule;
+}
 
 /** What the settings need of the running server. */
 export interface SettingsHost {

@@ -4,8 +4,8 @@
  * after a newer one. The change resolves once it is on disk.
  */
 import type { ClientSettings } from '../core/monitor.js';
-import type { ClientSettingsStore } from '../core/settings.js';
-import { saveSettings, type SettingsOverride } from '../store/settingsFile.js';
+import type { ClientSettingsStore, SettingsOverride } from '../core/settings.js';
+import { saveSettings } from '../store/settingsFile.js';
 
 export class SettingsWriter {
   private saving: Promise<void> = Promise.resolve();

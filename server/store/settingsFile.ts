@@ -11,18 +11,12 @@ import { join } from 'node:path';
 import { isObject, type JsonObject } from '../../shared/configCheck.js';
 import { parseDuration } from '../../shared/duration.js';
 import { writeFileAtomic } from '../../shared/atomicFile.js';
-import { scheduleJson, type Schedule } from '../core/schedule.js';
+import { scheduleJson } from '../core/schedule.js';
+import type { SettingsOverride } from '../core/settings.js';
 import { validateGrace, validateSchedule } from '../config/clientSettings.js';
 
 export const SETTINGS_FILE = '@settings.json';
 
-/** What was changed for one client; an absent field keeps the configured value. */
-export interface SettingsOverride {
-  downIntervalMs?: number;
-  /** null: the client's down interval. */
-  graceMs?: number | null;
-  schedule?: Schedule;
-}
 
 /** The keys of a saved entry and of a PATCH body. */
 export const OVERRIDE_KEYS = ['down_interval', 'grace', 'schedule'] as const;
