@@ -30,6 +30,7 @@ export const FIELDS = {
   addr: { addr: 'string', previous: 'string' },
   delivered: { ref: 'string', channel: 'string', via: 'string?' },
   undeliverable: { ref: 'string', channel: 'string', error: 'string' },
+  quality: { from: 'string', expected: 'number', heard: 'number', lost: 'number', jitter_ms: 'number|null', jitter_max_ms: 'number|null' },
   rtt: { from: 'string', count: 'number', lost: 'number', min_ms: 'number|null', avg_ms: 'number|null', max_ms: 'number|null' },
   'healing/attempt': { down: 'string', attempt: 'number', of: 'number' },
   'healing/step': {

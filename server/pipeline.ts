@@ -149,9 +149,14 @@ export class Pipeline {
   }
 
   /** A record of the server's own (start, alive, stop) in `@server.nmlog`. */
-  async appendServerRecord(record: RecordOf<'alive' | 'stop'>): Promise<void> {
+  appendServerRecord(record: RecordOf<'alive' | 'stop'>): Promise<void> {
+    return this.appendRecord(SERVER_LOG, record);
+  }
+
+  /** A record no event follows (the server's own, a client's quality period): a failed write is counted and logged. */
+  async appendRecord(log: string, record: RecordOf<'alive' | 'stop' | 'quality'>): Promise<void> {
     try {
-      await this.parts.logs.append(SERVER_LOG, [record]);
+      await this.parts.logs.append(log, [record]);
     } catch (error) {
       if ((error as NetmonitorError).code === 'EFSYNC') return this.fatal(error as Error);
       this.parts.counters.logErrors++;

@@ -13,8 +13,8 @@
  *  3. record the server's start in `@server.nmlog`, re-queue undelivered alerts;
  *  4. bind the socket, start the timers and then each registered extension (in the order
  *     registered), and say `listening`.
- * Stop (SIGTERM): stop the extensions (last first) and the timers, close the socket, finish
- * log writes, save state, give alerts in flight a moment, record the stop, release the
+ * Stop (SIGTERM): stop the extensions (last first) and the timers, close the socket, close
+ * the heartbeat quality period, finish log writes, save state, give alerts in flight a moment, record the stop, release the
  * folder's lock, and log the final `stats` line.
  */
 import { performance } from 'node:perf_hooks';
@@ -44,6 +44,7 @@ import { noClientsWarning } from './intake/refusals.js';
 import { loadSettings } from './store/settingsFile.js';
 import { StateSaver } from './store/stateSaver.js';
 import { ServerTimers } from './timers.js';
+import { QualityPeriods } from './qualityPeriods.js';
 
 const systemClock: Clock = {
   now: () => ({ mono: performance.now(), wall: Date.now() }),
@@ -85,6 +86,8 @@ export class NetmonitorServer implements ServerHost {
   private readonly pipeline: Pipeline;
   private readonly udp: UdpIntake;
   private readonly timers = new ServerTimers();
+  /** The open heartbeat quality period, closed on the hour and at stop. */
+  private readonly quality: QualityPeriods;
   private readonly starts: StartExtension[] = [];
   private extensions: Extension[] = [];
   private lock: FolderLock | null = null;
@@ -126,6 +129,7 @@ export class NetmonitorServer implements ServerHost {
       channels: config.channels,
     });
     this.udp = new UdpIntake(this.pipeline, this.logger);
+    this.quality = new QualityPeriods(this.clock.now().wall, this.monitor.clients);
     this.subscribe(this.outbox);
     for (const hook of config.hooks) this.subscribe(execHookConsumer(hook, this.logger));
   }
@@ -245,6 +249,13 @@ export class NetmonitorServer implements ServerHost {
   /** Declares down whatever has expired; called every TICK_MS (server/timers.ts). */
   tick(): void {
     this.pipeline.tick();
+    const now = this.clock.now().wall;
+    if (this.quality.due(now)) this.closeQualityPeriod(now);
+  }
+
+  /** One `quality` record per client heard in the period (server/qualityPeriods.ts). */
+  private closeQualityPeriod(now: number): void {
+    this.quality.close(now, (client, record) => void this.pipeline.appendRecord(client, record));
   }
 
   stats(): Stats {
@@ -269,6 +280,7 @@ export class NetmonitorServer implements ServerHost {
     this.extensions = [];
     this.timers.stop();
     await this.udp.close();
+    this.closeQualityPeriod(this.clock.now().wall);
     await this.logs.settle();
     await this.saver.save(true);
     await this.outbox.stop(3000);

@@ -14,6 +14,7 @@
 import { formatIpv4, packIpv4 } from './ipv4.js';
 import { grownTo } from './typedArray.js';
 import { ALWAYS, type Schedule } from './schedule.js';
+import { QualityCounters } from './quality.js';
 
 export type ClientStatus = 'unknown' | 'up' | 'down';
 
@@ -72,6 +73,8 @@ export class ClientTable {
   readonly otherAddr = new Map<number, string>();
   /** Schedules other than ALWAYS, by row (most clients have none). */
   readonly schedules = new Map<number, Schedule>();
+  /** Heartbeat loss and jitter while up, by row (quality.ts). */
+  readonly quality = new QualityCounters();
   /** How many rows have each status, by status code; kept as statuses change. */
   private readonly statusCounts = new Float64Array(STATUSES.length);
 
@@ -140,6 +143,7 @@ export class ClientTable {
     this.lastUpBeforeOutage = grownTo(this.lastUpBeforeOutage, capacity);
     this.boot = grownTo(this.boot, capacity);
     this.sensorInterval = grownTo(this.sensorInterval, capacity);
+    this.quality.grow(capacity);
   }
 }
 

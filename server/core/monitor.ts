@@ -24,6 +24,8 @@ export type { ClientState, ClientStatus } from './clientState.js';
 export interface HeartbeatInfo {
   type: 'BOOT' | 'PING';
   boot: number | null;
+  /** NM1's sequence number within `boot`; null for clients without one (legacy, HTTP, probes). */
+  seq: number | null;
   uptime: number | null;
   interval: number | null;
   addr: string;
@@ -69,7 +71,9 @@ export class Monitor {
   /** An accepted heartbeat from `client`. O(1): no other client is looked at. */
   heartbeat(client: ClientState, beat: HeartbeatInfo, now: Instant): readonly Action[] {
     let actions: Action[] | null = null;
-    if (client.status !== 'up') {
+    const wasUp = client.status === 'up';
+    if (beat.seq !== null && beat.boot !== null) this.clients.quality.count(client.row, beat.boot, beat.seq, now.mono, beat.interval, wasUp);
+    if (!wasUp) {
       actions = [this.upTransition(client, now, beat)];
     }
     if (!client.hasAddr(beat.addr)) {

@@ -60,7 +60,7 @@ export function heartbeatRoute(server: ServerHost, failures: AuthFailures, messa
       const text = messageText(request.body);
       messages.set(id, { at: server.clock.now().wall, status, text });
       if (status === 'fail') server.failureOf(id, failureReason(text));
-      else server.heartbeatFrom(id, { type: 'PING', boot: null, uptime: null, interval: null, addr: source });
+      else server.heartbeatFrom(id, { type: 'PING', boot: null, seq: null, uptime: null, interval: null, addr: source });
       return { status: 200, json: { ok: true, client: id, state: server.clientState(id)?.status ?? 'unknown' } };
     },
   };

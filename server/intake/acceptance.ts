@@ -104,7 +104,7 @@ export function acceptDatagram(directory: ClientDirectory, datagram: Buffer, sou
     const legacy = parseLegacy(datagram);
     if (client !== undefined) {
       if (legacy === null) return refusal('malformed');
-      return { ok: true, client, beat: { type: legacy.type, boot: null, uptime: legacy.uptime, interval: null, addr: sourceAddress } };
+      return { ok: true, client, beat: { type: legacy.type, boot: null, seq: null, uptime: legacy.uptime, interval: null, addr: sourceAddress } };
     }
     // An original sensor whose address is not configured (an unchanged original config):
     // its own reason, so the log line can say which entry to add.
@@ -118,5 +118,5 @@ export function acceptDatagram(directory: ClientDirectory, datagram: Buffer, sou
   if (!directory.macMatches(client.keySlot, datagram, scan.signedEnd)) return refusal('bad-mac');
   const { boot, seq } = scan;
   if (!directory.acceptSequence(client.keySlot, boot, seq)) return refusal('replay');
-  return { ok: true, client, beat: { type: scan.type, boot, uptime: scan.uptime, interval: scan.interval, addr: sourceAddress } };
+  return { ok: true, client, beat: { type: scan.type, boot, seq, uptime: scan.uptime, interval: scan.interval, addr: sourceAddress } };
 }

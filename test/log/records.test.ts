@@ -74,6 +74,7 @@ const EVERY_TYPE: LogRecord[] = [
   { type: 'delivered', at: AT, ref: 'down-gw-2', channel: 'email', via: 'summary' },
   { type: 'undeliverable', at: AT, ref: 'down-gw-2', channel: 'email', error: '550 no such user' },
   { type: 'rtt', at: AT, from: '2026-11-25T06:08:21.380Z', count: 10, lost: 1, min_ms: 1.5, avg_ms: 2, max_ms: 4 },
+  { type: 'quality', at: AT, from: '2026-11-25T05:00:00.000Z', expected: 120, heard: 117, lost: 3, jitter_ms: 12.5, jitter_max_ms: 80.2 },
   { type: 'healing', at: AT, phase: 'attempt', down: 'down-gw-2', attempt: 1, of: 3 },
   { type: 'healing', at: AT, phase: 'step', down: 'down-gw-2', attempt: 1, step: 0, kind: 'local', what: 'local restart-modem', ok: false, code: 'exit', status: 3, output: 'relay stuck', error: 'exit status 3' },
   { type: 'healing', at: AT, phase: 'attempt-end', down: 'down-gw-2', attempt: 1 },

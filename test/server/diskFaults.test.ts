@@ -113,7 +113,7 @@ t.test('a failed fsync is fatal: the server asks to stop instead of trusting the
   await server.start();
   t.teardown(() => server.stop());
   failSync = true;
-  server.heartbeatFrom('home-gw', { type: 'BOOT', boot: 1, uptime: 5, interval: 30, addr: '127.0.0.1' });
+  server.heartbeatFrom('home-gw', { type: 'BOOT', boot: 1, seq: null, uptime: 5, interval: 30, addr: '127.0.0.1' });
   await server.logs.settle();
   await sleep(50);
   t.equal(fatal[0]?.code, 'EFSYNC');

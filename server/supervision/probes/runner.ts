@@ -12,7 +12,7 @@ import { ProbeTracker } from './tracker.js';
 
 /** What a probe runner needs of the server (server/host.ts ServerHost has all of it). */
 export interface ProbeHost {
-  heartbeatFrom(id: string, beat: { type: 'PING'; boot: null; uptime: null; interval: number; addr: string }): boolean;
+  heartbeatFrom(id: string, beat: { type: 'PING'; boot: null; seq: null; uptime: null; interval: number; addr: string }): boolean;
   failureOf(id: string, reason: string): boolean;
   logs: { append(client: string, records: readonly LogRecord[]): Promise<void> };
   logger: Logger;
@@ -59,7 +59,7 @@ export class ProbeRunner {
     const now = this.host.clock.now();
     const verdict = this.tracker.record(result.ok, result.error);
     if (verdict.kind === 'heartbeat') {
-      this.host.heartbeatFrom(this.client, { type: 'PING', boot: null, uptime: null, interval: this.probe.intervalMs / 1000, addr: this.probe.host });
+      this.host.heartbeatFrom(this.client, { type: 'PING', boot: null, seq: null, uptime: null, interval: this.probe.intervalMs / 1000, addr: this.probe.host });
     } else if (verdict.kind === 'failure') {
       this.host.logger.warn(`probe of ${this.client} (${this.probe.type} ${this.probe.host}): ${verdict.reason}`);
       this.host.failureOf(this.client, `${this.probe.type} probe of ${this.probe.host}: ${verdict.reason}`);

@@ -7,8 +7,8 @@ const MINUTE = 60_000;
 const INTERVAL = 3 * MINUTE;
 const START_WALL = Date.parse('2026-11-25T06:00:00.000Z');
 
-const ping = (addr = '192.0.2.1', boot: number | null = 7): HeartbeatInfo => ({ type: 'PING', boot, uptime: 100, interval: 30, addr });
-const bootBeat = (boot: number | null, addr = '192.0.2.1'): HeartbeatInfo => ({ type: 'BOOT', boot, uptime: 5, interval: 30, addr });
+const ping = (addr = '192.0.2.1', boot: number | null = 7): HeartbeatInfo => ({ type: 'PING', boot, seq: null, uptime: 100, interval: 30, addr });
+const bootBeat = (boot: number | null, addr = '192.0.2.1'): HeartbeatInfo => ({ type: 'BOOT', boot, seq: null, uptime: 5, interval: 30, addr });
 const types = (actions: readonly Action[]): string[] => actions.map((a) => a.record.type);
 
 function setUp(interval = INTERVAL): { monitor: Monitor; clock: FakeClock; gw: ClientState } {

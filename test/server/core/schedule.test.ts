@@ -69,7 +69,7 @@ t.test('a schedule is shown as it is written', async (t) => {
 });
 
 
-const ping: HeartbeatInfo = { type: 'PING', boot: 1, uptime: 10, interval: 30, addr: '192.0.2.9' };
+const ping: HeartbeatInfo = { type: 'PING', boot: 1, seq: null, uptime: 10, interval: 30, addr: '192.0.2.9' };
 
 function office(schedule: Schedule, graceMs: number, startWall: number) {
   const monitor = new Monitor();
