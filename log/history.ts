@@ -4,6 +4,7 @@
  * Built by folding records one at a time, so a year of log never has to be held in memory.
  */
 import { timeOf, type ReadRecord } from './records.js';
+import type { QualityPeriod } from './quality.js';
 import { addAction, newActionList, RECENT_SCOPE, type ActionList, type ActionScope } from './actions.js';
 
 /** What a `boot` record says: when the sensor's host says it booted. */
@@ -53,6 +54,8 @@ export interface ClientHistory {
   firstSeen: number | null;
   outages: RawOutage[];
   addressChanges: AddressChange[];
+  /** Heartbeat loss and jitter while up, one entry per `quality` record. */
+  quality: QualityPeriod[];
   /** The first public address seen, for the report's header. */
   firstAddress: string | null;
   lastAddress: string | null;
@@ -63,7 +66,7 @@ export interface ClientHistory {
 }
 
 export function newHistory(client: string, format: LogFormat): ClientHistory {
-  return { client, formats: [format], firstSeen: null, outages: [], addressChanges: [], firstAddress: null, lastAddress: null, actions: newActionList(), records: 0, corrupt: 0 };
+  return { client, formats: [format], firstSeen: null, outages: [], addressChanges: [], quality: [], firstAddress: null, lastAddress: null, actions: newActionList(), records: 0, corrupt: 0 };
 }
 
 /** The fold's working state: the outage still open, and the last one closed (it may yet get its BOOT). */
@@ -95,7 +98,8 @@ function noteAddress(history: ClientHistory, addr: string | null): void {
  *     `down` line was damaged) the `up` record's own `last_up` is the start;
  *  3. `boot`: the BOOT the client came back with, kept as evidence for the cause;
  *  4. `addr`: a change of public address;
- *  5. `healing`, `librenms`, `rtt`: what supervision did, kept as actions (actions.ts).
+ *  5. `healing`, `librenms`, `rtt`: what supervision did, kept as actions (actions.ts);
+ *  6. `quality`: an hour's heartbeat loss and jitter.
  */
 export function addRecord(builder: HistoryBuilder, record: ReadRecord): void {
   const { history } = builder;
@@ -158,6 +162,12 @@ export function addRecord(builder: HistoryBuilder, record: ReadRecord): void {
       noteAddress(history, addr);
       break;
     }
+    case 'quality': {
+      const from = timeOf(record.from);
+      if (from === null || record.expected === null || record.lost === null) break;
+      history.quality.push({ from, at, expected: record.expected, lost: record.lost, jitterMs: record.jitter_ms, jitterMaxMs: record.jitter_max_ms });
+      break;
+    }
   }
 }
 
@@ -199,6 +209,7 @@ export function mergeHistories(a: ClientHistory, b: ClientHistory): ClientHistor
     firstSeen,
     outages: [...a.outages, ...b.outages].sort((x, y) => x.start - y.start),
     addressChanges: [...a.addressChanges, ...b.addressChanges].sort((x, y) => x.at - y.at),
+    quality: [...a.quality, ...b.quality].sort((x, y) => x.from - y.from),
     actions: { listed: [...a.actions.listed, ...b.actions.listed].sort((x, y) => x.at - y.at), omitted: a.actions.omitted + b.actions.omitted },
     firstAddress: early.firstAddress ?? late.firstAddress,
     lastAddress: late.lastAddress ?? early.lastAddress,

@@ -12,6 +12,7 @@
 import type { Action } from './actions.js';
 import { CAUSES, decideCause, type Cause } from './cause.js';
 import type { AddressChange, ClientHistory, LogFormat, RawOutage } from './history.js';
+import { DEFAULT_DEGRADED_LOSS_PCT, qualitySummary, type QualitySummary } from './quality.js';
 import { clip, overlapMs, type Span } from './spans.js';
 
 export interface Outage {
@@ -58,6 +59,8 @@ export interface ClientReport {
   addressChanges: AddressChange[];
   firstAddress: string | null;
   lastAddress: string | null;
+  /** Heartbeat loss and jitter between outages, by hour (quality.ts). */
+  quality: QualitySummary;
   /** What supervision did in the window (actions.ts), oldest first. */
   actions: Action[];
   /** Earlier ones left out to keep the list bounded. */
@@ -77,7 +80,8 @@ function uncertainty(outage: RawOutage): number | null {
   return intervals.length === 0 ? null : Math.max(...intervals) * 1000;
 }
 
-export function clientReport(history: ClientHistory, monitorOff: readonly Span[], window: ReportWindow, now: number): ClientReport {
+/** `degradedLossPct`: `evidence.degraded_loss_pct`, the loss that makes an hour degraded. */
+export function clientReport(history: ClientHistory, monitorOff: readonly Span[], window: ReportWindow, now: number, degradedLossPct = DEFAULT_DEGRADED_LOSS_PCT): ClientReport {
   const windowEnd = Math.min(window.until ?? now, now);
   // A log that was cut at the front may hold an outage that started before its first record.
   const firstKnown = Math.min(history.firstSeen ?? Infinity, history.outages[0]?.start ?? Infinity);
@@ -138,6 +142,7 @@ export function clientReport(history: ClientHistory, monitorOff: readonly Span[]
     addressChanges: history.addressChanges.filter((change) => change.at >= windowSpan.start && change.at <= windowSpan.end),
     firstAddress: history.firstAddress,
     lastAddress: history.lastAddress,
+    quality: qualitySummary(history.quality, windowSpan, degradedLossPct),
     actions: history.actions.listed.filter((action) => action.at >= windowSpan.start && action.at <= windowSpan.end),
     actionsOmitted: history.actions.omitted,
     corrupt: history.corrupt,

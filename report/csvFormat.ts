@@ -1,13 +1,16 @@
 /**
  * `--format csv`: a header row, then one row per outage (RFC 4180 quoting), for a
- * spreadsheet. Times are ISO 8601 in the chosen zone with the offset.
+ * spreadsheet. Times are ISO 8601 in the chosen zone with the offset. The last two columns
+ * are the client's (its heartbeat loss between outages), repeated on each of its rows.
  */
 import type { Report } from './report.js';
 import { formatDuration, isoIn, seconds } from './timeText.js';
+import { lossPctJson } from './evidenceText.js';
 
 export const CSV_COLUMNS = [
   'client', 'start', 'end', 'duration_s', 'duration', 'uncertainty_s', 'cause', 'ongoing',
   'clipped_start', 'clipped_end', 'monitor_off_s', 'sensor_off_s', 'offline_s', 'failure',
+  'client_heartbeat_loss_pct', 'client_degraded_hours',
 ] as const;
 
 /** Quotes a field when it needs it; a leading = + - @ is defused so a spreadsheet never runs it as a formula. */
@@ -38,6 +41,8 @@ export function formatCsv(report: Report): string {
         outage.sensorOffMs === null ? null : seconds(outage.sensorOffMs),
         outage.offlineMs === null ? null : seconds(outage.offlineMs),
         outage.failure,
+        lossPctJson(client.quality.lossPct),
+        client.quality.lossPct === null ? null : client.quality.degradedHours,
       ];
       rows.push(fields.map(csvField).join(','));
     }

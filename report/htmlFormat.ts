@@ -10,6 +10,7 @@ import { escapeHtml } from './escape.js';
 import { causeText, CAUSE_WORDS, labelLine, monitorLines, notesOf, summaryLines, windowLine } from './summaryText.js';
 import { CAUSE_COLOURS, dayRows, timelineSvg, ALL_DAYS_LIMIT } from './timeline.js';
 import { formatDuration, readableIn, uncertaintyText } from './timeText.js';
+import { addressChangesPerDay, degradedHours, pctText, qualityLine } from './evidenceText.js';
 
 const STYLE = `
 body { font-family: system-ui, sans-serif; margin: 2em; color: #222; }
@@ -35,6 +36,8 @@ function clientHtml(client: ClientReport, report: Report): string {
   parts.push(`<p>${e(readableIn(client.period.start, zone))} to ${e(readableIn(client.period.end, zone))}</p><ul>`);
   for (const line of summaryLines(client)) parts.push(`<li>${e(line)}</li>`);
   if (client.lastAddress !== null) parts.push(`<li>public address ${e(client.lastAddress)}; ${client.addressChanges.length} change(s) in this window</li>`);
+  const quality = qualityLine(client.quality, report.degradedLossPct);
+  if (quality !== null) parts.push(`<li>${e(quality)}</li>`);
   parts.push('</ul>');
   const { rows, onlyOutageDays, truncated } = dayRows(client, zone, report.generatedAt);
   if (rows.length > 0) {
@@ -46,6 +49,15 @@ function clientHtml(client: ClientReport, report: Report): string {
     for (const change of client.addressChanges) {
       parts.push(`<tr><td class="time">${e(readableIn(change.at, zone))}</td><td>${e(change.previous ?? '?')}</td><td>${e(change.addr)}</td></tr>`);
     }
+    parts.push('</table>');
+    parts.push('<table><tr><th>day</th><th>address changes</th></tr>');
+    for (const { day, count } of addressChangesPerDay(client, zone)) parts.push(`<tr><td class="time">${e(day)}</td><td class="num">${count}</td></tr>`);
+    parts.push('</table>');
+  }
+  const degraded = degradedHours(client.quality);
+  if (degraded.length > 0) {
+    parts.push('<table><tr><th>degraded hour</th><th>heartbeats lost</th><th>of</th></tr>');
+    for (const hour of degraded) parts.push(`<tr><td class="time">${e(readableIn(hour.start, zone))}</td><td class="num">${e(pctText(hour.lossPct))} (${hour.lost})</td><td class="num">${hour.expected}</td></tr>`);
     parts.push('</table>');
   }
   if (client.outages.length > 0) {

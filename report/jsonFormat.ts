@@ -8,6 +8,7 @@ import type { ClientReport, Outage } from '../log/outages.js';
 import type { Report } from './report.js';
 import type { ClientLabels } from '../server/config/reportLabels.js';
 import { isoIn, seconds } from './timeText.js';
+import { addressChangesPerDay, lossPctJson, lossPerDay } from './evidenceText.js';
 
 export const JSON_SCHEMA_VERSION = 1;
 
@@ -40,6 +41,21 @@ export function actionJson(action: Action, zone: string): Record<string, unknown
   return json;
 }
 
+/** Heartbeat loss between outages: per hour and per day, for the report and the API. */
+export function qualityJson(client: ClientReport, zone: string): Record<string, unknown> {
+  const { quality } = client;
+  return {
+    expected: quality.expected,
+    lost: quality.lost,
+    jitter_ms: quality.jitterMs === null ? null : Math.round(quality.jitterMs * 10) / 10,
+    days: lossPerDay(quality, zone).map((day) => ({ day: day.day, expected: day.expected, lost: day.lost, loss_pct: lossPctJson(day.lossPct), degraded_hours: day.degradedHours })),
+    hours: quality.hours.map((hour) => ({
+      start: isoIn(hour.start, zone), expected: hour.expected, lost: hour.lost, loss_pct: lossPctJson(hour.lossPct),
+      jitter_ms: hour.jitterMs === null ? null : Math.round(hour.jitterMs * 10) / 10, degraded: hour.degraded,
+    })),
+  };
+}
+
 export function clientJson(client: ClientReport, zone: string, labels: ClientLabels | undefined = undefined): Record<string, unknown> {
   return {
     client: client.client,
@@ -62,6 +78,10 @@ export function clientJson(client: ClientReport, zone: string, labels: ClientLab
     first_address: client.firstAddress,
     last_address: client.lastAddress,
     address_changes: client.addressChanges.map((change) => ({ at: isoIn(change.at, zone), addr: change.addr, previous: change.previous })),
+    address_changes_per_day: addressChangesPerDay(client, zone),
+    heartbeat_loss_pct: lossPctJson(client.quality.lossPct),
+    degraded_hours: client.quality.degradedHours,
+    quality: qualityJson(client, zone),
     corrupt_lines: client.corrupt,
     outages: client.outages.map((outage) => outageJson(outage, zone)),
     actions: client.actions.map((action) => actionJson(action, zone)),
@@ -89,6 +109,7 @@ export function formatJson(report: Report): string {
         .map((span) => ({ start: isoIn(span.start, zone), end: isoIn(span.end, zone), duration_s: seconds(span.end - span.start) })),
       corrupt_lines: report.monitor.corrupt,
     },
+    degraded_loss_pct: report.degradedLossPct,
     clients: report.clients.map((client) => clientJson(client, zone, report.labels.get(client.client))),
   };
   return JSON.stringify(document, null, 2) + '\n';

@@ -15,6 +15,8 @@ import { IANAZone } from 'luxon';
 import { optionalLine, optionalString, readJsonConfig, requiredString } from '../shared/configCheck.js';
 import { ConfigError, NetmonitorError } from '../shared/errors.js';
 import { labelsOfConfig, LABEL_CHARS, type ClientLabels } from '../server/config/reportLabels.js';
+import { evidenceOf } from '../server/config/evidence.js';
+import { DEFAULT_DEGRADED_LOSS_PCT } from '../log/quality.js';
 import { formatCsv } from './csvFormat.js';
 import { formatHtml } from './htmlFormat.js';
 import { formatJson } from './jsonFormat.js';
@@ -53,11 +55,13 @@ export interface LogFolder {
   /** The config's `alert_timezone`: the alerts' zone is the report's default. */
   zone: string | null;
   labels: Map<string, ClientLabels>;
+  /** The config's `evidence.degraded_loss_pct`, else the default. */
+  degradedLossPct: number;
 }
 
 /**
  * The log folder. A server config is read only for `client_log_dir` (relative to the config
- * file, as the server reads it), `alert_timezone` and the clients' labels: a full
+ * file, as the server reads it), `alert_timezone`, `evidence` and the clients' labels: a full
  * validation would also need its secrets, which the person running a report often cannot
  * (and need not) read.
  */
@@ -65,13 +69,13 @@ export function logFolder(args: ReportArgs): LogFolder {
   if (args.config !== undefined && args.logDir !== undefined) throw new NetmonitorError('EUSAGE', 'give either --config or --log-dir, not both');
   if (args.logDir !== undefined) {
     if (args.logDir === '') throw new NetmonitorError('EUSAGE', '--log-dir must name a folder');
-    return { dir: resolve(args.logDir), key: '--log-dir', zone: null, labels: new Map() };
+    return { dir: resolve(args.logDir), key: '--log-dir', zone: null, labels: new Map(), degradedLossPct: DEFAULT_DEGRADED_LOSS_PCT };
   }
   if (args.config !== undefined) {
     const raw = readJsonConfig(args.config);
     const zone = optionalString(raw, 'alert_timezone') ?? null;
     if (zone !== null && !IANAZone.isValidZone(zone)) throw new ConfigError('alert_timezone', `must be an IANA time zone such as UTC or America/Chicago, not ${JSON.stringify(zone)}`);
-    return { dir: resolve(dirname(resolve(args.config)), requiredString(raw, 'client_log_dir')), key: 'client_log_dir', zone, labels: labelsOfConfig(raw) };
+    return { dir: resolve(dirname(resolve(args.config)), requiredString(raw, 'client_log_dir')), key: 'client_log_dir', zone, labels: labelsOfConfig(raw), degradedLossPct: evidenceOf(raw).degradedLossPct };
   }
   throw new NetmonitorError('EUSAGE', 'name the logs: --config FILE (a server config) or --log-dir DIR');
 }
@@ -89,7 +93,7 @@ export async function runReport(args: ReportArgs, effects: ReportEffects = {}): 
   const folder = logFolder(args);
   const zone = resolveZone(args.tz ?? folder.zone ?? undefined, '--tz');
   const window = parseWindow({ since: args.since, until: args.until }, { since: '--since', until: '--until' }, zone, now);
-  const report = await buildReport({ logDir: folder.dir, folderKey: folder.key, clients: args.clients ?? [], window, zone, now, title, labels: folder.labels });
+  const report = await buildReport({ logDir: folder.dir, folderKey: folder.key, clients: args.clients ?? [], window, zone, now, title, labels: folder.labels, degradedLossPct: folder.degradedLossPct });
   const warn = effects.warn ?? ((line: string) => process.stderr.write(`netmonitor report: ${line}\n`));
   for (const problem of report.skipped) warn(problem);
   const text = FORMATTERS[format](report);

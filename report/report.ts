@@ -8,6 +8,7 @@ import { clientReport } from '../log/outages.js';
 import { listClients, readClientHistory, unlessNotAFile } from '../log/logSet.js';
 import { readMonitorLog, type MonitorHistory } from '../log/monitorLog.js';
 import type { ClientLabels } from '../server/config/reportLabels.js';
+import { DEFAULT_DEGRADED_LOSS_PCT } from '../log/quality.js';
 
 export interface Report {
   generatedAt: number;
@@ -24,6 +25,8 @@ export interface Report {
   title: string | null;
   /** Each client's `label` and `account` from the server config. */
   labels: ReadonlyMap<string, ClientLabels>;
+  /** `evidence.degraded_loss_pct`: above it, an hour is degraded. */
+  degradedLossPct: number;
 }
 
 export interface ReportRequest {
@@ -36,6 +39,7 @@ export interface ReportRequest {
   now: number;
   title?: string | null;
   labels?: ReadonlyMap<string, ClientLabels>;
+  degradedLossPct?: number;
 }
 
 const PARALLEL_READS = 4;
@@ -46,6 +50,7 @@ const PARALLEL_READS = 4;
 export const REPORT_ACTION_LIMIT = 500;
 
 export async function buildReport(request: ReportRequest): Promise<Report> {
+  const degradedLossPct = request.degradedLossPct ?? DEFAULT_DEGRADED_LOSS_PCT;
   const files = await listClients(request.logDir, request.clients, request.folderKey);
   const skipped: string[] = [];
   const skip = (problem: string): void => void skipped.push(problem);
@@ -57,7 +62,7 @@ export async function buildReport(request: ReportRequest): Promise<Report> {
     while (next < files.length) {
       const index = next++;
       const history = await readClientHistory(files[index]!, actionScope, skip);
-      clients[index] = history === null ? null : clientReport(history, monitor.off, request.window, request.now);
+      clients[index] = history === null ? null : clientReport(history, monitor.off, request.window, request.now, degradedLossPct);
     }
   };
   await Promise.all(Array.from({ length: Math.min(PARALLEL_READS, files.length) }, worker));
@@ -72,5 +77,6 @@ export async function buildReport(request: ReportRequest): Promise<Report> {
     skipped: skipped.sort(),
     title: request.title ?? null,
     labels: request.labels ?? new Map(),
+    degradedLossPct,
   };
 }

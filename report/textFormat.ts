@@ -3,6 +3,7 @@ import type { ClientReport } from '../log/outages.js';
 import type { Report } from './report.js';
 import { causeText, labelLine, monitorLines, notesOf, summaryLines, windowLine } from './summaryText.js';
 import { formatDuration, readableIn, uncertaintyText } from './timeText.js';
+import { addressChangesPerDay, degradedHours, pctText, qualityLine } from './evidenceText.js';
 
 function table(rows: string[][]): string[] {
   const widths = rows[0]!.map((_, column) => Math.max(...rows.map((row) => row[column]!.length)));
@@ -32,6 +33,12 @@ function clientText(client: ClientReport, report: Report): string[] {
     const changes = client.addressChanges.length;
     lines.push(`  public address ${client.lastAddress}` + (changes === 0 ? ', no changes in this window' : `, ${changes} change${changes === 1 ? '' : 's'}:`));
     for (const change of client.addressChanges) lines.push(`    ${readableIn(change.at, zone)}  ${change.previous ?? '?'} -> ${change.addr}`);
+    if (changes > 0) lines.push(`    per day: ${addressChangesPerDay(client, zone).map(({ day, count }) => `${day} ${count}`).join(', ')}`);
+  }
+  const quality = qualityLine(client.quality, report.degradedLossPct);
+  if (quality !== null) {
+    lines.push(`  ${quality}`);
+    for (const hour of degradedHours(client.quality)) lines.push(`    ${readableIn(hour.start, zone)}  ${pctText(hour.lossPct)} lost (${hour.lost} of ${hour.expected})`);
   }
   if (client.outages.length > 0) {
     lines.push('');

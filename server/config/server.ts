@@ -11,6 +11,7 @@ import {
   type JsonObject,
 } from '../../shared/configCheck.js';
 import { REPORT_CLIENT_KEYS, reportLabels } from './reportLabels.js';
+import { evidenceOf, type EvidenceConfig } from './evidence.js';
 import { parseDuration } from '../../shared/duration.js';
 import { ConfigError } from '../../shared/errors.js';
 import { HmacKeys } from '../intake/hmacSha256.js';
@@ -76,13 +77,15 @@ export interface ServerConfig {
   supervision: SupervisionConfig | null;
   /** The alert channels and which clients' alerts go to which (server/alerts/channels/config.ts). */
   channels: ChannelsConfig;
+  /** How heartbeat loss between outages is judged (server/config/evidence.ts). */
+  evidence: EvidenceConfig;
 }
 
 /** The top-level keys. */
 export const SERVER_KEYS: readonly string[] = [
   'username', 'password', 'password_file', 'smtp_server', 'smtp_port', 'smtp_tls', 'smtp_ca_file', 'alert_address',
   'alert_from', 'alert_timezone', 'alert_outbox', 'client_log_dir', 'listen_port', 'listen_address', 'down_interval',
-  'clients', 'clients_file', 'hooks', 'source_rate_limit', 'alert_limits', ...CHANNEL_TOP_KEYS, ...HTTP_TOP_KEYS, ...SUPERVISION_TOP_KEYS,
+  'clients', 'clients_file', 'hooks', 'source_rate_limit', 'alert_limits', 'evidence', ...CHANNEL_TOP_KEYS, ...HTTP_TOP_KEYS, ...SUPERVISION_TOP_KEYS,
 ];
 /** The keys of a `clients` entry. */
 export const CLIENT_KEYS: readonly string[] = ['key', 'key_file', 'legacy', 'down_interval', ...CLIENT_SETTINGS_KEYS, ...CHANNEL_CLIENT_KEYS, ...REPORT_CLIENT_KEYS, ...HTTP_CLIENT_KEYS, ...SUPERVISION_CLIENT_KEYS];
@@ -298,6 +301,7 @@ export function validateServerConfig(raw: JsonObject, configPath: string, env: E
     fleet: fleetOf(raw, clients, downIntervalMs, configDir, env, keys),
     keys,
     hooks: hookList(raw),
+    evidence: evidenceOf(raw),
     alertLimits: alertLimits(raw),
     sourceRateLimit: integerIn(raw, 'source_rate_limit', 0, 10_000_000, SOURCE_LIMIT_PER_SECOND),
     http: validateHttpSection(raw, (value, key) => secretPath(value, key, configDir, env)),

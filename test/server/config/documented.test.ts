@@ -13,6 +13,7 @@ import {
   CLIENT_LIBRENMS_KEYS, HEALING_KEYS, HTTP_STEP_KEYS, LIBRENMS_KEYS, LOCAL_STEP_KEYS, PROBE_KEYS, SSH_STEP_KEYS,
 } from '../../../server/config/supervision.js';
 import { SENSOR_KEYS } from '../../../sensor/config.js';
+import { EVIDENCE_KEYS } from '../../../server/config/evidence.js';
 import { repoRoot } from '../../helpers.js';
 
 /** Where each validator's table sits, as the page writes the path to it. */
@@ -22,6 +23,7 @@ const SERVER_SECTIONS: [string, readonly string[]][] = [
   ['clients.<id>.schedule.', SCHEDULE_KEYS],
   ['http.', HTTP_SECTION_KEYS],
   ['alert_limits.', ALERT_LIMITS_KEYS],
+  ['evidence.', EVIDENCE_KEYS],
   ['hooks[n].', HOOK_KEYS],
   ['clients.<id>.probe.', PROBE_KEYS],
   ['clients.<id>.healing.', HEALING_KEYS],

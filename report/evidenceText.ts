@@ -1,0 +1,57 @@
+/**
+ * The evidence between outages, in words and per-day counts shared by the formats: heartbeat
+ * loss and degraded hours (log/quality.ts), and the public address changes per day.
+ */
+import { DateTime } from 'luxon';
+import type { ClientReport } from '../log/outages.js';
+import type { QualitySummary } from '../log/quality.js';
+
+/** `2026-11-25`: the day `ms` falls on in `zone`. */
+export const dayIn = (ms: number, zone: string): string => DateTime.fromMillis(ms, { zone }).toISODate()!;
+
+/** A loss share as JSON gives it: 4 decimals, null when unknown. */
+export const lossPctJson = (pct: number | null): number | null => (pct === null ? null : Math.round(pct * 10000) / 10000);
+
+/** How many address changes fell on each day (in `zone`), oldest first; days without one are left out. */
+export function addressChangesPerDay(client: ClientReport, zone: string): { day: string; count: number }[] {
+  const counts = new Map<string, number>();
+  for (const change of client.addressChanges) {
+    const day = dayIn(change.at, zone);
+    counts.set(day, (counts.get(day) ?? 0) + 1);
+  }
+  return [...counts].map(([day, count]) => ({ day, count }));
+}
+
+/** Each day's heartbeat loss (in `zone`), oldest first, from the counted hours. */
+export function lossPerDay(quality: QualitySummary, zone: string): { day: string; expected: number; lost: number; lossPct: number; degradedHours: number }[] {
+  const days = new Map<string, { expected: number; lost: number; degradedHours: number }>();
+  for (const hour of quality.hours) {
+    const day = dayIn(hour.start, zone);
+    const total = days.get(day) ?? { expected: 0, lost: 0, degradedHours: 0 };
+    total.expected += hour.expected;
+    total.lost += hour.lost;
+    if (hour.degraded) total.degradedHours++;
+    days.set(day, total);
+  }
+  return [...days].map(([day, total]) => ({ day, ...total, lossPct: (100 * total.lost) / total.expected }));
+}
+
+const pctText = (pct: number): string => `${pct.toFixed(2)} %`;
+
+/** One line on the heartbeats between outages; null when the log counted none (legacy, HTTP, old logs). */
+export function qualityLine(quality: QualitySummary, degradedLossPct: number): string | null {
+  if (quality.lossPct === null) return null;
+  const jitter = quality.jitterMs === null ? '' : `, mean jitter ${Math.round(quality.jitterMs)} ms`;
+  const hours = quality.degradedHours;
+  return (
+    `heartbeats lost while up: ${pctText(quality.lossPct)} (${quality.lost} of ${quality.expected})${jitter}; ` +
+    `${hours} degraded hour${hours === 1 ? '' : 's'} (more than ${degradedLossPct} % lost)`
+  );
+}
+
+/** The degraded hours, for the formats' lists: start and loss. */
+export function degradedHours(quality: QualitySummary): { start: number; lossPct: number; lost: number; expected: number }[] {
+  return quality.hours.filter((hour) => hour.degraded).map(({ start, lossPct, lost, expected }) => ({ start, lossPct, lost, expected }));
+}
+
+export { pctText };
