@@ -41,14 +41,19 @@ export function actionJson(action: Action, zone: string): Record<string, unknown
   return json;
 }
 
-/** Heartbeat loss between outages: per hour and per day, for the report and the API. */
-export function qualityJson(client: ClientReport, zone: string): Record<string, unknown> {
+/** Heartbeat loss per day in `zone`: the report's `quality.days`, the API's `quality_days`. */
+export function qualityDaysJson(client: ClientReport, zone: string): Record<string, unknown>[] {
+  return lossPerDay(client.quality, zone).map((day) => ({ day: day.day, expected: day.expected, lost: day.lost, loss_pct: lossPctJson(day.lossPct), degraded_hours: day.degradedHours }));
+}
+
+/** Heartbeat loss between outages: per hour and per day. */
+function qualityJson(client: ClientReport, zone: string): Record<string, unknown> {
   const { quality } = client;
   return {
     expected: quality.expected,
     lost: quality.lost,
     jitter_ms: quality.jitterMs === null ? null : Math.round(quality.jitterMs * 10) / 10,
-    days: lossPerDay(quality, zone).map((day) => ({ day: day.day, expected: day.expected, lost: day.lost, loss_pct: lossPctJson(day.lossPct), degraded_hours: day.degradedHours })),
+    days: qualityDaysJson(client, zone),
     hours: quality.hours.map((hour) => ({
       start: isoIn(hour.start, zone), expected: hour.expected, lost: hour.lost, loss_pct: lossPctJson(hour.lossPct),
       jitter_ms: hour.jitterMs === null ? null : Math.round(hour.jitterMs * 10) / 10, degraded: hour.degraded,

@@ -32,6 +32,9 @@ export interface Stats {
   log_dropped: number;
   /** Logs with appends in flight right now (a burst of transitions shows here first). */
   log_pending: number;
+  /** Heartbeats NM1 sensors sent while up, and those lost, over the quality periods closed since start (server/qualityPeriods.ts). */
+  heartbeats_expected: number;
+  heartbeats_lost: number;
 }
 
 export interface ServerHost {

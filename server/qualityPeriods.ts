@@ -16,6 +16,8 @@ const roundMs = (ms: number): number => Math.round(ms * 10) / 10;
 export class QualityPeriods {
   private from: number;
   private readonly counts: QualityCounts = { expected: 0, heard: 0, jitterMeanMs: NaN, jitterMaxMs: NaN };
+  /** Over every period closed since the server started, all clients together (for /metrics). */
+  readonly totals = { expected: 0, lost: 0 };
 
   constructor(now: number, private readonly clients: ClientTable) {
     this.from = now;
@@ -34,13 +36,16 @@ export class QualityPeriods {
     for (let row = 0; row < clients.size; row++) {
       if (!clients.quality.has(row)) continue;
       clients.quality.take(row, counts);
+      const lost = lostOf(counts);
+      this.totals.expected += counts.expected;
+      this.totals.lost += lost;
       write(clients.ids[row]!, {
         type: 'quality',
         at,
         from,
         expected: counts.expected,
         heard: counts.heard,
-        lost: lostOf(counts),
+        lost,
         jitter_ms: Number.isNaN(counts.jitterMeanMs) ? null : roundMs(counts.jitterMeanMs),
         jitter_max_ms: Number.isNaN(counts.jitterMaxMs) ? null : roundMs(counts.jitterMaxMs),
       });

@@ -270,6 +270,8 @@ export class NetmonitorServer implements ServerHost {
       log_backlog: this.logs.backlog,
       log_dropped: this.logs.dropped,
       log_pending: this.logs.pending,
+      heartbeats_expected: this.quality.totals.expected,
+      heartbeats_lost: this.quality.totals.lost,
     };
   }
 

@@ -6,7 +6,9 @@
  */
 import { isObject, checkKnownKeys } from '../../shared/configCheck.js';
 import { ConfigError, NetmonitorError } from '../../shared/errors.js';
-import { actionJson, clientJson } from '../../report/jsonFormat.js';
+import { actionJson, clientJson, qualityDaysJson } from '../../report/jsonFormat.js';
+import { lossPctJson } from '../../report/evidenceText.js';
+import type { ClientReport } from '../../log/outages.js';
 import { isoIn, seconds } from '../../report/timeText.js';
 import { parseTimeArgument } from '../../report/window.js';
 import type { ClientKind } from '../config/server.js';
@@ -89,15 +91,25 @@ export function apiRoutes(context: ApiContext): HttpRoute[] {
         const now = server.clock.now();
         const view = await logs.client(state.id);
         const uptime: Record<string, number | null> = {};
+        const loss: Record<string, number | null> = {};
+        const degraded: Record<string, number> = {};
+        let month: ClientReport | null = null;
         for (const [name, span] of Object.entries(UPTIME_WINDOWS)) {
-          const report = await logs.report(state.id, now.wall - span, null, now.wall);
+          const report = await logs.report(state.id, now.wall - span, null, now.wall, server.config.evidence.degradedLossPct);
           uptime[name] = report.uptimePct === null ? null : Math.round(report.uptimePct * 10000) / 10000;
+          loss[name] = lossPctJson(report.quality.lossPct);
+          degraded[name] = report.quality.degradedHours;
+          month = report;
         }
         return {
           status: 200,
           json: {
             ...summary(state, now),
             uptime_pct: uptime,
+            // Heartbeats lost while up (docs/report.md, "Quality between outages"), by window and per day over 30 days.
+            heartbeat_loss_pct: loss,
+            degraded_hours: degraded,
+            quality_days: month === null ? [] : qualityDaysJson(month, zone),
             transitions: view.transitions.map((t) => ({
               type: t.type, at: isoIn(t.at, zone), reason: t.reason, outage_s: t.outageMs === null ? null : seconds(t.outageMs),
             })),
@@ -128,7 +140,7 @@ export function apiRoutes(context: ApiContext): HttpRoute[] {
         } catch (error) {
           return badRequest(error);
         }
-        const report = await logs.report(state.id, since, until, now);
+        const report = await logs.report(state.id, since, until, now, server.config.evidence.degradedLossPct);
         return {
           status: 200,
           json: { since: isoIn(since, zone), until: isoIn(Math.min(until ?? now, now), zone), timezone: zone, ...clientJson(report, zone) },

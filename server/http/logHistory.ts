@@ -89,9 +89,9 @@ export class LogHistory {
     return finishMonitor(this.monitor.value, now);
   }
 
-  /** The report's account of one client over [since, until ?? now]. */
-  async report(id: string, since: number | null, until: number | null, now: number): Promise<ClientReport> {
+  /** The report's account of one client over [since, until ?? now]; `degradedLossPct` is `evidence.degraded_loss_pct`. */
+  async report(id: string, since: number | null, until: number | null, now: number, degradedLossPct?: number): Promise<ClientReport> {
     const [view, off] = await Promise.all([this.client(id), this.monitorOff(now)]);
-    return clientReport(view.history, off, { since, until }, now);
+    return clientReport(view.history, off, { since, until }, now, degradedLossPct);
   }
 }

@@ -45,6 +45,8 @@ export function metricsRegistry(server: ServerHost, authFailures: () => number):
   mirror('netmonitor_heartbeats_accepted_total', 'Heartbeats accepted (UDP datagrams and HTTP)', [], () => [[{}, stats.accepted]]);
   mirror('netmonitor_datagrams_refused_total', 'Datagrams refused, by reason', ['reason'], () =>
     Object.entries(stats.refused).map(([reason, count]) => [{ reason }, count]));
+  mirror('netmonitor_heartbeats_expected_total', 'Heartbeats NM1 sensors sent while up, over the hourly quality periods closed since start', [], () => [[{}, stats.heartbeats_expected]]);
+  mirror('netmonitor_heartbeats_lost_total', 'Of those, heartbeats that never arrived (loss between outages)', [], () => [[{}, stats.heartbeats_lost]]);
   mirror('netmonitor_alerts_sent_total', 'Alerts handed to the mail server', [], () => [[{}, stats.alerts.sent]]);
   mirror('netmonitor_alerts_failed_total', 'Alert delivery attempts that failed', [], () => [[{}, stats.alerts.failed]]);
   // Per channel: e-mail from the outbox's counts, the push channels from their queues.

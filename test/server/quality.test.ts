@@ -46,6 +46,7 @@ t.test('each whole hour closes a quality period: one record per client with what
   quality = readLog(join(dir, 'logs', 'home-gw.nmlog')).filter((record) => record.type === 'quality');
   t.equal(quality.length, 2, 'a clean stop closes the open period');
   t.match(quality[1], { from: '2026-11-25T07:00:00.000Z', expected: 110, heard: 99, lost: 11 });
+  t.match(server.stats(), { heartbeats_expected: 170, heartbeats_lost: 17 }, 'the stats (and /metrics) sum the closed periods');
 });
 
 t.test('a sensor dropping a known share of its heartbeats over real UDP shows that share in the report', async (t) => {

@@ -24,6 +24,9 @@ interface ClientJson {
 
 interface DetailJson extends ClientJson {
   uptime_pct: Record<string, number | null>;
+  /** Heartbeats lost while up, by window (null: not counted), and per day over 30 days. */
+  heartbeat_loss_pct?: Record<string, number | null>;
+  quality_days?: { day: string; loss_pct: number | null; degraded_hours: number }[];
   transitions: { type: string; at: string; reason: string | null; outage_s: number | null }[];
   /** What supervision did (healing, probes, LibreNMS), oldest first. */
   actions: { at: string; module: string; kind: string; result: string; detail: string }[];
@@ -99,6 +102,7 @@ class Card {
   private readonly message = el('p', 'message');
   private readonly uptime = el('dl', 'uptime');
   private readonly timeline = el('div', 'timeline');
+  private readonly lossChart = el('div', 'loss-chart');
   private readonly timelineLabel = el('p', 'timeline-label');
   private readonly transitions = el('ol', 'transitions');
   private readonly actions = el('ol', 'actions');
@@ -122,7 +126,9 @@ class Card {
     this.alertsFold.append(el('summary', undefined, 'Alert delivery'), this.alerts);
     this.alertsFold.hidden = true;
     this.timeline.setAttribute('role', 'img');
-    this.root.append(head, this.heard, this.next, this.outage, this.message, this.uptime, this.timeline, this.timelineLabel, history, this.alertsFold, this.actionsFold, this.settingsText, this.editor);
+    this.lossChart.setAttribute('role', 'img');
+    this.lossChart.hidden = true;
+    this.root.append(head, this.heard, this.next, this.outage, this.message, this.uptime, this.lossChart, this.timeline, this.timelineLabel, history, this.alertsFold, this.actionsFold, this.settingsText, this.editor);
     this.editor.hidden = true;
     this.editor.addEventListener('submit', (event) => {
       event.preventDefault();
@@ -173,6 +179,7 @@ class Card {
         api<OutagesJson>(`/api/v1/clients/${id}/outages?since=30d`),
       ]);
       this.renderUptime(detail.uptime_pct);
+      this.renderLoss(detail.quality_days ?? []);
       this.renderTransitions(detail.transitions);
       this.renderActions(detail.actions);
       this.renderAlerts(detail.alerts ?? []);
@@ -189,6 +196,20 @@ class Card {
       item.append(el('dt', undefined, name), el('dd', undefined, pct === null ? 'n/a' : `${pct >= 99.995 && pct < 100 ? '99.99' : pct.toFixed(2)} %`));
       this.uptime.append(item);
     }
+  }
+
+  /** A bar per day of the last 30: the share of heartbeats lost while up (full height at 10 % or more); hidden when none were counted. */
+  private renderLoss(days: NonNullable<DetailJson['quality_days']>): void {
+    this.lossChart.replaceChildren();
+    this.lossChart.hidden = days.length === 0;
+    for (const day of days) {
+      const bar = el('span', day.degraded_hours > 0 ? 'degraded' : undefined);
+      const pct = day.loss_pct ?? 0;
+      bar.style.height = `${Math.max(2, Math.min(100, pct * 10))}%`;
+      bar.title = `${day.day}: ${pct.toFixed(2)} % of heartbeats lost${day.degraded_hours > 0 ? `, ${day.degraded_hours} degraded hour(s)` : ''}`;
+      this.lossChart.append(bar);
+    }
+    this.lossChart.setAttribute('aria-label', `Heartbeats lost per day while up, last ${days.length} day(s)`);
   }
 
   private renderTransitions(transitions: DetailJson['transitions']): void {

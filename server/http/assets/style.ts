@@ -24,6 +24,9 @@ h1 { font-size: 1.25rem; margin: 0; }
 .heard, .next, .settings, .timeline-label { color: var(--muted); font-size: 0.9rem; }
 .outage { color: var(--down); font-weight: 600; }
 .message { font-family: ui-monospace, monospace; font-size: 0.85rem; white-space: pre-wrap; max-height: 6em; overflow: auto; }
+.loss-chart { display: flex; align-items: flex-end; gap: 1px; height: 24px; margin: 4px 0; }
+.loss-chart span { flex: 1; max-width: 8px; background: #9e9e9e; }
+.loss-chart span.degraded { background: #e65100; }
 .uptime { display: flex; gap: 16px; margin: 8px 0; }
 .uptime div { display: flex; flex-direction: column; }
 .uptime dt { color: var(--muted); font-size: 0.75rem; }

@@ -258,3 +258,20 @@ t.test('health is 200 while heartbeats arrive and 503 when none arrived for long
   t.equal(silent.status, 503);
   t.match(await json(silent), { status: 'failing', receiving: false });
 });
+
+t.test('the client detail gives the heartbeat loss while up by window, its degraded hours and the loss per day', async (t) => {
+  const dir = tempDir();
+  const hour = Math.floor(Date.now() / 3_600_000) * 3_600_000 - 3 * 3_600_000;
+  const iso = (ms: number): string => new Date(ms).toISOString();
+  const quality = (from: number, lost: number): LogRecord => ({ type: 'quality', at: iso(from + 3_600_000), from: iso(from), expected: 120, heard: 120 - lost, lost, jitter_ms: 5, jitter_max_ms: 9 });
+  mkdirSync(join(dir, 'logs'), { recursive: true });
+  writeFileSync(join(dir, 'logs', 'home-gw.nmlog'), [quality(hour, 0), quality(hour + 3_600_000, 12)].map(encodeLine).join(''));
+  const peer = await startInProcess({ dir });
+  t.teardown(() => peer.stop());
+  const detail = await json(await fetch(`${peer.base}/api/v1/clients/home-gw`));
+  t.same(detail.heartbeat_loss_pct, { '24h': 5, '7d': 5, '30d': 5 });
+  t.same(detail.degraded_hours, { '24h': 1, '7d': 1, '30d': 1 });
+  t.same(detail.quality_days.map((day: { lost: number }) => day.lost).reduce((a: number, b: number) => a + b, 0), 12, 'the days add up to the loss');
+  const http = await json(await fetch(`${peer.base}/api/v1/clients/cron-job`));
+  t.same(http.heartbeat_loss_pct, { '24h': null, '7d': null, '30d': null }, 'a client without seqs: unknown, not 0');
+});
