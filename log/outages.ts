@@ -10,6 +10,7 @@
  *   (observed − downtime) / number of outages.
  */
 import type { Action } from './actions.js';
+import type { Correlation } from './correlation.js';
 import { CAUSES, decideCause, type Cause } from './cause.js';
 import type { AddressChange, ClientHistory, LogFormat, RawOutage } from './history.js';
 import { DEFAULT_DEGRADED_LOSS_PCT, qualitySummary, type QualitySummary } from './quality.js';
@@ -36,6 +37,8 @@ export interface Outage {
   endInferred: boolean;
   /** The reason of an explicit failure (HTTP `status=fail`, a failed probe); null when the client went silent. */
   failure: string | null;
+  /** Other clients went down with it (report/correlation.ts); null when none did, or not looked at (the API). */
+  correlation: Correlation | null;
 }
 
 export interface CauseTotal {
@@ -114,6 +117,7 @@ export function clientReport(history: ClientHistory, monitorOff: readonly Span[]
       offlineMs: finding.offlineMs,
       endInferred: raw.endInferred,
       failure: raw.failure,
+      correlation: null,
     };
     outages.push(outage);
     const counted = outage.durationMs - monitorOffMs;

@@ -10,7 +10,7 @@ import { lossPctJson } from './evidenceText.js';
 export const CSV_COLUMNS = [
   'client', 'start', 'end', 'duration_s', 'duration', 'uncertainty_s', 'cause', 'ongoing',
   'clipped_start', 'clipped_end', 'monitor_off_s', 'sensor_off_s', 'offline_s', 'failure',
-  'client_heartbeat_loss_pct', 'client_degraded_hours',
+  'client_heartbeat_loss_pct', 'client_degraded_hours', 'correlation',
 ] as const;
 
 /** Quotes a field when it needs it; a leading = + - @ is defused so a spreadsheet never runs it as a formula. */
@@ -43,6 +43,7 @@ export function formatCsv(report: Report): string {
         outage.failure,
         lossPctJson(client.quality.lossPct),
         client.quality.lossPct === null ? null : client.quality.degradedHours,
+        outage.correlation?.kind ?? null,
       ];
       rows.push(fields.map(csvField).join(','));
     }

@@ -5,6 +5,8 @@
 import { DateTime } from 'luxon';
 import type { ClientReport } from '../log/outages.js';
 import type { QualitySummary } from '../log/quality.js';
+import type { Correlation } from '../log/correlation.js';
+import { readableIn } from './timeText.js';
 
 /** `2026-11-25`: the day `ms` falls on in `zone`. */
 export const dayIn = (ms: number, zone: string): string => DateTime.fromMillis(ms, { zone }).toISODate()!;
@@ -55,3 +57,11 @@ export function degradedHours(quality: QualitySummary): { start: number; lossPct
 }
 
 export { pctText };
+
+/** `ISP-wide: 4 of 5 clients of group comcast-denver down at 2026-11-25 02:13:04 -07:00`, or the monitor's uplink. */
+export function correlationText(correlation: Correlation, zone: string): string {
+  const at = readableIn(correlation.at, zone);
+  return correlation.kind === 'uplink'
+    ? `all ${correlation.of} clients down at ${at}: the monitor's own uplink is the likely cause`
+    : `ISP-wide: ${correlation.down} of ${correlation.of} clients of group ${correlation.group} down at ${at}`;
+}

@@ -10,7 +10,7 @@ import { escapeHtml } from './escape.js';
 import { causeText, CAUSE_WORDS, labelLine, monitorLines, notesOf, summaryLines, windowLine } from './summaryText.js';
 import { CAUSE_COLOURS, dayRows, timelineSvg, ALL_DAYS_LIMIT } from './timeline.js';
 import { formatDuration, readableIn, uncertaintyText } from './timeText.js';
-import { addressChangesPerDay, degradedHours, pctText, qualityLine } from './evidenceText.js';
+import { addressChangesPerDay, correlationText, degradedHours, pctText, qualityLine } from './evidenceText.js';
 
 const STYLE = `
 body { font-family: system-ui, sans-serif; margin: 2em; color: #222; }
@@ -67,7 +67,7 @@ function clientHtml(client: ClientReport, report: Report): string {
         `<tr><td class="time">${e(readableIn(outage.start, zone))}</td>` +
           `<td class="time">${outage.end === null ? 'ongoing' : e(readableIn(outage.end, zone))}</td>` +
           `<td class="num">${e(formatDuration(outage.durationMs))}</td><td class="num">${e(uncertaintyText(outage.uncertaintyMs))}</td>` +
-          `<td>${e(causeText(outage))}</td><td>${e(notesOf(outage).join('; '))}</td></tr>`,
+          `<td>${e(causeText(outage))}</td><td>${e(notesOf(outage, zone).join('; '))}</td></tr>`,
       );
     }
     parts.push('</table>');
@@ -105,6 +105,9 @@ export function formatHtml(report: Report): string {
     `<p>${e(windowLine(report))}. Generated ${e(readableIn(report.generatedAt, report.zone))}.</p>`,
     ...monitorLines(report).map((line) => `<p class="note">${e(line)}</p>`),
     `<p class="note">Each outage runs from the last heartbeat before the silence to the first one after it; ± is the sensor's heartbeat interval. Time when the monitor itself was off is not counted as downtime.</p>`,
+    ...(report.correlations.length === 0
+      ? []
+      : ['<h2>Outages of several clients at once</h2><ul>', ...report.correlations.map((c) => `<li>${e(correlationText(c, report.zone))} (${e(c.clients.join(', '))})</li>`), '</ul>']),
     `<p class="legend">${legend}</p>`,
     ...report.clients.map((client) => clientHtml(client, report)),
     report.clients.length === 0 ? '<p>No client logs in this folder.</p>' : '',

@@ -5,6 +5,7 @@
  */
 import { avgMs, type Action } from '../log/actions.js';
 import type { ClientReport, Outage } from '../log/outages.js';
+import type { Correlation } from '../log/correlation.js';
 import type { Report } from './report.js';
 import type { ClientLabels } from '../server/config/reportLabels.js';
 import { isoIn, seconds } from './timeText.js';
@@ -28,7 +29,12 @@ function outageJson(outage: Outage, zone: string): Record<string, unknown> {
     offline_s: outage.offlineMs === null ? null : seconds(outage.offlineMs),
     end_inferred: outage.endInferred,
     failure: outage.failure,
+    correlation: outage.correlation === null ? null : correlationJson(outage.correlation, zone),
   };
+}
+
+function correlationJson(correlation: Correlation, zone: string): Record<string, unknown> {
+  return { kind: correlation.kind, group: correlation.group, at: isoIn(correlation.at, zone), down: correlation.down, of: correlation.of, clients: correlation.clients };
 }
 
 /** One supervision action, as the report's JSON and the API's client detail show it. */
@@ -66,6 +72,7 @@ export function clientJson(client: ClientReport, zone: string, labels: ClientLab
     client: client.client,
     label: labels?.label ?? null,
     account: labels?.account ?? null,
+    group: labels?.group ?? null,
     log_formats: client.formats,
     period_start: client.period === null ? null : isoIn(client.period.start, zone),
     period_end: client.period === null ? null : isoIn(client.period.end, zone),
@@ -115,6 +122,7 @@ export function formatJson(report: Report): string {
       corrupt_lines: report.monitor.corrupt,
     },
     degraded_loss_pct: report.degradedLossPct,
+    correlated_outages: report.correlations.map((correlation) => correlationJson(correlation, zone)),
     clients: report.clients.map((client) => clientJson(client, zone, report.labels.get(client.client))),
   };
   return JSON.stringify(document, null, 2) + '\n';

@@ -9,6 +9,7 @@ import { listClients, readClientHistory, unlessNotAFile } from '../log/logSet.js
 import { readMonitorLog, type MonitorHistory } from '../log/monitorLog.js';
 import type { ClientLabels } from '../server/config/reportLabels.js';
 import { DEFAULT_DEGRADED_LOSS_PCT } from '../log/quality.js';
+import { correlate, type Correlation } from '../log/correlation.js';
 
 export interface Report {
   generatedAt: number;
@@ -27,6 +28,8 @@ export interface Report {
   labels: ReadonlyMap<string, ClientLabels>;
   /** `evidence.degraded_loss_pct`: above it, an hour is degraded. */
   degradedLossPct: number;
+  /** Outages several clients began together: ISP-wide in a group, or every client (the monitor's uplink). */
+  correlations: Correlation[];
 }
 
 export interface ReportRequest {
@@ -51,9 +54,13 @@ export const REPORT_ACTION_LIMIT = 500;
 
 export async function buildReport(request: ReportRequest): Promise<Report> {
   const degradedLossPct = request.degradedLossPct ?? DEFAULT_DEGRADED_LOSS_PCT;
-  const files = await listClients(request.logDir, request.clients, request.folderKey);
+  const wanted = await listClients(request.logDir, request.clients, request.folderKey);
+  // Every client is read, even for a report on some: outages that began together are judged across the folder.
+  const files = request.clients.length === 0 ? wanted : await listClients(request.logDir, [], request.folderKey);
+  const wantedNames = new Set(wanted.map((file) => file.client));
   const skipped: string[] = [];
   const skip = (problem: string): void => void skipped.push(problem);
+  const skipWanted = (client: string) => (problem: string): void => void (wantedNames.has(client) && skip(problem));
   const monitor = (await unlessNotAFile(() => readMonitorLog(request.logDir, request.now), skip)) ?? { known: false, off: [], corrupt: 0 };
   const clients: (ClientReport | null)[] = new Array(files.length);
   const actionScope = { since: request.window.since, until: Math.min(request.window.until ?? request.now, request.now), limit: REPORT_ACTION_LIMIT };
@@ -61,11 +68,16 @@ export async function buildReport(request: ReportRequest): Promise<Report> {
   const worker = async (): Promise<void> => {
     while (next < files.length) {
       const index = next++;
-      const history = await readClientHistory(files[index]!, actionScope, skip);
+      const history = await readClientHistory(files[index]!, actionScope, skipWanted(files[index]!.client));
       clients[index] = history === null ? null : clientReport(history, monitor.off, request.window, request.now, degradedLossPct);
     }
   };
   await Promise.all(Array.from({ length: Math.min(PARALLEL_READS, files.length) }, worker));
+  const everyone = clients.filter((client) => client !== null);
+  const labels = request.labels ?? new Map<string, ClientLabels>();
+  const correlations = correlate(everyone, (client) => labels.get(client)?.group ?? null);
+  const byName = new Map(everyone.map((client) => [client.client, client]));
+  const reported = wanted.map((file) => byName.get(file.client)).filter((client) => client !== undefined);
   return {
     generatedAt: request.now,
     zone: request.zone,
@@ -73,10 +85,11 @@ export async function buildReport(request: ReportRequest): Promise<Report> {
     window: request.window,
     windowEnd: Math.min(request.window.until ?? request.now, request.now),
     monitor,
-    clients: clients.filter((client) => client !== null),
+    clients: reported,
     skipped: skipped.sort(),
     title: request.title ?? null,
-    labels: request.labels ?? new Map(),
+    labels,
     degradedLossPct,
+    correlations: correlations.filter((correlation) => correlation.clients.some((client) => wantedNames.has(client))),
   };
 }

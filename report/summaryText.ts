@@ -2,6 +2,7 @@
 import type { ClientReport, Outage } from '../log/outages.js';
 import type { Report } from './report.js';
 import { formatDuration, percentText, readableIn } from './timeText.js';
+import { correlationText } from './evidenceText.js';
 
 export const CAUSE_WORDS: Record<string, string> = {
   network: 'network (the sensor kept running but could not get out)',
@@ -20,8 +21,9 @@ export function causeText(outage: Outage): string {
   return text;
 }
 
-export function notesOf(outage: Outage): string[] {
+export function notesOf(outage: Outage, zone: string): string[] {
   const notes: string[] = [];
+  if (outage.correlation !== null) notes.push(correlationText(outage.correlation, zone));
   if (outage.failure !== null) notes.push(outage.failure);
   if (outage.clippedStart) notes.push('began before the window');
   if (outage.clippedEnd && !outage.ongoing) notes.push('ended after the window');

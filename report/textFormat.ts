@@ -3,7 +3,7 @@ import type { ClientReport } from '../log/outages.js';
 import type { Report } from './report.js';
 import { causeText, labelLine, monitorLines, notesOf, summaryLines, windowLine } from './summaryText.js';
 import { formatDuration, readableIn, uncertaintyText } from './timeText.js';
-import { addressChangesPerDay, degradedHours, pctText, qualityLine } from './evidenceText.js';
+import { addressChangesPerDay, correlationText, degradedHours, pctText, qualityLine } from './evidenceText.js';
 
 function table(rows: string[][]): string[] {
   const widths = rows[0]!.map((_, column) => Math.max(...rows.map((row) => row[column]!.length)));
@@ -44,7 +44,7 @@ function clientText(client: ClientReport, report: Report): string[] {
     lines.push('');
     const rows = [['start (last heartbeat)', 'end (first heartbeat after)', 'duration', '±', 'cause']];
     for (const outage of client.outages) {
-      const notes = notesOf(outage);
+      const notes = notesOf(outage, zone);
       rows.push([
         readableIn(outage.start, zone),
         outage.end === null ? 'ongoing' : readableIn(outage.end, zone),
@@ -64,6 +64,10 @@ export function formatText(report: Report): string {
   const lines = [`netmonitor outage report, ${windowLine(report)}`, `generated ${readableIn(report.generatedAt, report.zone)}`];
   if (report.title !== null) lines.unshift(report.title);
   lines.push(...monitorLines(report));
+  if (report.correlations.length > 0) {
+    lines.push('', 'Outages of several clients at once');
+    for (const correlation of report.correlations) lines.push(`  ${correlationText(correlation, report.zone)} (${correlation.clients.join(', ')})`);
+  }
   lines.push('');
   if (report.clients.length === 0) lines.push('no client logs in this folder', '');
   for (const client of report.clients) lines.push(...clientText(client, report));

@@ -1,16 +1,20 @@
 /**
  * `clients.<id>.label` and `clients.<id>.account`: who the client is for a reader of the
- * report (a subscriber's name, the ISP's account number). The server only checks them; the
- * report reads them from the same file without validating the rest (it needs no secrets).
+ * report (a subscriber's name, the ISP's account number); `clients.<id>.group`: the clients
+ * that share an ISP or a town, so that the report can tell an ISP-wide outage from one line's
+ * (report/correlation.ts). The server only checks them; the report reads them from the same
+ * file without validating the rest (it needs no secrets).
  */
 import { isObject, optionalLine, type JsonObject } from '../../shared/configCheck.js';
 
-export const REPORT_CLIENT_KEYS = ['label', 'account'] as const;
+export const REPORT_CLIENT_KEYS = ['label', 'account', 'group'] as const;
 export const LABEL_CHARS = 120;
+const GROUP_CHARS = 64;
 
 export interface ClientLabels {
   label: string | null;
   account: string | null;
+  group: string | null;
 }
 
 /** One client's labels; `key` is its dotted path (`clients.home-gw`) for errors. */
@@ -18,6 +22,7 @@ export function reportLabels(settings: JsonObject, key: string): ClientLabels {
   return {
     label: optionalLine(settings, 'label', LABEL_CHARS, `${key}.label`) ?? null,
     account: optionalLine(settings, 'account', LABEL_CHARS, `${key}.account`) ?? null,
+    group: optionalLine(settings, 'group', GROUP_CHARS, `${key}.group`) ?? null,
   };
 }
 
@@ -28,7 +33,7 @@ export function labelsOfConfig(raw: JsonObject): Map<string, ClientLabels> {
   for (const [id, settings] of Object.entries(raw.clients)) {
     if (!isObject(settings)) continue;
     const found = reportLabels(settings, `clients.${id}`);
-    if (found.label !== null || found.account !== null) labels.set(id, found);
+    if (found.label !== null || found.account !== null || found.group !== null) labels.set(id, found);
   }
   return labels;
 }
