@@ -25,6 +25,7 @@ import { fileMailer, smtpMailer, type Mailer } from './alerts/mailer.js';
 import { AlertOutbox } from './alerts/outbox.js';
 import { channelsLine, channelStats, outboxChannels } from './alerts/channels/wiring.js';
 import { StormControl } from './alerts/storm.js';
+import { correlationNote, type FleetNow } from './alerts/correlationNote.js';
 import type { ClientConfig, ServerConfig } from './config/server.js';
 import { ClientTable } from './core/clientState.js';
 import { EventBus, type EventConsumer } from './core/events.js';
@@ -113,6 +114,7 @@ export class NetmonitorServer implements ServerHost {
       now: () => this.clock.now().wall,
       monotonic: () => this.clock.now().mono,
       storm: new StormControl(config.alertLimits),
+      correlate: (clients) => correlationNote(clients, this.fleetNow()),
     });
     this.saver = new StateSaver(config.clientLogDir, this.directory, this.logger, this.counters);
     this.pipeline = new Pipeline({
@@ -244,6 +246,26 @@ export class NetmonitorServer implements ServerHost {
     if (client === undefined) return false;
     this.monitor.reconfigure(client, settings, this.clock.now());
     return true;
+  }
+
+  /** The clients down now, overall and by group, for a storm's note (looked at only when a storm's summary goes out). */
+  private fleetNow(): FleetNow {
+    const { groups } = this.config;
+    return {
+      total: this.directory.size,
+      down: this.monitor.clients.count('down'),
+      groupOf: (client) => groups.get(client) ?? null,
+      groupCounts: (group) => {
+        let members = 0;
+        let down = 0;
+        for (const [id, of] of groups) {
+          if (of !== group) continue;
+          members++;
+          if (this.directory.get(id)?.status === 'down') down++;
+        }
+        return { members, down };
+      },
+    };
   }
 
   /** Declares down whatever has expired; called every TICK_MS (server/timers.ts). */

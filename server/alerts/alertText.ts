@@ -112,7 +112,7 @@ export function summaryAlert(summary: Summary, zone: string): AlertText {
   if (summary.reason === 'storm') {
     const state = first.type === 'down' ? 'DOWN' : 'UP again';
     subject = `STORM: ${clients.length} clients ${first.type === 'down' ? 'DOWN' : 'UP'}`;
-    head = `${clients.length} more clients ${state} since ${since}: `;
+    head = `${summary.note === undefined ? '' : `${summary.note} `}${clients.length} more clients ${state} since ${since}: `;
   } else {
     subject = `HELD: ${events.length} alerts over the hourly limit`;
     head = `${events.length} alerts held (hourly limit) since ${since}: `;

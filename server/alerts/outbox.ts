@@ -75,6 +75,8 @@ export interface OutboxOptions {
   channels?: ChannelDispatcher;
   /** Where each alert's per-channel state is kept for the API. */
   states?: DeliveryStates;
+  /** What a storm of downs adds about the clients in it (ISP-wide, the monitor's uplink); none by default. */
+  correlate?: (clients: readonly string[]) => string | null;
 }
 
 /** One message to send: a single alert, or a summary of held ones. */
@@ -181,7 +183,11 @@ export class AlertOutbox implements EventConsumer {
   /** Queues the summaries that storm control has ready; call about once a second. */
   releaseSummaries(): number {
     const ready = this.storm.due(this.monotonic());
-    for (const summary of ready) this.send({ kind: 'summary', summary });
+    for (const summary of ready) {
+      const note = summary.reason === 'storm' && summary.events[0]?.type === 'down' ? this.options.correlate?.(summary.events.map((event) => event.client)) : null;
+      if (note !== null && note !== undefined) summary.note = note;
+      this.send({ kind: 'summary', summary });
+    }
     return ready.length;
   }
 
@@ -197,7 +203,7 @@ export class AlertOutbox implements EventConsumer {
     }
     if (email.length === 0) return;
     for (const event of email) this.states.set(event, EMAIL, { state: 'queued' });
-    this.queue.push(item.kind === 'alert' ? item : { kind: 'summary', summary: { reason: item.summary.reason, events: email } });
+    this.queue.push(item.kind === 'alert' ? item : { kind: 'summary', summary: { ...item.summary, events: email } });
     this.kick();
   }
 

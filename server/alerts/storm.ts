@@ -40,6 +40,8 @@ export interface Summary {
   reason: HoldReason;
   /** The held alerts, oldest first. */
   events: AlertEvent[];
+  /** For a storm of downs: ISP-wide, or the monitor's uplink (server/alerts/correlationNote.ts). */
+  note?: string;
 }
 
 const HOUR_MS = 3_600_000;

@@ -10,7 +10,7 @@ import {
   checkKnownKeys, deepFreeze, integerIn, isObject, oneOf, optionalString, readJsonConfig, readSecretFile, requiredString,
   type JsonObject,
 } from '../../shared/configCheck.js';
-import { REPORT_CLIENT_KEYS, reportLabels } from './reportLabels.js';
+import { labelsOfConfig, REPORT_CLIENT_KEYS, reportLabels } from './reportLabels.js';
 import { evidenceOf, type EvidenceConfig } from './evidence.js';
 import { parseDuration } from '../../shared/duration.js';
 import { ConfigError } from '../../shared/errors.js';
@@ -79,6 +79,8 @@ export interface ServerConfig {
   channels: ChannelsConfig;
   /** How heartbeat loss between outages is judged (server/config/evidence.ts). */
   evidence: EvidenceConfig;
+  /** `clients.<id>.group` by client, for the ISP-wide note of a storm of downs. */
+  groups: ReadonlyMap<string, string>;
 }
 
 /** The top-level keys. */
@@ -302,6 +304,7 @@ export function validateServerConfig(raw: JsonObject, configPath: string, env: E
     keys,
     hooks: hookList(raw),
     evidence: evidenceOf(raw),
+    groups: new Map([...labelsOfConfig(raw)].flatMap(([id, labels]) => (labels.group === null ? [] : [[id, labels.group] as const]))),
     alertLimits: alertLimits(raw),
     sourceRateLimit: integerIn(raw, 'source_rate_limit', 0, 10_000_000, SOURCE_LIMIT_PER_SECOND),
     http: validateHttpSection(raw, (value, key) => secretPath(value, key, configDir, env)),

@@ -55,7 +55,7 @@ export class ChannelDispatcher {
       }
       const events = item.summary.events.filter((event) => channelsOf(event).includes(name));
       if (events.length === 0) continue;
-      const part: AlertItem = { kind: 'summary', summary: { reason: item.summary.reason, events } };
+      const part: AlertItem = { kind: 'summary', summary: { ...item.summary, events } };
       queue.push({ message: pushMessage(summaryId(events, item.summary.reason), part, this.options.textOf(part)), refs: events, via: 'summary', notBefore: null });
     }
   }

@@ -111,3 +111,27 @@ t.test('every held alert is delivered in exactly one summary through a real SMTP
   }
   t.equal(marked, 22, "each held alert is marked delivered in its client's log");
 });
+
+t.test("a storm of downs goes out with what the server knows of them: ISP-wide, or the monitor's uplink", async (t) => {
+  const smtp = await startSmtpPeer();
+  t.teardown(() => smtp.close());
+  let mono = 0;
+  const mailer = smtpMailer({ host: '127.0.0.1', port: smtp.port, tls: 'none', username: '', password: '', caFile: null });
+  const asked: string[][] = [];
+  const box = new AlertOutbox({
+    mailer, logs: new LogDirectory(tempDir()), logger: captureLogger().logger, from: 'm@example.net', to: ['me@example.net'], timezone: 'UTC',
+    monotonic: () => mono, storm: new StormControl(),
+    correlate: (clients) => (asked.push([...clients]), "all 5 clients DOWN: likely the monitor's own uplink."),
+  });
+  t.teardown(async () => {
+    await box.stop(100);
+    mailer.close();
+  });
+  for (let i = 0; i < 5; i++) box.enqueue(down(`gw-${i}`, 1_000_000 + i));
+  await smtp.waitFor(3);
+  mono = 61_000;
+  box.releaseSummaries();
+  const mails = await smtp.waitFor(4);
+  t.same(asked, [['gw-3', 'gw-4']], 'asked once, about the held clients');
+  t.match(mails[3]!.body, /^all 5 clients DOWN: likely the monitor's own uplink\. 2 more clients DOWN since /);
+});
