@@ -70,7 +70,7 @@ async function main(argv: string[]): Promise<void> {
         .option('until', { type: 'string', describe: 'end of the window (default: now); a date includes that day' })
         .option('tz', { type: 'string', describe: "IANA time zone for printed times (default: the config's alert_timezone, else this machine's)" })
         .option('title', { type: 'string', describe: "a heading for the reader: the subscriber's name and address, a case number" })
-        .option('format', { type: 'string', choices: ['text', 'json', 'csv', 'html'], default: 'text', describe: 'output format' }),
+        .option('format', { type: 'string', choices: ['text', 'json', 'csv', 'html', 'pdf'], default: 'text', describe: 'output format' }),
       async (args) => (await import('../report/main.js')).runReport({
         config: args.config, logDir: args['log-dir'], since: args.since, until: args.until, tz: args.tz, format: args.format, title: args.title, clients: args.client,
       }))

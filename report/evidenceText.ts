@@ -65,3 +65,15 @@ export function correlationText(correlation: Correlation, zone: string): string 
     ? `all ${correlation.of} clients down at ${at}: the monitor's own uplink is the likely cause`
     : `ISP-wide: ${correlation.down} of ${correlation.of} clients of group ${correlation.group} down at ${at}`;
 }
+
+/** The method statement of the PDF and HTML formats: how every figure in the document is measured. */
+export const METHOD = [
+  'How these figures are measured',
+  'A sensor on the subscriber\'s gateway sends an authenticated heartbeat (NM1: HMAC-SHA-256, numbered by boot and sequence) to the monitor at a fixed interval. ' +
+    'An outage runs from the last heartbeat before a silence to the first heartbeat after it; it is declared once no heartbeat has arrived for the down interval.',
+  'Each outage is uncertain by one heartbeat interval (shown as ±): the line failed somewhere between the last heartbeat and the next one due.',
+  'The monitor records when it is itself running. Time when the monitor was off is shown separately and is never counted as the line\'s downtime.',
+  'Heartbeats lost while the line was up are counted from the sensor\'s sequence numbers: a number that skips ahead shows heartbeats sent and never received. ' +
+    'Silences of an outage, a reboot or a restart of the monitor are not counted as loss. An hour losing more than the stated share is a degraded hour.',
+  'Every record is written to disk, with a checksum, before any alert is sent about it.',
+];

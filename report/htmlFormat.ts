@@ -9,8 +9,9 @@ import type { Report } from './report.js';
 import { escapeHtml } from './escape.js';
 import { causeText, CAUSE_WORDS, labelLine, monitorLines, notesOf, summaryLines, windowLine } from './summaryText.js';
 import { CAUSE_COLOURS, dayRows, timelineSvg, ALL_DAYS_LIMIT } from './timeline.js';
-import { formatDuration, readableIn, uncertaintyText } from './timeText.js';
-import { addressChangesPerDay, correlationText, degradedHours, pctText, qualityLine } from './evidenceText.js';
+import { formatDuration, percentText, readableIn, uncertaintyText } from './timeText.js';
+import { addressChangesPerDay, correlationText, degradedHours, METHOD, pctText, qualityLine } from './evidenceText.js';
+import { monthlyUptime } from './months.js';
 
 const STYLE = `
 body { font-family: system-ui, sans-serif; margin: 2em; color: #222; }
@@ -23,7 +24,7 @@ td.num { text-align: right; white-space: nowrap; } td.time { white-space: nowrap
 .timeline .tick { stroke: #bbb; } .legend span { display: inline-block; width: 1em; height: 1em; vertical-align: middle; margin: 0 0.3em 0 1em; }
 .legend .up { background: #e8f5e9; border: 1px solid #c8e6c9; } .legend .unknown { background: #f4f4f4; border: 1px solid #ddd; }
 .note { color: #555; font-size: 0.9em; }
-@media print { body { margin: 0.5em; } }
+@media print { body { margin: 0.5em; } section { break-before: page; } }
 `;
 
 function clientHtml(client: ClientReport, report: Report): string {
@@ -39,6 +40,16 @@ function clientHtml(client: ClientReport, report: Report): string {
   const quality = qualityLine(client.quality, report.degradedLossPct);
   if (quality !== null) parts.push(`<li>${e(quality)}</li>`);
   parts.push('</ul>');
+  const sla = report.labels.get(client.client)?.sla ?? null;
+  parts.push('<table><tr><th>month</th><th>uptime</th><th>promised</th><th>downtime</th><th>outages</th></tr>');
+  for (const month of monthlyUptime(client, report.monitor.off, zone)) {
+    const below = sla !== null && month.uptimePct !== null && month.uptimePct < sla;
+    parts.push(
+      `<tr><td class="time">${month.label}</td><td class="num">${e(percentText(month.uptimePct))}</td><td class="num">${sla === null ? '-' : `${sla} %${below ? ' (below)' : ''}`}</td>` +
+        `<td class="num">${e(formatDuration(month.downtimeMs))}</td><td class="num">${month.outages}</td></tr>`,
+    );
+  }
+  parts.push('</table>');
   const { rows, onlyOutageDays, truncated } = dayRows(client, zone, report.generatedAt);
   if (rows.length > 0) {
     if (onlyOutageDays) parts.push(`<p class="note">The window is longer than ${ALL_DAYS_LIMIT} days: only days with an outage are drawn${truncated ? ' (the latest ones)' : ''}.</p>`);
@@ -111,6 +122,7 @@ export function formatHtml(report: Report): string {
     `<p class="legend">${legend}</p>`,
     ...report.clients.map((client) => clientHtml(client, report)),
     report.clients.length === 0 ? '<p>No client logs in this folder.</p>' : '',
+    `<section class="method"><h2>${e(METHOD[0]!)}</h2>${METHOD.slice(1).map((paragraph) => `<p>${e(paragraph)}</p>`).join('')}</section>`,
     '</body></html>',
     '',
   ].join('\n');

@@ -6,7 +6,7 @@
  *  2. read the zone (`--tz`, else the config's `alert_timezone`, else this machine's) and
  *     the window (`--since`/`--until`);
  *  3. read each client's log, streaming, and compute its report;
- *  4. print it as text, JSON, CSV or HTML on stdout.
+ *  4. print it as text, JSON, CSV, HTML or PDF on stdout.
  * Bad arguments or an unreadable folder are NetmonitorErrors with code EUSAGE or ECONFIG
  * (exit status 2), never a stack trace.
  */
@@ -19,12 +19,13 @@ import { evidenceOf } from '../server/config/evidence.js';
 import { DEFAULT_DEGRADED_LOSS_PCT } from '../log/quality.js';
 import { formatCsv } from './csvFormat.js';
 import { formatHtml } from './htmlFormat.js';
+import { formatPdf } from './pdfFormat.js';
 import { formatJson } from './jsonFormat.js';
 import { buildReport, type Report } from './report.js';
 import { formatText } from './textFormat.js';
 import { parseWindow, resolveZone } from './window.js';
 
-export const FORMATS = ['text', 'json', 'csv', 'html'] as const;
+export const FORMATS = ['text', 'json', 'csv', 'html', 'pdf'] as const;
 export type ReportFormat = (typeof FORMATS)[number];
 
 export interface ReportArgs {
@@ -42,11 +43,13 @@ export interface ReportArgs {
 export interface ReportEffects {
   now?: number;
   write?: (text: string) => void;
+  /** Where a binary format (pdf) goes; stdout by default. */
+  writeBytes?: (bytes: Uint8Array) => void;
   /** Where a skipped file is said (stderr by default), so the report itself stays clean. */
   warn?: (line: string) => void;
 }
 
-const FORMATTERS: Record<ReportFormat, (report: Report) => string> = { text: formatText, json: formatJson, csv: formatCsv, html: formatHtml };
+const FORMATTERS: Record<ReportFormat, (report: Report) => string | Promise<Uint8Array>> = { text: formatText, json: formatJson, csv: formatCsv, html: formatHtml, pdf: formatPdf };
 
 export interface LogFolder {
   dir: string;
@@ -96,7 +99,8 @@ export async function runReport(args: ReportArgs, effects: ReportEffects = {}): 
   const report = await buildReport({ logDir: folder.dir, folderKey: folder.key, clients: args.clients ?? [], window, zone, now, title, labels: folder.labels, degradedLossPct: folder.degradedLossPct });
   const warn = effects.warn ?? ((line: string) => process.stderr.write(`netmonitor report: ${line}\n`));
   for (const problem of report.skipped) warn(problem);
-  const text = FORMATTERS[format](report);
-  if (effects.write !== undefined) effects.write(text);
-  else await new Promise<void>((done, fail) => process.stdout.write(text, (error) => (error ? fail(error) : done())));
+  const output = await FORMATTERS[format](report);
+  if (typeof output === 'string' && effects.write !== undefined) effects.write(output);
+  else if (typeof output !== 'string' && effects.writeBytes !== undefined) effects.writeBytes(output);
+  else await new Promise<void>((done, fail) => process.stdout.write(output, (error) => (error ? fail(error) : done())));
 }

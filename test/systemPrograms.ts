@@ -25,6 +25,8 @@ export const PACKAGES = {
   socat: 'socat',
   nc: 'netcat-openbsd',
   curl: 'curl',
+  pdftotext: 'poppler-utils',
+  pdftoppm: 'poppler-utils',
 } as const;
 
 export type Program = keyof typeof PACKAGES;

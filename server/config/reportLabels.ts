@@ -6,8 +6,9 @@
  * file without validating the rest (it needs no secrets).
  */
 import { isObject, optionalLine, type JsonObject } from '../../shared/configCheck.js';
+import { ConfigError } from '../../shared/errors.js';
 
-export const REPORT_CLIENT_KEYS = ['label', 'account', 'group'] as const;
+export const REPORT_CLIENT_KEYS = ['label', 'account', 'group', 'sla_percent'] as const;
 export const LABEL_CHARS = 120;
 const GROUP_CHARS = 64;
 
@@ -15,6 +16,15 @@ export interface ClientLabels {
   label: string | null;
   account: string | null;
   group: string | null;
+  /** `sla_percent`: the uptime the ISP promised, for the PDF's months; null when not given. */
+  sla: number | null;
+}
+
+function slaOf(settings: JsonObject, key: string): number | null {
+  const value = settings.sla_percent;
+  if (value === undefined) return null;
+  if (typeof value !== 'number' || !(value > 0 && value <= 100)) throw new ConfigError(`${key}.sla_percent`, 'must be a number above 0 and at most 100, such as 99.9');
+  return value;
 }
 
 /** One client's labels; `key` is its dotted path (`clients.home-gw`) for errors. */
@@ -23,6 +33,7 @@ export function reportLabels(settings: JsonObject, key: string): ClientLabels {
     label: optionalLine(settings, 'label', LABEL_CHARS, `${key}.label`) ?? null,
     account: optionalLine(settings, 'account', LABEL_CHARS, `${key}.account`) ?? null,
     group: optionalLine(settings, 'group', GROUP_CHARS, `${key}.group`) ?? null,
+    sla: slaOf(settings, key),
   };
 }
 
@@ -33,7 +44,7 @@ export function labelsOfConfig(raw: JsonObject): Map<string, ClientLabels> {
   for (const [id, settings] of Object.entries(raw.clients)) {
     if (!isObject(settings)) continue;
     const found = reportLabels(settings, `clients.${id}`);
-    if (found.label !== null || found.account !== null || found.group !== null) labels.set(id, found);
+    if (found.label !== null || found.account !== null || found.group !== null || found.sla !== null) labels.set(id, found);
   }
   return labels;
 }

@@ -41,7 +41,7 @@ t.test('a config without client_log_dir and bad arguments exit with status 2', a
     [['report', '--log-dir', dir, '--since', 'soon'], /--since: "soon" is neither/],
     [['report', '--log-dir', dir, '--until', '2026-13-01'], /--until: "2026-13-01" is not a valid date/],
     [['report', '--log-dir', dir, '--tz', 'Nowhere/City'], /--tz/],
-    [['report', '--log-dir', dir, '--format', 'pdf'], /format/],
+    [['report', '--log-dir', dir, '--format', 'docx'], /format/],
     [['report', '--log-dir', dir, 'ghost'], /ghost/],
   ];
   for (const [args, message] of cases) {

@@ -1,0 +1,40 @@
+/**
+ * Uptime per calendar month of the chosen zone, as the totals are computed for the whole
+ * window (log/outages.ts): observed time less the monitor's own off time, downtime less the
+ * monitor's off time within it. For the PDF's months against the ISP's promised figure.
+ */
+import { DateTime } from 'luxon';
+import type { ClientReport } from '../log/outages.js';
+import { clip, overlapMs, type Span } from '../log/spans.js';
+
+export interface MonthUptime {
+  /** `2026-11` */
+  label: string;
+  uptimePct: number | null;
+  downtimeMs: number;
+  /** Outages that overlap the month. */
+  outages: number;
+}
+
+export function monthlyUptime(client: ClientReport, monitorOff: readonly Span[], zone: string): MonthUptime[] {
+  const { period } = client;
+  if (period === null) return [];
+  const months: MonthUptime[] = [];
+  let month = DateTime.fromMillis(period.start, { zone }).startOf('month');
+  while (month.toMillis() < period.end) {
+    const next = month.plus({ months: 1 });
+    const span = clip({ start: month.toMillis(), end: next.toMillis() }, period)!;
+    const observedMs = span.end - span.start - overlapMs(span, monitorOff);
+    let downtimeMs = 0;
+    let outages = 0;
+    for (const outage of client.outages) {
+      const inMonth = clip({ start: outage.start, end: outage.end ?? period.end }, span);
+      if (inMonth === null) continue;
+      outages++;
+      downtimeMs += inMonth.end - inMonth.start - overlapMs(inMonth, monitorOff);
+    }
+    months.push({ label: month.toFormat('yyyy-MM'), uptimePct: observedMs > 0 ? (100 * Math.max(0, observedMs - downtimeMs)) / observedMs : null, downtimeMs, outages });
+    month = next;
+  }
+  return months;
+}
