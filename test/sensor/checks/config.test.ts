@@ -1,7 +1,9 @@
 /** The sensor's `checks`: each type's keys and defaults, and errors that name the key by its place in the list. */
 import t from 'tap';
 import { validateSensorConfig } from '../../../sensor/config.js';
-import { thrown } from '../../helpers.js';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { repoRoot, thrown } from '../../helpers.js';
 
 const base = { server: 'monitor.example.net', port: 7777, id: 'home-gw', key: 'ab'.repeat(32), state_file: '/var/lib/x.json' };
 const checks = (list: unknown) => validateSensorConfig({ ...base, checks: list }, '/etc/netmonitor/sensor.json', {}).checks;
@@ -83,4 +85,12 @@ t.test('bad checks are configuration errors naming the key by its place in the l
     [[{ name: 'a', type: 'conntrack', budget: { actions: 3, per: 60 } }], 'checks[0].budget.per'],
   ];
   for (const [list, key] of cases) t.match(thrown(() => checks(list)), { code: 'ECONFIG', key }, JSON.stringify(list));
+});
+
+t.test('the complete example in docs/checks.md is a valid sensor configuration', async (t) => {
+  const page = readFileSync(join(repoRoot, 'docs', 'checks.md'), 'utf8');
+  const example = JSON.parse(/```json\n([\s\S]*?)```/.exec(page)![1]!) as Record<string, unknown>;
+  const { key_file: _keyFile, ...rest } = example;
+  const config = validateSensorConfig({ ...rest, key: 'ab'.repeat(32) }, '/etc/netmonitor/sensor.json', {});
+  t.same(config.checks.map((check) => check.type), ['route', 'route', 'route', 'process', 'conntrack', 'command']);
 });
