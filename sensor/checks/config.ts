@@ -8,9 +8,10 @@ import { isIP } from 'node:net';
 import { checkKnownKeys, integerIn, isObject, oneOf, optionalString, requiredString, type JsonObject } from '../../shared/configCheck.js';
 import { ConfigError } from '../../shared/errors.js';
 import { isSensorId } from '../../shared/nm1.js';
+import { parseMac } from './dhcpPacket.js';
 
-export type CheckType = 'route' | 'process' | 'conntrack' | 'command';
-export const CHECK_TYPES: readonly CheckType[] = ['route', 'process', 'conntrack', 'command'];
+export type CheckType = 'route' | 'process' | 'conntrack' | 'command' | 'dhcp';
+export const CHECK_TYPES: readonly CheckType[] = ['route', 'process', 'conntrack', 'command', 'dhcp'];
 
 export interface Range {
   min: number;
@@ -36,7 +37,8 @@ export type RouteSettings = { type: 'route'; family: 4 | 6; table: string; prefi
 export type ProcessSettings = { type: 'process'; process: string | null; cmdline: RegExp | null; user: string | null; count: Range };
 export type ConntrackSettings = { type: 'conntrack'; warnPercent: number; warnClearPercent: number; criticalPercent: number; criticalClearPercent: number };
 export type CommandSettings = { type: 'command'; command: readonly string[]; timeoutS: number };
-export type CheckSettings = RouteSettings | ProcessSettings | ConntrackSettings | CommandSettings;
+export type DhcpSettings = { type: 'dhcp'; interface: string; allowedServers: readonly string[]; waitS: number; clientMac: Buffer };
+export type CheckSettings = RouteSettings | ProcessSettings | ConntrackSettings | CommandSettings | DhcpSettings;
 export type CheckConfig = CheckCommon & CheckSettings;
 
 const COMMON_KEYS = ['name', 'type', 'every', 'on_failure', 'on_recovery', 'budget'];
@@ -45,8 +47,11 @@ const TYPE_KEYS: Record<CheckType, readonly string[]> = {
   process: ['process', 'cmdline', 'user', 'count'],
   conntrack: ['warn_percent', 'warn_clear_percent', 'critical_percent', 'critical_clear_percent'],
   command: ['command', 'timeout'],
+  dhcp: ['interface', 'allowed_servers', 'wait', 'client_mac'],
 };
 const MAX_EVERY_S = 86400;
+/** A locally administered address (the 02 bit), the same on every run: a DISCOVER never drains a pool. */
+export const DEFAULT_CLIENT_MAC = '02:6e:6d:00:00:01';
 const MAX_TIMEOUT_S = 3600;
 /** A routing table: a name from /etc/iproute2/rt_tables or a number; passed to `ip` as one argument. */
 const TABLE = /^[A-Za-z0-9_.-]{1,32}$/;
@@ -186,6 +191,14 @@ function settings(raw: JsonObject, type: CheckType, path: string): CheckSettings
     }
     case 'command':
       return { type, command: argv(raw.command, `${path}.command`), timeoutS: integerIn(raw, 'timeout', 1, MAX_TIMEOUT_S, 30, `${path}.timeout`) };
+    case 'dhcp': {
+      const name = requiredString(raw, 'interface', `${path}.interface`);
+      if (!INTERFACE.test(name)) throw new ConfigError(`${path}.interface`, 'must be an interface name such as "br-lan"');
+      const allowedServers = stringList(raw.allowed_servers, `${path}.allowed_servers`, (item) => isIP(item) === 4, 'IPv4 addresses (DHCP server identifiers)');
+      const clientMac = parseMac(optionalString(raw, 'client_mac', `${path}.client_mac`) ?? DEFAULT_CLIENT_MAC);
+      if (clientMac === null) throw new ConfigError(`${path}.client_mac`, 'must be a MAC address such as "02:6e:6d:00:00:01"');
+      return { type, interface: name, allowedServers, waitS: integerIn(raw, 'wait', 1, 60, 5, `${path}.wait`), clientMac };
+    }
   }
 }
 

@@ -6,6 +6,7 @@
  */
 import { ConfigError } from '../../shared/errors.js';
 import { loadSensorConfig, type SensorConfig } from '../config.js';
+import { dhcpPermissionNote } from './dhcp.js';
 import { checksStateFile, CheckRunner, describe, exitStatus, readMemory, type CheckOutcome } from './runner.js';
 
 export async function checkRunnerFor(config: SensorConfig, dryRun: boolean): Promise<CheckRunner> {
@@ -16,6 +17,8 @@ export async function checkRunnerFor(config: SensorConfig, dryRun: boolean): Pro
 export async function runChecksOnce(configPath: string, dryRun: boolean, print: (line: string) => void = console.log): Promise<0 | 1 | 3> {
   const config = loadSensorConfig(configPath);
   if (config.checks.length === 0) throw new ConfigError('checks', 'has no checks: nothing to run (docs/checks.md)');
+  const note = await dhcpPermissionNote(config.checks.filter((check) => check.type === 'dhcp').map((check) => check.name));
+  if (note !== null) print(note);
   const runner = await checkRunnerFor(config, dryRun);
   const outcomes: CheckOutcome[] = [];
   for (const check of config.checks) {
@@ -28,6 +31,7 @@ export async function runChecksOnce(configPath: string, dryRun: boolean, print: 
 
 /** Runs every check now and then every `every` seconds; returns the function that stops them. */
 export function scheduleChecks(runner: CheckRunner, config: SensorConfig, log: (line: string) => void): () => void {
+  void dhcpPermissionNote(config.checks.filter((check) => check.type === 'dhcp').map((check) => check.name)).then((note) => note !== null && log(note));
   const timers = new Set<NodeJS.Timeout>();
   let stopped = false;
   // The sensor logs a check's result when it changes, not on every run.

@@ -10,6 +10,7 @@ import { writeFileAtomic } from '../../shared/atomicFile.js';
 import { isObject } from '../../shared/configCheck.js';
 import { actionArgv, actionEnvironment, PROGRAM_PATH, runAction } from './actions.js';
 import { runCommandCheck } from './command.js';
+import { runDhcpCheck } from './dhcp.js';
 import type { Action, CheckConfig } from './config.js';
 import { evaluateConntrack, NO_CONNTRACK, readConntrack, type ConntrackLevel } from './conntrack.js';
 import { plan, type CheckMemory, type Transition } from './plan.js';
@@ -88,6 +89,8 @@ export class CheckRunner {
           return { result: await runProcessCheck(check) };
         case 'command':
           return { result: await runCommandCheck(check, env) };
+        case 'dhcp':
+          return { result: await runDhcpCheck(check) };
         case 'conntrack': {
           const table = await readConntrack(this.options.conntrack);
           if (table === null) return { result: unavailable(NO_CONNTRACK) };

@@ -92,5 +92,16 @@ t.test('the complete example in docs/checks.md is a valid sensor configuration',
   const example = JSON.parse(/```json\n([\s\S]*?)```/.exec(page)![1]!) as Record<string, unknown>;
   const { key_file: _keyFile, ...rest } = example;
   const config = validateSensorConfig({ ...rest, key: 'ab'.repeat(32) }, '/etc/netmonitor/sensor.json', {});
-  t.same(config.checks.map((check) => check.type), ['route', 'route', 'route', 'process', 'conntrack', 'command']);
+  t.same(config.checks.map((check) => check.type), ['route', 'route', 'route', 'process', 'conntrack', 'dhcp', 'command']);
+});
+
+t.test('a dhcp check takes an interface, the allowed servers, a wait and a fixed client MAC', async (t) => {
+  t.match(checks([{ name: 'lan', type: 'dhcp', interface: 'br-lan', allowed_servers: ['192.168.1.1'] }])[0], { interface: 'br-lan', allowedServers: ['192.168.1.1'], waitS: 5 });
+  for (const [settings, key] of [
+    [{ allowed_servers: ['192.168.1.1'] }, 'checks[0].interface'],
+    [{ interface: 'br-lan' }, 'checks[0].allowed_servers'],
+    [{ interface: 'br-lan', allowed_servers: ['fe80::1'] }, 'checks[0].allowed_servers'],
+    [{ interface: 'br-lan', allowed_servers: ['192.168.1.1'], client_mac: 'aa:bb' }, 'checks[0].client_mac'],
+    [{ interface: 'br-lan', allowed_servers: ['192.168.1.1'], wait: 0 }, 'checks[0].wait'],
+  ] as const) t.match(thrown(() => checks([{ name: 'lan', type: 'dhcp', ...settings }])), { code: 'ECONFIG', key });
 });
