@@ -29,7 +29,8 @@ export function evaluateConntrack(count: number, max: number, previous: Conntrac
   if (max <= 0) return { level: 'ok', result: unavailable(`conntrack not available (nf_conntrack_max is ${max})`) };
   const percent = (count / max) * 100;
   const level = conntrackLevel(percent, previous, check);
-  const detail = `conntrack ${Math.round(percent)} % (${grouped(count)}/${grouped(max)})`;
+  // One decimal: near a threshold, a whole number would read "90 %, warning above 90 %".
+  const detail = `conntrack ${Number(percent.toFixed(1))} % (${grouped(count)}/${grouped(max)})`;
   if (level === 'critical') return { level, result: failed(`${detail}, critical above ${check.criticalPercent} %`) };
   if (level === 'warning') return { level, result: failed(`${detail}, warning above ${check.warnPercent} %`) };
   return { level, result: ok(detail) };

@@ -21,8 +21,8 @@ t.test("a level is entered above its percentage and left only below its clear pe
 
 t.test('the detail gives the percentage and both numbers; warning and critical fail the check', async (t) => {
   t.same(evaluateConntrack(61_440, 64_000, 'ok', check).result, { status: 'failed', detail: 'conntrack 96 % (61,440/64,000), critical above 95 %' });
-  t.same(evaluateConntrack(58_000, 64_000, 'ok', check).result, { status: 'failed', detail: 'conntrack 91 % (58,000/64,000), warning above 90 %' });
-  t.same(evaluateConntrack(1200, 64_000, 'ok', check), { level: 'ok', result: { status: 'ok', detail: 'conntrack 2 % (1,200/64,000)' } });
+  t.same(evaluateConntrack(58_000, 64_000, 'ok', check).result, { status: 'failed', detail: 'conntrack 90.6 % (58,000/64,000), warning above 90 %' });
+  t.same(evaluateConntrack(1200, 64_000, 'ok', check), { level: 'ok', result: { status: 'ok', detail: 'conntrack 1.9 % (1,200/64,000)' } });
 });
 
 t.test('a kernel without conntrack is "not available", found under either name of the files', async (t) => {
