@@ -14,7 +14,7 @@ export async function runSensor(configPath: string): Promise<void> {
   if (config.checks.length > 0) {
     // Loaded only when there are checks, so a plain sensor stays as small as it was.
     const checks = await import('./checks/main.js');
-    stopChecks = checks.scheduleChecks(await checks.checkRunnerFor(config, false), config, (message) => console.log(message));
+    stopChecks = checks.scheduleChecks(await checks.checkRunnerFor(config, false, (message) => console.warn(message)), config, (message) => console.log(message));
   }
   await new Promise<void>((resolve) => {
     const stop = (): void => {

@@ -9,9 +9,9 @@ import { loadSensorConfig, type SensorConfig } from '../config.js';
 import { dhcpPermissionNote } from './dhcp.js';
 import { checksStateFile, CheckRunner, describe, exitStatus, readMemory, type CheckOutcome } from './runner.js';
 
-export async function checkRunnerFor(config: SensorConfig, dryRun: boolean): Promise<CheckRunner> {
+export async function checkRunnerFor(config: SensorConfig, dryRun: boolean, warn: (line: string) => void): Promise<CheckRunner> {
   const stateFile = checksStateFile(config.stateFile);
-  return new CheckRunner({ sensor: config.id, dryRun }, await readMemory(stateFile), dryRun ? null : stateFile);
+  return new CheckRunner({ sensor: config.id, dryRun, warn }, await readMemory(stateFile), dryRun ? null : stateFile);
 }
 
 export async function runChecksOnce(configPath: string, dryRun: boolean, print: (line: string) => void = console.log): Promise<0 | 1 | 3> {
@@ -19,7 +19,7 @@ export async function runChecksOnce(configPath: string, dryRun: boolean, print: 
   if (config.checks.length === 0) throw new ConfigError('checks', 'has no checks: nothing to run (docs/checks.md)');
   const note = await dhcpPermissionNote(config.checks.filter((check) => check.type === 'dhcp').map((check) => check.name));
   if (note !== null) print(note);
-  const runner = await checkRunnerFor(config, dryRun);
+  const runner = await checkRunnerFor(config, dryRun, (line) => console.warn(line));
   const outcomes: CheckOutcome[] = [];
   for (const check of config.checks) {
     const outcome = await runner.run(check);

@@ -4,7 +4,7 @@
  * kept in `checks-state.json` beside the sensor's state file, so a pass from cron and a
  * restarted sensor both remember them; it is written only when something changed.
  */
-import { readFile } from 'node:fs/promises';
+import { mkdir, readFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { writeFileAtomic } from '../../shared/atomicFile.js';
 import { isObject } from '../../shared/configCheck.js';
@@ -39,6 +39,8 @@ export interface RunnerOptions {
   now?: () => number;
   routes?: RouteReader;
   conntrack?: (path: string) => Promise<string>;
+  /** Where a failure to save the memory is told (once). */
+  warn?: (line: string) => void;
 }
 
 /** The file beside the sensor's state file that keeps the checks' memory. */
@@ -72,6 +74,7 @@ export async function readMemory(path: string): Promise<Map<string, CheckMemory>
 
 export class CheckRunner {
   private saving: Promise<void> = Promise.resolve();
+  private saveWarned = false;
 
   constructor(private readonly options: RunnerOptions, readonly memory: Map<string, CheckMemory>, private readonly stateFile: string | null) {}
 
@@ -141,8 +144,14 @@ export class CheckRunner {
   save(): Promise<void> {
     const path = this.stateFile;
     if (path === null) return Promise.resolve();
-    this.saving = this.saving.then(() => writeFileAtomic(path, `${JSON.stringify({ checks: Object.fromEntries(this.memory) })}\n`, 0o600)).catch(() => {
-      // A read-only state folder costs the memory across restarts, not the checks.
+    this.saving = this.saving.then(async () => {
+      await mkdir(dirname(path), { recursive: true });
+      await writeFileAtomic(path, `${JSON.stringify({ checks: Object.fromEntries(this.memory) })}\n`, 0o600);
+    }).catch((error: NodeJS.ErrnoException) => {
+      // A read-only state folder costs the memory across passes, not the checks: say so once.
+      if (this.saveWarned) return;
+      this.saveWarned = true;
+      this.options.warn?.(`cannot save ${path} (${error.code ?? 'error'}): action budgets do not hold across passes or restarts`);
     });
     return this.saving;
   }

@@ -86,3 +86,24 @@ t.test('bad checks exit 2 with the key named, as does a config with none', async
   t.equal(none.code, 2);
   t.match(none.stderr, 'checks');
 });
+
+t.test('the memory is kept in a folder made for it, and a pass that cannot save it says so', async (t) => {
+  const dir = tempDir();
+  const nested = join(dir, 'not', 'yet');
+  const config = join(dir, 'sensor.json');
+  const run = async (stateDir: string) => {
+    writeFileSync(config, JSON.stringify({ ...base, state_file: join(stateDir, 'sensor-state.json'), checks: [{ name: 'wan', type: 'command', command: node('process.exit(1)') }] }));
+    const child = spawn(process.execPath, [cliPath, 'check', '--config', config], { stdio: ['ignore', 'ignore', 'pipe'] });
+    let stderr = '';
+    child.stderr.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
+    const [code] = (await once(child, 'exit')) as [number | null];
+    return { code, stderr };
+  };
+  t.equal((await run(nested)).code, 1);
+  t.ok(existsSync(join(nested, 'checks-state.json')), 'the folder was made');
+  // A regular file where the folder should be: nothing can be saved there, root or not.
+  writeFileSync(join(dir, 'file'), '');
+  const blocked = await run(join(dir, 'file'));
+  t.equal(blocked.code, 1, 'the check still ran');
+  t.match(blocked.stderr, /cannot save .*checks-state\.json \(E[A-Z]+\): action budgets do not hold/);
+});
