@@ -5,7 +5,7 @@
  */
 import { homedir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
-import { checkKnownKeys, deepFreeze, integerIn, oneOf, optionalString, readJsonConfig, readSecretFile, requiredString, type JsonObject } from '../shared/configCheck.js';
+import { checkKnownKeys, deepFreeze, httpUrl, integerIn, oneOf, optionalString, readJsonConfig, readSecretFile, requiredString, type JsonObject } from '../shared/configCheck.js';
 import { ConfigError } from '../shared/errors.js';
 import { isSensorId, MAX_INTERVAL_S, parseKey } from '../shared/nm1.js';
 import { validateChecks, type CheckConfig } from './checks/config.js';
@@ -36,14 +36,8 @@ export interface SensorConfig {
 }
 
 /** The NM1 endpoint under the server's HTTP address; a ConfigError naming `http_url` when it is not one. */
-export function nm1UrlOf(httpUrl: string): string {
-  let url: URL;
-  try {
-    url = new URL(httpUrl);
-  } catch {
-    throw new ConfigError('http_url', 'must be the server\'s HTTP address, such as "https://monitor.example.net:8443"');
-  }
-  if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new ConfigError('http_url', 'must start with http:// or https://');
+export function nm1UrlOf(address: string): string {
+  const url = httpUrl(address, 'http_url', 'https://monitor.example.net:8443');
   if (url.username !== '' || url.password !== '' || url.search !== '' || url.hash !== '') {
     throw new ConfigError('http_url', 'must be a plain address: no user, password, query or fragment');
   }
