@@ -17,7 +17,7 @@ import { once } from 'node:events';
 import { readFile } from 'node:fs/promises';
 import { networkInterfaces } from 'node:os';
 import { randomBytes } from 'node:crypto';
-import type { DhcpSettings } from './config.js';
+import type { CheckConfig, DhcpSettings } from './config.js';
 import { buildDiscover, parseOffer, type Offer } from './dhcpPacket.js';
 import { failed, ok, unavailable, type CheckResult } from './result.js';
 
@@ -60,8 +60,9 @@ export function mayBindPort68(status: string, uid: number | undefined): boolean 
   return effective !== null && (BigInt(`0x${effective[1]}`) & (1n << BigInt(CAP_NET_BIND_SERVICE))) !== 0n;
 }
 
-/** The note printed at start when a dhcp check cannot work; null when it can. */
-export async function dhcpPermissionNote(names: readonly string[]): Promise<string | null> {
+/** The note printed at start when the dhcp checks among `checks` cannot work; null when they can (or there are none). */
+export async function dhcpPermissionNote(checks: readonly CheckConfig[]): Promise<string | null> {
+  const names = checks.filter((check) => check.type === 'dhcp').map((check) => check.name);
   if (names.length === 0) return null;
   const status = await readFile('/proc/self/status', 'utf8').catch(() => '');
   if (mayBindPort68(status, process.getuid?.())) return null;

@@ -17,7 +17,7 @@ export async function checkRunnerFor(config: SensorConfig, dryRun: boolean, warn
 export async function runChecksOnce(configPath: string, dryRun: boolean, print: (line: string) => void = console.log): Promise<0 | 1 | 3> {
   const config = loadSensorConfig(configPath);
   if (config.checks.length === 0) throw new ConfigError('checks', 'has no checks: nothing to run (docs/checks.md)');
-  const note = await dhcpPermissionNote(config.checks.filter((check) => check.type === 'dhcp').map((check) => check.name));
+  const note = await dhcpPermissionNote(config.checks);
   if (note !== null) print(note);
   const runner = await checkRunnerFor(config, dryRun, (line) => console.warn(line));
   const outcomes: CheckOutcome[] = [];
@@ -31,7 +31,7 @@ export async function runChecksOnce(configPath: string, dryRun: boolean, print: 
 
 /** Runs every check now and then every `every` seconds; returns the function that stops them. */
 export function scheduleChecks(runner: CheckRunner, config: SensorConfig, log: (line: string) => void): () => void {
-  void dhcpPermissionNote(config.checks.filter((check) => check.type === 'dhcp').map((check) => check.name)).then((note) => note !== null && log(note));
+  void dhcpPermissionNote(config.checks).then((note) => note !== null && log(note));
   const timers = new Set<NodeJS.Timeout>();
   let stopped = false;
   // The sensor logs a check's result when it changes, not on every run.
