@@ -9,21 +9,12 @@
  *    least half of those watched: ISP-wide ("4 of 5 clients of group comcast-denver").
  * Each outage of such a cluster is marked with it.
  */
-import type { ClientReport, Outage } from './outages.js';
+import type { ClientReport, Correlation, Outage } from './outages.js';
+
+export type { Correlation };
 
 export const CORRELATION_WINDOW_MS = 5 * 60_000;
 
-export interface Correlation {
-  kind: 'isp-wide' | 'uplink';
-  /** The group for `isp-wide`; null for `uplink`. */
-  group: string | null;
-  /** The first start of the cluster. */
-  at: number;
-  down: number;
-  /** Clients of the group (or of the report) watched at `at`. */
-  of: number;
-  clients: string[];
-}
 
 interface Start {
   client: ClientReport;

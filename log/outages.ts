@@ -10,7 +10,6 @@
  *   (observed − downtime) / number of outages.
  */
 import type { Action } from './actions.js';
-import type { Correlation } from './correlation.js';
 import { CAUSES, decideCause, type Cause } from './cause.js';
 import type { AddressChange, ClientHistory, LogFormat, RawOutage } from './history.js';
 import { DEFAULT_DEGRADED_LOSS_PCT, qualitySummary, type QualitySummary } from './quality.js';
@@ -39,6 +38,19 @@ export interface Outage {
   failure: string | null;
   /** Other clients went down with it (report/correlation.ts); null when none did, or not looked at (the API). */
   correlation: Correlation | null;
+}
+
+/** Outages of several clients that began together (log/correlation.ts). */
+export interface Correlation {
+  kind: 'isp-wide' | 'uplink';
+  /** The group for `isp-wide`; null for `uplink`. */
+  group: string | null;
+  /** The first start of the cluster. */
+  at: number;
+  down: number;
+  /** Clients of the group (or of the report) watched at `at`. */
+  of: number;
+  clients: string[];
 }
 
 export interface CauseTotal {
