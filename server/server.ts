@@ -19,7 +19,7 @@
  */
 import { performance } from 'node:perf_hooks';
 import type { Logger } from 'winston';
-import { iso } from '../log/records.js';
+import { iso, type RecordOf } from '../log/records.js';
 import { VERSION } from '../shared/version.js';
 import { fileMailer, smtpMailer, type Mailer } from './alerts/mailer.js';
 import { AlertOutbox } from './alerts/outbox.js';
@@ -280,9 +280,11 @@ export class NetmonitorServer implements ServerHost {
     if (this.quality.due(now)) this.closeQualityPeriod(now);
   }
 
-  /** One `quality` record per client heard in the period (server/qualityPeriods.ts). */
-  private closeQualityPeriod(now: number): void {
-    this.quality.close(now, (client, record) => void this.pipeline.appendRecord(client, record));
+  /** One `quality` record per client heard in the period, a slice of clients per tick (server/qualityPeriods.ts). */
+  private closeQualityPeriod(now: number, all = false): void {
+    const write = (client: string, record: RecordOf<'quality'>): void => void this.pipeline.appendRecord(client, record);
+    if (all) this.quality.closeAll(now, write);
+    else this.quality.close(now, write);
   }
 
   stats(): Stats {
@@ -309,7 +311,7 @@ export class NetmonitorServer implements ServerHost {
     this.extensions = [];
     this.timers.stop();
     await this.udp.close();
-    this.closeQualityPeriod(this.clock.now().wall);
+    this.closeQualityPeriod(this.clock.now().wall, true);
     await this.logs.settle();
     await this.saver.save(true);
     await this.outbox.stop(3000);
