@@ -109,7 +109,11 @@ export function summaryAlert(summary: Summary, zone: string): AlertText {
     head = `${ascii(first.client)} is flapping: ${events.length} changes since ${since}; ${state} since ${clock(last.at, zone)}.`;
     return { subject, body: head.slice(0, SMS_LIMIT) };
   }
-  if (summary.reason === 'storm') {
+  if (summary.reason === 'hold') {
+    const state = first.type === 'down' ? 'DOWN' : 'UP again';
+    subject = `${first.type === 'down' ? 'DOWN' : 'UP'}: ${clients.length} clients`;
+    head = `${clients.length} clients ${state} since ${since}: `;
+  } else if (summary.reason === 'storm') {
     const state = first.type === 'down' ? 'DOWN' : 'UP again';
     subject = `STORM: ${clients.length} clients ${first.type === 'down' ? 'DOWN' : 'UP'}`;
     head = `${clients.length} more clients ${state} since ${since}: `;

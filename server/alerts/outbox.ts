@@ -18,8 +18,8 @@
  * loudly, recorded `undeliverable` in the client's log, and skipped; the rest of the batch
  * goes on.
  *
- * Before an alert is queued, storm control (server/alerts/storm.ts) may hold it for a summary; a
- * summary is queued like an alert, and when it is delivered every alert it covers is marked
+ * Before an alert is queued, storm control (server/alerts/storm.ts) holds it: for `storm_hold`,
+ * to go out with others of its kind, or for a summary; a summary is queued like an alert, and when it is delivered every alert it covers is marked
  * delivered (`via: "summary"`). Held alerts are still undelivered in the logs until then.
  *
  * Channels: this queue is the `email` channel. An alert (or summary) routed to push channels
@@ -169,8 +169,12 @@ export class AlertOutbox implements EventConsumer {
     this.channelsOf.set(event.transitionId, channels);
     const decision = this.storm.offer(event, this.monotonic());
     if (decision !== 'send') {
-      this.counts.held++;
-      this.options.logger.warn(`alert for ${event.client} (${event.type}) held for a summary: ${decision}`);
+      // Waiting storm_hold for others is every alert's normal path, not worth a warning.
+      if (decision === 'hold') this.options.logger.debug(`alert for ${event.client} (${event.type}) waits storm_hold for others`);
+      else {
+        this.counts.held++;
+        this.options.logger.warn(`alert for ${event.client} (${event.type}) held for a summary: ${decision}`);
+      }
       for (const channel of channels) if (channel === EMAIL) this.states.set(event, EMAIL, { state: 'held' });
       this.options.channels?.held(event, channels);
       return;
@@ -178,10 +182,10 @@ export class AlertOutbox implements EventConsumer {
     this.send({ kind: 'alert', event });
   }
 
-  /** Queues the summaries that storm control has ready; call about once a second. */
+  /** Queues the alerts and summaries that storm control has ready; call about once a second. */
   releaseSummaries(): number {
     const ready = this.storm.due(this.monotonic());
-    for (const summary of ready) this.send({ kind: 'summary', summary });
+    for (const item of ready) this.send(item);
     return ready.length;
   }
 

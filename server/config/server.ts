@@ -86,7 +86,7 @@ export const SERVER_KEYS: readonly string[] = [
 ];
 /** The keys of a `clients` entry. */
 export const CLIENT_KEYS: readonly string[] = ['key', 'key_file', 'legacy', 'down_interval', ...CLIENT_SETTINGS_KEYS, ...CHANNEL_CLIENT_KEYS, ...REPORT_CLIENT_KEYS, ...HTTP_CLIENT_KEYS, ...SUPERVISION_CLIENT_KEYS];
-export const ALERT_LIMITS_KEYS: readonly string[] = ['storm_threshold', 'storm_window', 'flap_changes', 'flap_window', 'flap_quiet', 'hourly_cap'];
+export const ALERT_LIMITS_KEYS: readonly string[] = ['storm_threshold', 'storm_window', 'flap_changes', 'flap_window', 'flap_quiet', 'hourly_cap', 'storm_hold'];
 export const HOOK_KEYS: readonly string[] = ['command', 'events', 'timeout'];
 const TLS_MODES: readonly SmtpTls[] = ['starttls', 'tls', 'none'];
 const EVENT_TYPES: readonly EventType[] = ['down', 'up', 'boot'];
@@ -219,7 +219,17 @@ function alertLimits(raw: JsonObject): StormLimits {
     flapWindowMs: duration('flap_window', DEFAULT_LIMITS.flapWindowMs),
     flapQuietMs: duration('flap_quiet', DEFAULT_LIMITS.flapQuietMs),
     hourlyCap: integerIn(value, 'hourly_cap', 1, 1_000_000, DEFAULT_LIMITS.hourlyCap, 'alert_limits.hourly_cap'),
+    holdMs: stormHold(value.storm_hold),
   };
+}
+
+/** `storm_hold`: a duration up to an hour (every alert waits that long), or 0 to send at once. */
+function stormHold(value: unknown): number {
+  if (value === undefined) return DEFAULT_LIMITS.holdMs;
+  if (value === 0 || (typeof value === 'string' && /^0+(?:\.0*)?s?$/.test(value.trim()))) return 0;
+  const ms = parseDuration(value, 'alert_limits.storm_hold');
+  if (ms > 3_600_000) throw new ConfigError('alert_limits.storm_hold', 'must be at most 1 hour: every alert waits that long');
+  return ms;
 }
 
 function hookList(raw: JsonObject): HookConfig[] {

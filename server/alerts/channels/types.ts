@@ -4,10 +4,10 @@
  * provider's file only knows how to say one message and how to read its provider's reply.
  */
 
-import type { AlertEvent, Summary } from '../storm.js';
+import type { Release } from '../storm.js';
 
 /** What is sent: one alert, or a storm control summary of held ones (the outbox's items). */
-export type AlertItem = { kind: 'alert'; event: AlertEvent } | { kind: 'summary'; summary: Summary };
+export type AlertItem = Release;
 
 /** One message for one channel, in words that suit a phone; the provider adds its markup. */
 export interface PushMessage {
