@@ -25,6 +25,8 @@ import { fileMailer, smtpMailer, type Mailer } from './alerts/mailer.js';
 import { AlertOutbox } from './alerts/outbox.js';
 import { channelsLine, channelStats, outboxChannels } from './alerts/channels/wiring.js';
 import { StormControl } from './alerts/storm.js';
+import { Reminders } from './alerts/reminders/reminders.js';
+import { routeOf } from './alerts/channels/config.js';
 import type { ClientConfig, ServerConfig } from './config/server.js';
 import { ClientTable } from './core/clientState.js';
 import { EventBus, type EventConsumer } from './core/events.js';
@@ -74,6 +76,7 @@ export class NetmonitorServer implements ServerHost {
   /** HTTP routes any extension may add; the route table only (the HTTP side serves it). */
   readonly routes = new RouteTable();
   readonly outbox: AlertOutbox;
+  readonly reminders: Reminders;
   /** This server's clients: their states (in a table of its own), deadlines and keys. */
   private readonly monitor = new Monitor(new ClientTable());
   private readonly directory: ClientDirectory;
@@ -126,7 +129,16 @@ export class NetmonitorServer implements ServerHost {
       channels: config.channels,
     });
     this.udp = new UdpIntake(this.pipeline, this.logger);
+    this.reminders = new Reminders({
+      config: config.reminders,
+      logs: this.logs,
+      logger: this.logger,
+      route: (client) => routeOf(config.channels, client),
+      send: (event, channels) => this.outbox.enqueue(event, channels),
+      now: () => this.clock.now().wall,
+    });
     this.subscribe(this.outbox);
+    this.subscribe(this.reminders);
     for (const hook of config.hooks) this.subscribe(execHookConsumer(hook, this.logger));
   }
 
@@ -163,7 +175,10 @@ export class NetmonitorServer implements ServerHost {
   private async startLocked(): Promise<{ address: string; port: number }> {
     const { config } = this;
     const now = this.clock.now();
-    const undelivered = await restoreClients({ config, monitor: this.monitor, directory: this.directory, logs: this.logs, logger: this.logger, clock: this.clock });
+    const undelivered = await restoreClients({
+      config, monitor: this.monitor, directory: this.directory, logs: this.logs, logger: this.logger, clock: this.clock,
+      onOutage: (client, outage) => this.reminders.resume(client, outage),
+    });
     this.settings.applyAll(await loadSettings(config.clientLogDir, (problem) => this.logger.warn(problem)));
     await this.logs.append(SERVER_LOG, [{ type: 'start', at: iso(now.wall), pid: process.pid, version: VERSION }]);
     undelivered.sort((a, b) => a.event.at - b.event.at);
@@ -180,6 +195,7 @@ export class NetmonitorServer implements ServerHost {
       },
       everySecond: () => {
         this.outbox.releaseSummaries();
+        void this.reminders.tick();
         this.pipeline.logFirstHeardSummary();
       },
       alive: () => void this.pipeline.appendServerRecord({ type: 'alive', at: iso(this.clock.now().wall) }),

@@ -167,6 +167,8 @@ export class AlertOutbox implements EventConsumer {
     if (this.queued.has(event.transitionId) || channels.length === 0) return;
     this.queued.add(event.transitionId);
     this.channelsOf.set(event.transitionId, channels);
+    // A reminder is no transition: it neither counts towards flapping nor waits for a storm.
+    if (event.type === 'down' && event.reminder !== undefined) return this.send({ kind: 'alert', event });
     const decision = this.storm.offer(event, this.monotonic());
     if (decision !== 'send') {
       // Waiting storm_hold for others is every alert's normal path, not worth a warning.
