@@ -188,7 +188,7 @@ export class AlertOutbox implements EventConsumer {
   releaseSummaries(): number {
     const ready = this.storm.due(this.monotonic());
     for (const item of ready) this.send(item);
-    return ready.length;
+    return ready.length + (this.options.channels?.releaseDeferred() ?? 0);
   }
 
   /** Hands an item to each of its channels: the e-mail part to this queue, the rest to the dispatcher. */
