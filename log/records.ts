@@ -29,6 +29,7 @@ export const FIELDS = {
   boot: { boot: 'number|null', uptime: 'number|null', interval: 'number|null', addr: 'string' },
   addr: { addr: 'string', previous: 'string' },
   reminder: { id: 'string', down: 'string', n: 'number', last_up: 'string|null', channels: 'strings?' },
+  ack: { down: 'string', by: 'string' },
   delivered: { ref: 'string', channel: 'string', via: 'string?' },
   undeliverable: { ref: 'string', channel: 'string', error: 'string' },
   rtt: { from: 'string', count: 'number', lost: 'number', min_ms: 'number|null', avg_ms: 'number|null', max_ms: 'number|null' },

@@ -25,7 +25,8 @@ import { fileMailer, smtpMailer, type Mailer } from './alerts/mailer.js';
 import { AlertOutbox } from './alerts/outbox.js';
 import { channelsLine, channelStats, outboxChannels } from './alerts/channels/wiring.js';
 import { StormControl } from './alerts/storm.js';
-import { Reminders } from './alerts/reminders/reminders.js';
+import { Reminders, type AckResult } from './alerts/reminders/reminders.js';
+import { ackLink, loadAckSecret } from './alerts/ackLink.js';
 import { routeOf } from './alerts/channels/config.js';
 import type { ClientConfig, ServerConfig } from './config/server.js';
 import { ClientTable } from './core/clientState.js';
@@ -77,6 +78,8 @@ export class NetmonitorServer implements ServerHost {
   readonly routes = new RouteTable();
   readonly outbox: AlertOutbox;
   readonly reminders: Reminders;
+  /** The secret of the acknowledgement links; loaded at start when an HTTP listener is configured. */
+  ackSecret: Buffer | null = null;
   /** This server's clients: their states (in a table of its own), deadlines and keys. */
   private readonly monitor = new Monitor(new ClientTable());
   private readonly directory: ClientDirectory;
@@ -180,6 +183,13 @@ export class NetmonitorServer implements ServerHost {
       onOutage: (client, outage) => this.reminders.resume(client, outage),
     });
     this.settings.applyAll(await loadSettings(config.clientLogDir, (problem) => this.logger.warn(problem)));
+    const listener = config.http?.listener ?? null;
+    if (listener !== null) this.ackSecret = await loadAckSecret(config.clientLogDir);
+    const { ackSecret } = this;
+    if (listener?.publicUrl != null && ackSecret !== null && this.outbox.channels !== undefined) {
+      const base = listener.publicUrl;
+      this.outbox.channels.ackLink = (client, down) => ackLink(base, ackSecret, client, down, this.clock.now().wall);
+    }
     await this.logs.append(SERVER_LOG, [{ type: 'start', at: iso(now.wall), pid: process.pid, version: VERSION }]);
     undelivered.sort((a, b) => a.event.at - b.event.at);
     for (const { event, channels } of undelivered) this.outbox.enqueue(event, channels);
@@ -242,6 +252,10 @@ export class NetmonitorServer implements ServerHost {
     if (client === undefined) return false;
     this.pipeline.accept(client, beat, this.clock.now());
     return true;
+  }
+
+  acknowledge(id: string, by: string, down?: string): Promise<AckResult> {
+    return this.reminders.acknowledge(id, by, down);
   }
 
   failureOf(id: string, reason: string): boolean {

@@ -20,7 +20,7 @@ export interface DownEvent {
    * Set on a reminder that the client is still down (server/alerts/reminders/): its number
    * and the moment of the down. `at` is then the reminder's time, `transitionId` its own id.
    */
-  reminder?: { n: number; downAt: number };
+  reminder?: { n: number; downAt: number; down: string };
 }
 
 export interface UpEvent {

@@ -103,7 +103,10 @@ async function foldClientLog(client: string, path: string, counts: ReadCounts, s
       case 'down':
         state.status = 'down';
         state.lastUpBeforeOutage = timeOf(record.last_up);
-        if (at !== null && record.id !== null) state.outage = { down: record.id, downAt: at, lastUp: state.lastUpBeforeOutage, sent: 0, lastAt: at };
+        if (at !== null && record.id !== null) state.outage = { down: record.id, downAt: at, lastUp: state.lastUpBeforeOutage, sent: 0, lastAt: at, acked: false };
+        break;
+      case 'ack':
+        if (state.outage !== null && record.down === state.outage.down) state.outage.acked = true;
         break;
       case 'reminder': {
         const { outage } = state;
@@ -112,7 +115,7 @@ async function foldClientLog(client: string, path: string, counts: ReadCounts, s
         outage.lastAt = at;
         const names = record.channels ?? [LEGACY_CHANNEL];
         if (names.length === 0) break;
-        pending.set(record.id, { type: 'down', client, at, lastUp: timeOf(record.last_up), downIntervalMs: 0, transitionId: record.id, reminder: { n: record.n, downAt: outage.downAt } });
+        pending.set(record.id, { type: 'down', client, at, lastUp: timeOf(record.last_up), downIntervalMs: 0, transitionId: record.id, reminder: { n: record.n, downAt: outage.downAt, down: outage.down } });
         channels.set(record.id, new Set(names));
         break;
       }

@@ -22,7 +22,7 @@ import { ChannelQueue, type DeliveryState, type QueueItem, type QueueTiming } fr
 import { OutcomeRecorder } from './recorder.js';
 import type { DeliveryStates } from './states.js';
 import { pushMessage } from './text.js';
-import type { AlertItem, Channel } from './types.js';
+import type { AlertItem, Channel, PushMessage } from './types.js';
 import { createHash } from 'node:crypto';
 import type { ChannelAttention } from './config.js';
 import { digestText } from '../quiet/digest.js';
@@ -47,6 +47,8 @@ export function summaryId(events: readonly AlertEvent[], reason: string): string
 export class ChannelDispatcher {
   readonly queues = new Map<string, ChannelQueue>();
   private readonly recorder: OutcomeRecorder;
+  /** Makes the signed acknowledgement link of an outage (server/alerts/ackLink.ts); null: no links. */
+  ackLink: ((client: string, down: string) => string) | null = null;
   /** By channel: the alerts waiting for the end of its quiet hours, oldest first. */
   private readonly deferred = new Map<string, { until: number; events: AlertEvent[] }>();
 
@@ -63,7 +65,7 @@ export class ChannelDispatcher {
       if (item.kind === 'alert') {
         if (!channelsOf(item.event).includes(name)) continue;
         if (this.defer(name, [item.event], item.event.type === 'down')) continue;
-        queue.push({ message: pushMessage(item.event.transitionId, item, this.options.textOf(item)), refs: [item.event], via: null, notBefore: null });
+        queue.push({ message: this.withAck(pushMessage(item.event.transitionId, item, this.options.textOf(item)), item.event), refs: [item.event], via: null, notBefore: null });
         continue;
       }
       const events = item.summary.events.filter((event) => channelsOf(event).includes(name));
@@ -101,6 +103,12 @@ export class ChannelDispatcher {
       released++;
     }
     return released;
+  }
+
+  /** Adds the acknowledgement link to a down alert or a reminder (not to "action needed": healing gave up, a person acts anyway). */
+  private withAck(message: PushMessage, event: AlertEvent): PushMessage {
+    if (this.ackLink === null || event.type !== 'down' || event.intervention !== undefined) return message;
+    return { ...message, ackUrl: this.ackLink(event.client, event.reminder?.down ?? event.transitionId) };
   }
 
   private now(): number {

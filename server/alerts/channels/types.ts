@@ -28,6 +28,8 @@ export interface PushMessage {
   at: number;
   /** The outage's length in seconds, for recoveries. */
   outageS: number | null;
+  /** For downs and reminders with an HTTP `public_url`: the signed link that acknowledges the outage. */
+  ackUrl?: string;
 }
 
 export type SendResult =

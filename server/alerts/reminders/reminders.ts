@@ -18,7 +18,10 @@ import { reminderPolicyOf, type RemindersConfig } from './config.js';
 import { ReminderPlan, reminderId, type Outage } from './schedule.js';
 
 /** An outage as a client's log tells it after a restart. */
-export type LoggedOutage = Omit<Outage, 'client' | 'policy'>;
+export type LoggedOutage = Omit<Outage, 'client' | 'policy'> & { acked: boolean };
+
+/** What an acknowledgement found: the outage it ended the reminders of, or why none. */
+export type AckResult = { ok: true; down: string; already: boolean } | { ok: false; why: 'not-down' | 'other-outage' };
 
 export interface RemindersOptions {
   config: RemindersConfig;
@@ -35,27 +38,44 @@ export interface RemindersOptions {
 export class Reminders implements EventConsumer {
   readonly name = 'reminders';
   readonly plan = new ReminderPlan();
+  /** Each down client's current outage (its down id) and whether it was acknowledged. */
+  private readonly outages = new Map<string, { down: string; acked: boolean }>();
   private running: Promise<void> | null = null;
   readonly counts = { sent: 0 };
 
   constructor(private readonly options: RemindersOptions) {}
 
   handle(event: MonitorEvent): void {
-    if (event.type === 'up') this.plan.stop(event.client);
+    if (event.type === 'up') {
+      this.plan.stop(event.client);
+      this.outages.delete(event.client);
+    }
     // An "action needed" alert belongs to an outage already being reminded of.
     if (event.type !== 'down' || event.intervention !== undefined || event.reminder !== undefined) return;
-    this.resume(event.client, { down: event.transitionId, downAt: event.at, lastUp: event.lastUp, sent: 0, lastAt: event.at });
+    this.resume(event.client, { down: event.transitionId, downAt: event.at, lastUp: event.lastUp, sent: 0, lastAt: event.at, acked: false });
   }
 
-  /** Carries an outage over a restart, with the reminders its log shows. */
-  resume(client: string, outage: LoggedOutage): void {
+  /** Carries an outage over a restart, with the reminders and acknowledgement its log shows. */
+  resume(client: string, { acked, ...outage }: LoggedOutage): void {
+    this.outages.set(client, { down: outage.down, acked });
     const policy = reminderPolicyOf(this.options.config, client);
-    if (policy !== null) this.plan.track({ ...outage, client, policy });
+    if (policy !== null && !acked) this.plan.track({ ...outage, client, policy });
   }
 
-  /** Ends the reminders of one outage (an acknowledgement); false if none ran. */
-  stop(client: string, down: string): boolean {
-    return this.plan.stop(client, down);
+  /**
+   * Acknowledges a client's current outage (`down`: only if it is that one): an `ack` record
+   * in its log, and no more reminders for it. The recovery alert still goes out.
+   */
+  async acknowledge(client: string, by: string, down?: string): Promise<AckResult> {
+    const outage = this.outages.get(client);
+    if (outage === undefined) return { ok: false, why: 'not-down' };
+    if (down !== undefined && down !== outage.down) return { ok: false, why: 'other-outage' };
+    if (outage.acked) return { ok: true, down: outage.down, already: true };
+    await this.options.logs.append(client, [{ type: 'ack', at: iso(this.options.now()), down: outage.down, by }]);
+    outage.acked = true;
+    this.plan.stop(client, outage.down);
+    this.options.logger.info(`${client}: outage ${outage.down} acknowledged (${by}); no more reminders for it`);
+    return { ok: true, down: outage.down, already: false };
   }
 
   /** Records and queues the reminders that are due; call about once a second. */
@@ -83,6 +103,6 @@ export class Reminders implements EventConsumer {
     }
     this.counts.sent++;
     logger.info(`${outage.client} is still down: reminder ${outage.sent}`);
-    send({ type: 'down', client: outage.client, at, lastUp: outage.lastUp, downIntervalMs: 0, transitionId: id, reminder: { n: outage.sent, downAt: outage.downAt } }, channels);
+    send({ type: 'down', client: outage.client, at, lastUp: outage.lastUp, downIntervalMs: 0, transitionId: id, reminder: { n: outage.sent, downAt: outage.downAt, down: outage.down } }, channels);
   }
 }

@@ -49,7 +49,7 @@ t.test('after a server that was off past several due times, one reminder goes ou
 
 t.test("a reminder's id derives from the down's, and its text says how long the client has been down", async (t) => {
   t.equal(reminderId('home-gw-20261202T042014Z', 3), 'home-gw-20261202T042014Z~r3');
-  const text = downAlert({ type: 'down', client: 'home-gw', at: 2 * HOUR, lastUp: 0, downIntervalMs: 0, transitionId: 'x~r1', reminder: { n: 1, downAt: 180_000 } }, 'UTC');
+  const text = downAlert({ type: 'down', client: 'home-gw', at: 2 * HOUR, lastUp: 0, downIntervalMs: 0, transitionId: 'x~r1', reminder: { n: 1, downAt: 180_000, down: 'x' } }, 'UTC');
   t.equal(text.subject, 'STILL DOWN: home-gw for 2h 00m 00s');
   t.equal(text.body, 'home-gw is still DOWN, for 2h 00m 00s: last heard 1970-01-01 00:00:00 UTC.');
   t.ok(text.body.length <= SMS_LIMIT);
