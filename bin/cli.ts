@@ -27,6 +27,12 @@ async function main(argv: string[]): Promise<void> {
     .command('sensor', 'Send heartbeats to a server (run on the gateway)', (y) =>
       y.option('config', { type: 'string', demandOption: true, describe: 'sensor config file (JSON)' }),
       async (args) => (await import('../sensor/main.js')).runSensor(args.config))
+    .command('check', 'Run the gateway checks of a sensor config once, and their actions (for cron or a systemd timer); exit 0 all ok, 1 a check failed, 3 an action failed', (y) =>
+      y.option('config', { type: 'string', demandOption: true, describe: 'sensor config file (JSON) with `checks`' })
+        .option('dry-run', { type: 'boolean', default: false, describe: 'run the checks, only print the actions' }),
+      async (args) => {
+        process.exitCode = await (await import('../sensor/checks/main.js')).runChecksOnce(args.config, args['dry-run']);
+      })
     .command('sensor-script', 'Print the shell sensor for a gateway without Node (OpenWrt, busybox), with this sensor config embedded', (y) =>
       y.option('config', { type: 'string', demandOption: true, describe: 'sensor config file (JSON)' })
         .option('output', { type: 'string', describe: 'write the script to this file (mode 0600) instead of printing it' }),

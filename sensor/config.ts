@@ -1,20 +1,21 @@
 /**
  * The sensor's configuration: `server`, `port`, `id`, `key` (or `key_file`), `interval`,
- * `state_file`, `transport` and `http_url`. Validated once and frozen; errors name the key.
+ * `state_file`, `transport`, `http_url` and `checks` (sensor/checks/config.ts). Validated once and frozen; errors name the key.
  * The Node sensor and the shell sensor (`netmonitor sensor-script`) read the same file.
  */
 import { homedir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
-import { checkKnownKeys, deepFreeze, integerIn, oneOf, optionalString, readJsonConfig, readSecretFile, requiredString, type JsonObject } from '../shared/configCheck.js';
+import { checkKnownKeys, deepFreeze, httpUrl, integerIn, oneOf, optionalString, readJsonConfig, readSecretFile, requiredString, type JsonObject } from '../shared/configCheck.js';
 import { ConfigError } from '../shared/errors.js';
 import { isSensorId, MAX_INTERVAL_S, parseKey } from '../shared/nm1.js';
+import { validateChecks, type CheckConfig } from './checks/config.js';
 
 /** How heartbeats travel: NM1 over UDP, NM1 over HTTP(S) (`POST /api/v1/nm1`), or the first that works. */
 export type Transport = 'udp' | 'http' | 'auto';
 export const TRANSPORTS: readonly Transport[] = ['udp', 'http', 'auto'];
 
 /** The keys of the sensor's configuration. */
-export const SENSOR_KEYS: readonly string[] = ['server', 'port', 'id', 'key', 'key_file', 'interval', 'state_file', 'transport', 'http_url'];
+export const SENSOR_KEYS: readonly string[] = ['server', 'port', 'id', 'key', 'key_file', 'interval', 'state_file', 'transport', 'http_url', 'checks'];
 
 export interface SensorConfig {
   server: string;
@@ -30,17 +31,13 @@ export interface SensorConfig {
   transport: Transport;
   /** Where NM1 over HTTP is posted: `http_url` + `/api/v1/nm1`; null without `http_url`. */
   nm1Url: string | null;
+  /** The gateway checks (docs/checks.md); empty when there are none. */
+  checks: readonly CheckConfig[];
 }
 
 /** The NM1 endpoint under the server's HTTP address; a ConfigError naming `http_url` when it is not one. */
-export function nm1UrlOf(httpUrl: string): string {
-  let url: URL;
-  try {
-    url = new URL(httpUrl);
-  } catch {
-    throw new ConfigError('http_url', 'must be the server\'s HTTP address, such as "https://monitor.example.net:8443"');
-  }
-  if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new ConfigError('http_url', 'must start with http:// or https://');
+export function nm1UrlOf(address: string): string {
+  const url = httpUrl(address, 'http_url', 'https://monitor.example.net:8443');
   if (url.username !== '' || url.password !== '' || url.search !== '' || url.hash !== '') {
     throw new ConfigError('http_url', 'must be a plain address: no user, password, query or fragment');
   }
@@ -73,9 +70,10 @@ export function validateSensorConfig(raw: JsonObject, configPath: string, env: N
   const key = parseKey(keyText);
   if (key === null) throw new ConfigError(keyFile !== undefined ? 'key_file' : 'key', 'must be 64 hex digits (`netmonitor keygen` makes one)');
   const intervalS = integerIn(raw, 'interval', 1, MAX_INTERVAL_S, 30);
+  const checks = validateChecks(raw.checks);
   const stateFileSetting = optionalString(raw, 'state_file');
   const stateFile = stateFileSetting !== undefined ? resolve(configDir, stateFileSetting) : defaultStateFile(env, process.getuid?.() === 0);
-  return deepFreeze({ server, port, id, key, keyFile: keyPath, intervalS, stateFile, stateFileSet: stateFileSetting !== undefined, transport, nm1Url });
+  return deepFreeze({ server, port, id, key, keyFile: keyPath, intervalS, stateFile, stateFileSet: stateFileSetting !== undefined, transport, nm1Url, checks });
 }
 
 export function loadSensorConfig(path: string, env: NodeJS.ProcessEnv = process.env): SensorConfig {

@@ -1,4 +1,4 @@
-/** `netmonitor sensor --config FILE`: stores the next boot counter, then sends heartbeats until stopped. */
+/** `netmonitor sensor --config FILE`: stores the next boot counter, then sends heartbeats (and runs the `checks`) until stopped. */
 import { nextBoot } from './bootCounter.js';
 import { loadSensorConfig } from './config.js';
 import { Sensor } from './sensor.js';
@@ -10,9 +10,16 @@ export async function runSensor(configPath: string): Promise<void> {
   const boot = await nextBoot(config.stateFile);
   const sensor = new Sensor({ config, boot, log: (message) => console.log(message) });
   sensor.start();
+  let stopChecks = (): void => {};
+  if (config.checks.length > 0) {
+    // Loaded only when there are checks, so a plain sensor stays as small as it was.
+    const checks = await import('./checks/main.js');
+    stopChecks = checks.scheduleChecks(await checks.checkRunnerFor(config, false, (message) => console.warn(message)), config, (message) => console.log(message));
+  }
   await new Promise<void>((resolve) => {
     const stop = (): void => {
       sensor.stop();
+      stopChecks();
       resolve();
     };
     process.once('SIGTERM', stop);

@@ -60,6 +60,10 @@ export function folderError(error: unknown, key: string, dir: string): unknown {
       return environmentError(`${key}: ${dir} cannot be a folder: part of that path is a file (${code}); choose another folder`, error);
     case 'ENOSPC':
       return environmentError(`${key}: no space left on the disk of ${dir} (ENOSPC); free some, or choose a folder on another disk`, error);
+    case 'ENOTREG':
+    case 'EISDIR':
+    case 'ELOOP':
+      return environmentError(`${key}: ${dir} is not a regular file (a folder, FIFO or symlink stands where the server writes); move it away`, error);
     default:
       return error;
   }

@@ -190,7 +190,12 @@ export class NetmonitorServer implements ServerHost {
       const base = listener.publicUrl;
       this.outbox.channels.ackLink = (client, down) => ackLink(base, ackSecret, client, down, this.clock.now().wall);
     }
-    await this.logs.append(SERVER_LOG, [{ type: 'start', at: iso(now.wall), pid: process.pid, version: VERSION }]);
+    // The server's own log is the record of when it ran: without it the report cannot tell
+    // "the monitor was off" from "your connection was down", so an unusable one stops the start.
+    const serverLog = this.logs.pathOf(SERVER_LOG);
+    await this.logs.append(SERVER_LOG, [{ type: 'start', at: iso(now.wall), pid: process.pid, version: VERSION }]).catch((error: unknown) => {
+      throw folderError((error as { cause?: unknown }).cause ?? error, 'client_log_dir', serverLog);
+    });
     undelivered.sort((a, b) => a.event.at - b.event.at);
     for (const { event, channels } of undelivered) this.outbox.enqueue(event, channels);
     if (undelivered.length > 0) this.logger.warn(`${undelivered.length} alert(s) from before the restart were not confirmed sent; sending them now`);

@@ -56,6 +56,21 @@ export function optionalLine(object: JsonObject, key: string, maxChars: number, 
   return value;
 }
 
+/**
+ * `value` as an absolute http:// or https:// URL; a ConfigError naming `key` otherwise. The
+ * value is never shown: a URL can carry a token in its path, query or login.
+ */
+export function httpUrl(value: string, key: string, example = 'https://monitor.example.net'): URL {
+  let url: URL;
+  try {
+    url = new URL(value);
+  } catch {
+    throw new ConfigError(key, `must be an http:// or https:// URL such as ${example} (the value is not shown: it may hold a secret)`);
+  }
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new ConfigError(key, 'must start with http:// or https://');
+  return url;
+}
+
 export function requiredString(object: JsonObject, key: string, path = key): string {
   const value = optionalString(object, key, path);
   if (value === undefined || value === '') throw new ConfigError(path, 'is required (a non-empty string)');

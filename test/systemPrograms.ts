@@ -25,6 +25,8 @@ export const PACKAGES = {
   socat: 'socat',
   nc: 'netcat-openbsd',
   curl: 'curl',
+  dnsmasq: 'dnsmasq',
+  conntrack: 'conntrack',
 } as const;
 
 export type Program = keyof typeof PACKAGES;

@@ -5,7 +5,7 @@
  * (server/config/clientSettings.ts).
  */
 import { isIP } from 'node:net';
-import { checkKnownKeys, integerIn, isObject, optionalString, type JsonObject } from '../../shared/configCheck.js';
+import { checkKnownKeys, httpUrl, integerIn, isObject, optionalString, type JsonObject } from '../../shared/configCheck.js';
 import { parseDuration } from '../../shared/duration.js';
 import { ConfigError } from '../../shared/errors.js';
 import { readTlsPairForConfig, type TlsFilesConfig } from '../http/tlsFiles.js';
@@ -99,15 +99,8 @@ function validateListener(raw: JsonObject, filePath: FilePath): HttpListenerConf
 function publicUrl(section: JsonObject): string | null {
   const value = optionalString(section, 'public_url', 'http.public_url');
   if (value === undefined) return null;
-  let url: URL | null = null;
-  try {
-    url = new URL(value);
-  } catch {
-    // Reported below, without echoing the value.
-  }
-  if (url === null || (url.protocol !== 'http:' && url.protocol !== 'https:') || url.search !== '' || url.hash !== '') {
-    throw new ConfigError('http.public_url', 'must be an http:// or https:// URL without query, such as "https://monitor.example.net"');
-  }
+  const url = httpUrl(value, 'http.public_url');
+  if (url.search !== '' || url.hash !== '') throw new ConfigError('http.public_url', 'must have no query or fragment: the links add their own');
   return value.replace(/\/+$/, '');
 }
 
@@ -129,13 +122,7 @@ export function validateSelfCheck(raw: JsonObject): SelfCheckConfig | null {
     if (raw.self_check_interval !== undefined) throw new ConfigError('self_check_interval', 'needs self_check_url');
     return null;
   }
-  let parsed: URL;
-  try {
-    parsed = new URL(url);
-  } catch {
-    throw new ConfigError('self_check_url', 'must be an http:// or https:// URL (the value is not shown: it may hold a secret)');
-  }
-  if (parsed.protocol !== 'http:' && parsed.protocol !== 'https:') throw new ConfigError('self_check_url', 'must start with http:// or https://');
+  httpUrl(url, 'self_check_url', 'https://hc.example.net/ping/UUID');
   const intervalMs = raw.self_check_interval === undefined ? DEFAULT_SELF_CHECK_MS : parseDuration(raw.self_check_interval, 'self_check_interval');
   return { url, intervalMs };
 }

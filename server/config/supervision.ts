@@ -6,7 +6,7 @@
  */
 import { isIP } from 'node:net';
 import { resolve } from 'node:path';
-import { checkKnownKeys, integerIn, isObject, oneOf, optionalString, readSecretFile, requiredString, type JsonObject } from '../../shared/configCheck.js';
+import { checkKnownKeys, httpUrl, integerIn, isObject, oneOf, optionalString, readSecretFile, requiredString, type JsonObject } from '../../shared/configCheck.js';
 import { parseDuration } from '../../shared/duration.js';
 import { ConfigError } from '../../shared/errors.js';
 import { sha256Hex } from './http.js';
@@ -191,13 +191,7 @@ function step(raw: unknown, key: string, configDir: string, allowed: readonly st
   }
   checkKnownKeys(raw, HTTP_STEP_KEYS, `${key}.`);
   const url = requiredString(raw, 'url', `${key}.url`);
-  let parsed: URL;
-  try {
-    parsed = new URL(url);
-  } catch {
-    throw new ConfigError(`${key}.url`, 'must be an absolute http:// or https:// URL (the value is not shown: it may hold a secret)');
-  }
-  if (parsed.protocol !== 'http:' && parsed.protocol !== 'https:') throw new ConfigError(`${key}.url`, 'must start with http:// or https://');
+  httpUrl(url, `${key}.url`, 'http://192.168.1.1/reboot');
   const headers = raw.headers ?? {};
   if (!isObject(headers) || !Object.values(headers).every((v) => typeof v === 'string')) throw new ConfigError(`${key}.headers`, 'must be an object of header names to strings');
   const body = raw.body === undefined || raw.body === null ? null : typeof raw.body === 'string' ? raw.body : JSON.stringify(raw.body);
@@ -241,12 +235,7 @@ export function validateLibrenms(raw: unknown, configDir: string): LibrenmsConfi
   if (!isObject(raw)) throw new ConfigError(key, 'must be an object such as {"url": "http://librenms.lan", "token_file": "librenms.token"}');
   checkKnownKeys(raw, LIBRENMS_KEYS, `${key}.`);
   const url = requiredString(raw, 'url', `${key}.url`);
-  try {
-    const parsed = new URL(url);
-    if (parsed.protocol !== 'http:' && parsed.protocol !== 'https:') throw new Error('scheme');
-  } catch {
-    throw new ConfigError(`${key}.url`, "must be LibreNMS's base URL such as https://librenms.lan (the value is not shown: it may hold a secret)");
-  }
+  httpUrl(url, `${key}.url`, "LibreNMS's base URL, https://librenms.lan");
   const token = secret(raw, 'token', `${key}.token`, configDir);
   if (token === null) throw new ConfigError(`${key}.token`, 'is required (the API token, or token_file naming a file that holds it)');
   const unsupervisedIp = optionalString(raw, 'unsupervised_ip', `${key}.unsupervised_ip`) ?? '127.0.0.50';

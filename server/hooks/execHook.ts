@@ -4,13 +4,11 @@
  * configuration; nothing from a datagram reaches its argv, and no shell is involved. The
  * hook gets a minimal environment (not the server's, which may hold the SMTP password).
  */
-import { spawn } from 'node:child_process';
 import type { Logger } from 'winston';
 import type { HookConfig } from '../config/server.js';
 import type { EventConsumer, MonitorEvent } from '../core/events.js';
 import { iso } from '../../log/records.js';
-import { outputCapture, squeeze } from './outputCapture.js';
-
+import { runProgram, type ProgramResult } from '../../shared/runProgram.js';
 
 export function eventEnvironment(event: MonitorEvent): Record<string, string> {
   const env: Record<string, string> = {
@@ -31,53 +29,11 @@ export function eventEnvironment(event: MonitorEvent): Record<string, string> {
   return env;
 }
 
-export interface HookResult {
-  exitCode: number | null;
-  timedOut: boolean;
-  output: string;
-}
+export type HookResult = ProgramResult;
 
-/**
- * Runs `hook` once for `event` and reports how it ended. Only the first CAPTURE_LIMIT bytes
- * of its output are kept: a chatty hook is neither killed nor reported as failed for
- * printing a lot (execFile's maxBuffer would do both). `timedOut` is true only when our
- * timer killed it.
- */
+/** Runs `hook` once for `event` and reports how it ended. */
 export function runHook(hook: HookConfig, event: MonitorEvent): Promise<HookResult> {
-  const [program, ...args] = hook.command as [string, ...string[]];
-  const env = { PATH: process.env.PATH ?? '/usr/bin:/bin', ...eventEnvironment(event) };
-  return new Promise((resolve) => {
-    const child = spawn(program, args, { env, stdio: ['ignore', 'pipe', 'pipe'], shell: false });
-    const output = outputCapture();
-    child.stdout.on('data', output.keep);
-    child.stderr.on('data', output.keep);
-    let timedOut = false;
-    let spawnError = '';
-    let settled = false;
-    const finish = (exitCode: number | null): void => {
-      if (settled) return;
-      settled = true;
-      clearTimeout(timer);
-      resolve({ exitCode: timedOut ? null : exitCode, timedOut, output: squeeze(`${output.text()} ${spawnError}`) });
-    };
-    const timer = setTimeout(() => {
-      timedOut = true;
-      child.kill('SIGKILL');
-    }, hook.timeoutMs);
-    child.on('error', (error: NodeJS.ErrnoException) => {
-      // The program could not be started (ENOENT, EACCES): no exit will follow.
-      spawnError = error.message;
-      if (child.pid === undefined) finish(null);
-    });
-    // After a kill, a grandchild may still hold the output pipes open: do not wait for them.
-    child.on('exit', () => {
-      if (!timedOut) return;
-      child.stdout.destroy();
-      child.stderr.destroy();
-      finish(null);
-    });
-    child.on('close', (code) => finish(code));
-  });
+  return runProgram(hook.command, { PATH: process.env.PATH ?? '/usr/bin:/bin', ...eventEnvironment(event) }, hook.timeoutMs);
 }
 
 export function execHookConsumer(hook: HookConfig, logger: Logger): EventConsumer {

@@ -7,7 +7,7 @@ import { startInProcess } from '../server/http/peer.js';
 const KEY = Buffer.from('ab'.repeat(32), 'hex'); // home-gw's key in the peer's configuration
 
 function config(nm1Url: string): SensorConfig {
-  return { server: 'unused.invalid', port: 9, id: 'home-gw', key: KEY, keyFile: null, intervalS: 30, stateFile: '/nonexistent', stateFileSet: true, transport: 'http', nm1Url };
+  return { server: 'unused.invalid', port: 9, id: 'home-gw', key: KEY, keyFile: null, intervalS: 30, stateFile: '/nonexistent', stateFileSet: true, transport: 'http', nm1Url, checks: [] };
 }
 
 t.test('over HTTP the sensor posts each datagram, and the server accepts and counts them', async (t) => {

@@ -7,7 +7,7 @@ import { udpListener } from '../peers/udp.js';
 const KEY = Buffer.alloc(32, 0x5a);
 
 function config(port: number, server = '127.0.0.1'): SensorConfig {
-  return { server, port, id: 'home-gw', key: KEY, keyFile: null, intervalS: 1, stateFile: '/nonexistent', stateFileSet: true, transport: 'udp', nm1Url: null };
+  return { server, port, id: 'home-gw', key: KEY, keyFile: null, intervalS: 1, stateFile: '/nonexistent', stateFileSet: true, transport: 'udp', nm1Url: null, checks: [] };
 }
 
 const waitFor = async (condition: () => boolean, ms: number): Promise<void> => {

@@ -6,10 +6,11 @@
  * environment as NETMONITOR_CHANNEL_<NAME>_<KEY>. Errors name the key; they never repeat a
  * secret, and show a URL only as its scheme and host.
  */
-import { checkKnownKeys, isObject, optionalString, readSecretFile, type JsonObject } from '../../../shared/configCheck.js';
+import { checkKnownKeys, httpUrl as checkHttpUrl, isObject, optionalString, readSecretFile, type JsonObject } from '../../../shared/configCheck.js';
 import { parseDuration } from '../../../shared/duration.js';
 import { ConfigError } from '../../../shared/errors.js';
-import { DEFAULT_TIMEOUT_MS, safeUrl } from './http.js';
+import { DEFAULT_TIMEOUT_MS } from './http.js';
+import { urlOrigin } from '../../../shared/redact.js';
 import { parseQuietHours, type QuietHours } from '../quiet/hours.js';
 import type { AppriseConfig } from './apprise.js';
 import type { DiscordConfig } from './discord.js';
@@ -89,14 +90,9 @@ function secret(r: Reader, key: string, required: boolean): string | null {
   return null;
 }
 
+/** `value` if it is an http:// or https:// URL; a ConfigError naming `key` otherwise. */
 function httpUrl(value: string, key: string): string {
-  let url: URL;
-  try {
-    url = new URL(value);
-  } catch {
-    throw new ConfigError(key, 'must be an http:// or https:// URL');
-  }
-  if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new ConfigError(key, `must be an http:// or https:// URL, not ${url.protocol}`);
+  checkHttpUrl(value, key);
   return value;
 }
 
@@ -126,32 +122,32 @@ function fromObject(name: string, r: Reader): PushChannelConfig {
       if (token !== null && username !== null) throw new ConfigError(`${r.prefix}username`, 'give either token or username and password, not both');
       if (password !== null && username === null) throw new ConfigError(`${r.prefix}username`, 'is required with a password');
       const click = optionalString(r.obj, 'click', `${r.prefix}click`) ?? null;
-      return { name, type, url, token, username, password, click, timeoutMs, description: `ntfy ${safeUrl(url)}` };
+      return { name, type, url, token, username, password, click, timeoutMs, description: `ntfy ${urlOrigin(url)}` };
     }
     case 'telegram': {
       known(['bot_token', 'bot_token_file', 'chat_id', 'api_url']);
       const chat = r.obj.chat_id;
       if (!(typeof chat === 'string' && chat !== '') && !(typeof chat === 'number' && Number.isInteger(chat))) throw new ConfigError(`${r.prefix}chat_id`, 'is required: a chat id (a number such as -1001234567890, or "@channelname")');
       const apiUrl = httpUrl(optionalString(r.obj, 'api_url', `${r.prefix}api_url`) ?? 'https://api.telegram.org', `${r.prefix}api_url`);
-      return { name, type, botToken: secret(r, 'bot_token', true), chatId: String(chat), apiUrl, timeoutMs, description: `telegram ${safeUrl(apiUrl)}` };
+      return { name, type, botToken: secret(r, 'bot_token', true), chatId: String(chat), apiUrl, timeoutMs, description: `telegram ${urlOrigin(apiUrl)}` };
     }
     case 'discord':
     case 'slack': {
       known(['webhook_url', 'webhook_url_file']);
       const webhookUrl = httpUrl(secret(r, 'webhook_url', true), `${r.prefix}webhook_url`);
-      return { name, type, webhookUrl, timeoutMs, description: `${type} ${safeUrl(webhookUrl)}` };
+      return { name, type, webhookUrl, timeoutMs, description: `${type} ${urlOrigin(webhookUrl)}` };
     }
     case 'pushover': {
       known(['app_token', 'app_token_file', 'user_key', 'user_key_file', 'api_url']);
       const apiUrl = httpUrl(optionalString(r.obj, 'api_url', `${r.prefix}api_url`) ?? 'https://api.pushover.net', `${r.prefix}api_url`);
-      return { name, type, appToken: secret(r, 'app_token', true), userKey: secret(r, 'user_key', true), apiUrl, timeoutMs, description: `pushover ${safeUrl(apiUrl)}` };
+      return { name, type, appToken: secret(r, 'app_token', true), userKey: secret(r, 'user_key', true), apiUrl, timeoutMs, description: `pushover ${urlOrigin(apiUrl)}` };
     }
     case 'webhook': {
       known(['url', 'url_file', 'method', 'headers', 'body']);
       const url = httpUrl(secret(r, 'url', true), `${r.prefix}url`);
       const method = r.obj.method ?? 'POST';
       if (method !== 'POST' && method !== 'PUT' && method !== 'PATCH') throw new ConfigError(`${r.prefix}method`, 'must be "POST", "PUT" or "PATCH"');
-      return { name, type, url, method, headers: stringMap(r.obj.headers, `${r.prefix}headers`), body: r.obj.body ?? null, timeoutMs, description: `webhook ${safeUrl(url)}` };
+      return { name, type, url, method, headers: stringMap(r.obj.headers, `${r.prefix}headers`), body: r.obj.body ?? null, timeoutMs, description: `webhook ${urlOrigin(url)}` };
     }
     case 'apprise': {
       known(['urls', 'urls_file', 'command']);
@@ -193,7 +189,7 @@ export function fromUrl(name: string, text: string, key: string): PushChannelCon
       const [, user, password, host, topic] = match;
       const url = topic === undefined ? `https://ntfy.sh/${host}` : `${scheme === 'ntfys' ? 'https' : 'http'}://${host}/${topic}`;
       const token = params.get('token') ?? params.get('auth');
-      return { name, type: 'ntfy', url, token, username: user === undefined ? null : decodeURIComponent(user), password: password === undefined ? null : decodeURIComponent(password), click: null, timeoutMs, description: `ntfy ${safeUrl(url)}` };
+      return { name, type: 'ntfy', url, token, username: user === undefined ? null : decodeURIComponent(user), password: password === undefined ? null : decodeURIComponent(password), click: null, timeoutMs, description: `ntfy ${urlOrigin(url)}` };
     }
     case 'tgram': {
       const match = /^(?:bot)?(\d+:[A-Za-z0-9_-]+)\/([^/]+)\/?$/.exec(path);
@@ -221,7 +217,7 @@ export function fromUrl(name: string, text: string, key: string): PushChannelCon
       const url = `${scheme === 'jsons' ? 'https' : 'http'}://${rest}`;
       // Apprise's JSON payload, so an endpoint written for apprise's json:// works unchanged.
       const body = { version: '1.0', title: '{title}', message: '{text}', type: '{event}' };
-      return { name, type: 'webhook', url: httpUrl(url, key), method: 'POST', headers: {}, body, timeoutMs, description: `webhook ${safeUrl(url)}` };
+      return { name, type: 'webhook', url: httpUrl(url, key), method: 'POST', headers: {}, body, timeoutMs, description: `webhook ${urlOrigin(url)}` };
     }
   }
   throw bad(`must be an object with a "type", or a URL of the form ntfy://, ntfys://, tgram://, discord://, slack://, pover://, json:// or jsons://${scheme === undefined ? '' : ` (not ${scheme}://)`}`);

@@ -28,15 +28,6 @@ export interface HttpAnswer {
   text: string;
 }
 
-/** The scheme and host of a URL, all of it that may be shown (paths and queries carry tokens). */
-export function safeUrl(url: string): string {
-  try {
-    const parsed = new URL(url);
-    return `${parsed.protocol}//${parsed.host}`;
-  } catch {
-    return 'an unparsable URL';
-  }
-}
 
 /** Sends one request; rejects on connection errors and when the whole exchange outlasts `timeoutMs`. */
 export function send(call: HttpCall): Promise<HttpAnswer> {

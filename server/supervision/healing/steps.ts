@@ -6,7 +6,7 @@
 import { createHash } from 'node:crypto';
 import type { MonitorEvent } from '../../core/events.js';
 import { runHook } from '../../hooks/execHook.js';
-import { CAPTURE_LIMIT, outputCapture, squeeze } from '../../hooks/outputCapture.js';
+import { CAPTURE_LIMIT, outputCapture, squeeze } from '../../../shared/outputCapture.js';
 import type { HealingStep, HttpStep, LocalStep, SshStep } from '../../config/supervision.js';
 import { urlOrigin } from '../../../shared/redact.js';
 

@@ -1,3 +1,5 @@
+/// <reference lib="dom" />
+// (The functions given to page.evaluate() run in Chromium, on its DOM.)
 /**
  * The dashboard in a real headless Chromium (Debian's, driven by playwright-core): it loads
  * from the package alone, follows a client going down and up without a reload, shows what

@@ -5,7 +5,7 @@
  */
 import t from 'tap';
 import { execFileSync, spawnSync } from 'node:child_process';
-import { mkdirSync, symlinkSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { encodeLine } from '../../../log/records.js';
 import { MAX_LINE_BYTES } from '../../../log/reader.js';
@@ -53,4 +53,22 @@ t.test('report finishes over the same folder, says each unreadable log once on s
   t.match(result.stdout, /long-gw/);
   t.match(result.stdout, /skipped 1 damaged log line/);
   t.notMatch(result.stdout, /folder-gw|fifo-gw|dangling-gw/, 'unreadable logs are left out of the report');
+});
+
+t.test("a folder, FIFO or symlink where the server's own log belongs stops the start with one line and exit status 3, and frees the folder", async (t) => {
+  const make: Record<string, (path: string) => void> = {
+    folder: (path) => mkdirSync(path),
+    FIFO: (path) => execFileSync('mkfifo', [path]),
+    symlink: (path) => symlinkSync('/etc/passwd', path),
+  };
+  for (const [what, plant] of Object.entries(make)) {
+    const dir = tempDir();
+    mkdirSync(join(dir, 'logs'));
+    plant(join(dir, 'logs', '@server.nmlog'));
+    const config = writeConfig(dir, { client_log_dir: join(dir, 'logs'), listen_address: '127.0.0.1', listen_port: 0, clients: { gw: { key: 'ab'.repeat(32) } } });
+    const result = spawnSync(process.execPath, [cliPath, 'server', '--config', config], { encoding: 'utf8', timeout: 30_000 });
+    t.equal(result.status, 3, `${what}: not restarted by the unit`);
+    t.match(result.stderr, /client_log_dir: \S*@server\.nmlog is not a regular file .*move it away/, what);
+    t.notOk(existsSync(join(dir, 'logs', '@server.lock')), `${what}: the folder's lock is released`);
+  }
 });
