@@ -19,8 +19,8 @@
  * goes on.
  *
  * Before an alert is queued, storm control (server/alerts/storm.ts) holds it: for `storm_hold`,
- * to go out with others of its kind, or for a summary; a summary is queued like an alert, and when it is delivered every alert it covers is marked
- * delivered (`via: "summary"`). Held alerts are still undelivered in the logs until then.
+ * to go out with others of its kind, or for a summary; a summary is queued like an alert, and
+ * when it is delivered every alert it covers is marked delivered (`via: "summary"`). Held alerts are still undelivered in the logs until then.
  *
  * Channels: this queue is the `email` channel. An alert (or summary) routed to push channels
  * as well is handed, after storm control, to the ChannelDispatcher (server/alerts/channels/),

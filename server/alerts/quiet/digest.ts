@@ -7,6 +7,9 @@ import { formatDuration } from '../../../shared/duration.js';
 import type { AlertText } from '../alertText.js';
 import type { AlertEvent } from '../storm.js';
 
+/** Lines of a digest before the rest is only counted. */
+export const DIGEST_LINES = 30;
+
 function hhmm(ms: number, zone: string): string {
   return DateTime.fromMillis(ms, { zone, locale: 'en-US', numberingSystem: 'latn' }).toFormat('HH:mm');
 }
@@ -32,7 +35,10 @@ export function digestText(events: readonly AlertEvent[], zone: string): AlertTe
     lines[down.line] = `${event.client} down ${hhmm(down.at, zone)}\u2013${hhmm(event.at, zone)} (${length}${down.reason === undefined ? '' : `, ${down.reason}`})`;
   }
   const still = [...open.keys()];
-  const tail = still.length === 0 ? 'Nothing is down now.' : `Still down: ${still.join(', ')}.`;
+  const named = still.length > DIGEST_LINES ? `${still.slice(0, DIGEST_LINES).join(', ')} (+${still.length - DIGEST_LINES} more)` : still.join(', ');
+  const tail = still.length === 0 ? 'Nothing is down now.' : `Still down: ${named}.`;
   const outages = lines.length;
-  return { subject: `QUIET HOURS OVER: ${outages} ${outages === 1 ? 'change' : 'changes'}, ${still.length} down`, body: [...lines, tail].join('\n') };
+  // Providers cap a message (ntfy and Telegram at 4096): a night of a large fleet is cut short, with the count.
+  const shown = outages > DIGEST_LINES ? [...lines.slice(0, DIGEST_LINES), `… and ${outages - DIGEST_LINES} more`] : lines;
+  return { subject: `QUIET HOURS OVER: ${outages} ${outages === 1 ? 'change' : 'changes'}, ${still.length} down`, body: [...shown, tail].join('\n') };
 }

@@ -50,3 +50,14 @@ t.test('the digest gives one line per outage with its times, length and reason, 
     'Still down: cabin.',
   ].join('\n'));
 });
+
+t.test('a digest of a large fleet names the first outages and counts the rest, so it fits a provider', async (t) => {
+  const downs: DownEvent[] = Array.from({ length: 100 }, (_, i) => ({ type: 'down', client: `shop-${i}`, at: i * 1000, lastUp: 0, downIntervalMs: 60_000, transitionId: `d${i}` }));
+  const text = digestText(downs, 'UTC');
+  t.equal(text.subject, 'QUIET HOURS OVER: 100 changes, 100 down');
+  const lines = text.body.split('\n');
+  t.equal(lines.length, 32);
+  t.equal(lines[30], '… and 70 more');
+  t.match(lines[31], /^Still down: shop-0, .*shop-29 \(\+70 more\)\.$/);
+  t.ok(text.body.length < 4096);
+});
