@@ -11,7 +11,7 @@
  */
 import { timeOf, type ReadRecord, type ReadRecordOf } from './records.js';
 
-export type ActionModule = 'probe' | 'healing' | 'librenms';
+export type ActionModule = 'probe' | 'healing' | 'librenms' | 'alerts';
 
 /** A run of `rtt` records summed up. */
 export interface RttTotals {
@@ -169,16 +169,22 @@ function push(list: ActionList, action: Action, limit: number): void {
 }
 
 /** Pure: the action one record stands for; null for a record no supervision module wrote. */
+/** An acknowledgement (docs/alerts.md#acknowledgement): someone took the outage on. */
+function ackAction(record: ReadRecordOf<'ack'>, at: number): Action {
+  return { at, module: 'alerts', kind: 'ack', result: 'acknowledged', detail: clean(`outage ${record.down ?? '?'}, by ${record.by ?? '?'}`), rtt: null };
+}
+
 export function actionOf(record: ReadRecord, at: number): Action | null {
   if (record.type === 'healing') return healingAction(record, at);
   if (record.type === 'librenms') return librenmsAction(record, at);
+  if (record.type === 'ack') return ackAction(record, at);
   return null;
 }
 
 /** Folds one record (written at `at`) into the list; records of other types, or outside the scope, are ignored. */
 export function addAction(list: ActionList, scope: ActionScope, record: ReadRecord, at: number): void {
-  if (record.type !== 'rtt' && record.type !== 'healing' && record.type !== 'librenms') return;
+  if (record.type !== 'rtt' && record.type !== 'healing' && record.type !== 'librenms' && record.type !== 'ack') return;
   if ((scope.since !== null && at < scope.since) || (scope.until !== null && at > scope.until)) return;
   if (record.type === 'rtt') return addRtt(list, record, at, scope.limit);
-  push(list, record.type === 'healing' ? healingAction(record, at) : librenmsAction(record, at), scope.limit);
+  push(list, actionOf(record, at)!, scope.limit);
 }

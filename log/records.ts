@@ -28,6 +28,8 @@ export const FIELDS = {
   down: { id: 'string', channels: 'strings?', last_up: 'string|null', down_interval_s: 'number', interval: 'number|null', boot: 'number|null', reason: 'string?' },
   boot: { boot: 'number|null', uptime: 'number|null', interval: 'number|null', addr: 'string' },
   addr: { addr: 'string', previous: 'string' },
+  reminder: { id: 'string', down: 'string', n: 'number', last_up: 'string|null', channels: 'strings?' },
+  ack: { down: 'string', by: 'string' },
   delivered: { ref: 'string', channel: 'string', via: 'string?' },
   undeliverable: { ref: 'string', channel: 'string', error: 'string' },
   quality: { from: 'string', expected: 'number', heard: 'number', lost: 'number', jitter_ms: 'number|null', jitter_max_ms: 'number|null' },

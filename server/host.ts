@@ -7,6 +7,7 @@
 import type { Logger } from 'winston';
 import type { DeliveryStates } from './alerts/channels/states.js';
 import type { ChannelStats } from './alerts/channels/wiring.js';
+import type { AckResult } from './alerts/reminders/reminders.js';
 import type { LogRecord } from '../log/records.js';
 import type { ClientConfig, ServerConfig } from './config/server.js';
 import type { DownEvent, EventConsumer, UpEvent } from './core/events.js';
@@ -74,6 +75,10 @@ export interface ServerHost {
    * the UDP path's rate limit, acceptance and replay window. Null when accepted, else why not.
    */
   admit(datagram: Buffer, sourceAddress: string): Admission;
+  /** The secret of the signed acknowledgement links (server/alerts/ackLink.ts); null without an HTTP listener. */
+  readonly ackSecret: Buffer | null;
+  /** Acknowledges a client's current outage (only outage `down`, if given): no more reminders for it. */
+  acknowledge(id: string, by: string, down?: string): Promise<AckResult>;
   /** A failure reported by the client itself or found by a probe: down now. False for an unknown id. */
   failureOf(id: string, reason: string): boolean;
   /** New down interval, grace or schedule for a client, from now on (HTTP PATCH, saved overrides). False for an unknown id. */

@@ -26,6 +26,9 @@ import { AlertOutbox } from './alerts/outbox.js';
 import { channelsLine, channelStats, outboxChannels } from './alerts/channels/wiring.js';
 import { StormControl } from './alerts/storm.js';
 import { correlationNote, type FleetNow } from './alerts/correlationNote.js';
+import { Reminders, type AckResult } from './alerts/reminders/reminders.js';
+import { ackLink, loadAckSecret } from './alerts/ackLink.js';
+import { routeOf } from './alerts/channels/config.js';
 import type { ClientConfig, ServerConfig } from './config/server.js';
 import { ClientTable } from './core/clientState.js';
 import { EventBus, type EventConsumer } from './core/events.js';
@@ -76,6 +79,9 @@ export class NetmonitorServer implements ServerHost {
   /** HTTP routes any extension may add; the route table only (the HTTP side serves it). */
   readonly routes = new RouteTable();
   readonly outbox: AlertOutbox;
+  readonly reminders: Reminders;
+  /** The secret of the acknowledgement links; loaded at start when an HTTP listener is configured. */
+  ackSecret: Buffer | null = null;
   /** This server's clients: their states (in a table of its own), deadlines and keys. */
   private readonly monitor = new Monitor(new ClientTable());
   private readonly directory: ClientDirectory;
@@ -132,7 +138,16 @@ export class NetmonitorServer implements ServerHost {
     });
     this.udp = new UdpIntake(this.pipeline, this.logger);
     this.quality = new QualityPeriods(this.clock.now().wall, this.monitor.clients);
+    this.reminders = new Reminders({
+      config: config.reminders,
+      logs: this.logs,
+      logger: this.logger,
+      route: (client) => routeOf(config.channels, client),
+      send: (event, channels) => this.outbox.enqueue(event, channels),
+      now: () => this.clock.now().wall,
+    });
     this.subscribe(this.outbox);
+    this.subscribe(this.reminders);
     for (const hook of config.hooks) this.subscribe(execHookConsumer(hook, this.logger));
   }
 
@@ -169,8 +184,18 @@ export class NetmonitorServer implements ServerHost {
   private async startLocked(): Promise<{ address: string; port: number }> {
     const { config } = this;
     const now = this.clock.now();
-    const undelivered = await restoreClients({ config, monitor: this.monitor, directory: this.directory, logs: this.logs, logger: this.logger, clock: this.clock });
+    const undelivered = await restoreClients({
+      config, monitor: this.monitor, directory: this.directory, logs: this.logs, logger: this.logger, clock: this.clock,
+      onOutage: (client, outage) => this.reminders.resume(client, outage),
+    });
     this.settings.applyAll(await loadSettings(config.clientLogDir, (problem) => this.logger.warn(problem)));
+    const listener = config.http?.listener ?? null;
+    if (listener !== null) this.ackSecret = await loadAckSecret(config.clientLogDir);
+    const { ackSecret } = this;
+    if (listener?.publicUrl != null && ackSecret !== null && this.outbox.channels !== undefined) {
+      const base = listener.publicUrl;
+      this.outbox.channels.ackLink = (client, down) => ackLink(base, ackSecret, client, down, this.clock.now().wall);
+    }
     // The server's own log is the record of when it ran: without it the report cannot tell
     // "the monitor was off" from "your connection was down", so an unusable one stops the start.
     const serverLog = this.logs.pathOf(SERVER_LOG);
@@ -191,6 +216,7 @@ export class NetmonitorServer implements ServerHost {
       },
       everySecond: () => {
         this.outbox.releaseSummaries();
+        void this.reminders.tick();
         this.pipeline.logFirstHeardSummary();
       },
       alive: () => void this.pipeline.appendServerRecord({ type: 'alive', at: iso(this.clock.now().wall) }),
@@ -237,6 +263,10 @@ export class NetmonitorServer implements ServerHost {
     if (client === undefined) return false;
     this.pipeline.accept(client, beat, this.clock.now());
     return true;
+  }
+
+  acknowledge(id: string, by: string, down?: string): Promise<AckResult> {
+    return this.reminders.acknowledge(id, by, down);
   }
 
   failureOf(id: string, reason: string): boolean {

@@ -78,6 +78,12 @@ export function parseDuration(value: unknown, key: string): number {
   return rounded;
 }
 
+/** A duration, or 0 (`0`, `"0"`, `"0s"`) where zero means "off". */
+export function parseDurationOrZero(value: unknown, key: string): number {
+  if (value === 0 || (typeof value === 'string' && /^0+(?:\.0*)?s?$/.test(value.trim()))) return 0;
+  return parseDuration(value, key);
+}
+
 /** `2h 02m 05s`, `3m 26s`, `45s`, `3d 04h 00m 00s`; sub-second lengths round to whole seconds. */
 export function formatDuration(ms: number): string {
   let seconds = Math.max(0, Math.round(ms / 1000));

@@ -41,6 +41,7 @@ function fit(make: (name: string) => string, client: string): string {
 }
 
 export function downAlert(event: DownEvent, zone: string): AlertText {
+  if (event.reminder !== undefined) return reminderAlert(event, event.reminder.downAt, zone);
   if (event.intervention !== undefined) {
     return { subject: ascii(`ACTION NEEDED: ${event.client}`), body: fit((name) => `${name} is still DOWN: ${event.intervention}. Manual intervention needed.`, event.client) };
   }
@@ -50,6 +51,16 @@ export function downAlert(event: DownEvent, zone: string): AlertText {
   if (event.reason !== undefined) return { subject, body: failureBody(event.client, event.reason, since) };
   const silent = formatDuration(event.downIntervalMs);
   return { subject, body: fit((name) => `${name} is DOWN: no heartbeat for ${silent}. Last heard ${since}.`, event.client) };
+}
+
+/** A reminder that a client is still down: how long, and since when. */
+function reminderAlert(event: DownEvent, downAt: number, zone: string): AlertText {
+  const since = event.lastUp ?? downAt;
+  const length = formatDuration(event.at - since);
+  return {
+    subject: ascii(`STILL DOWN: ${event.client} for ${length}`),
+    body: fit((name) => `${name} is still DOWN, for ${length}: last heard ${clock(since, zone)}.`, event.client),
+  };
 }
 
 /** Characters of a client's name an explicit failure's body keeps, however long the reason. */
@@ -109,7 +120,11 @@ export function summaryAlert(summary: Summary, zone: string): AlertText {
     head = `${ascii(first.client)} is flapping: ${events.length} changes since ${since}; ${state} since ${clock(last.at, zone)}.`;
     return { subject, body: head.slice(0, SMS_LIMIT) };
   }
-  if (summary.reason === 'storm') {
+  if (summary.reason === 'hold') {
+    const state = first.type === 'down' ? 'DOWN' : 'UP again';
+    subject = `${first.type === 'down' ? 'DOWN' : 'UP'}: ${clients.length} clients`;
+    head = `${clients.length} clients ${state} since ${since}: `;
+  } else if (summary.reason === 'storm') {
     const state = first.type === 'down' ? 'DOWN' : 'UP again';
     subject = `STORM: ${clients.length} clients ${first.type === 'down' ? 'DOWN' : 'UP'}`;
     head = `${summary.note === undefined ? '' : `${summary.note} `}${clients.length} more clients ${state} since ${since}: `;

@@ -18,9 +18,9 @@
  * loudly, recorded `undeliverable` in the client's log, and skipped; the rest of the batch
  * goes on.
  *
- * Before an alert is queued, storm control (server/alerts/storm.ts) may hold it for a summary; a
- * summary is queued like an alert, and when it is delivered every alert it covers is marked
- * delivered (`via: "summary"`). Held alerts are still undelivered in the logs until then.
+ * Before an alert is queued, storm control (server/alerts/storm.ts) holds it: for `storm_hold`,
+ * to go out with others of its kind, or for a summary; a summary is queued like an alert, and
+ * when it is delivered every alert it covers is marked delivered (`via: "summary"`). Held alerts are still undelivered in the logs until then.
  *
  * Channels: this queue is the `email` channel. An alert (or summary) routed to push channels
  * as well is handed, after storm control, to the ChannelDispatcher (server/alerts/channels/),
@@ -169,10 +169,16 @@ export class AlertOutbox implements EventConsumer {
     if (this.queued.has(event.transitionId) || channels.length === 0) return;
     this.queued.add(event.transitionId);
     this.channelsOf.set(event.transitionId, channels);
+    // A reminder is no transition: it neither counts towards flapping nor waits for a storm.
+    if (event.type === 'down' && event.reminder !== undefined) return this.send({ kind: 'alert', event });
     const decision = this.storm.offer(event, this.monotonic());
     if (decision !== 'send') {
-      this.counts.held++;
-      this.options.logger.warn(`alert for ${event.client} (${event.type}) held for a summary: ${decision}`);
+      // Waiting storm_hold for others is every alert's normal path, not worth a warning.
+      if (decision === 'hold') this.options.logger.debug(`alert for ${event.client} (${event.type}) waits storm_hold for others`);
+      else {
+        this.counts.held++;
+        this.options.logger.warn(`alert for ${event.client} (${event.type}) held for a summary: ${decision}`);
+      }
       for (const channel of channels) if (channel === EMAIL) this.states.set(event, EMAIL, { state: 'held' });
       this.options.channels?.held(event, channels);
       return;
@@ -180,15 +186,17 @@ export class AlertOutbox implements EventConsumer {
     this.send({ kind: 'alert', event });
   }
 
-  /** Queues the summaries that storm control has ready; call about once a second. */
+  /** Queues the alerts and summaries that storm control has ready; call about once a second. */
   releaseSummaries(): number {
     const ready = this.storm.due(this.monotonic());
-    for (const summary of ready) {
-      const note = summary.reason === 'storm' && summary.events[0]?.type === 'down' ? this.options.correlate?.(summary.events.map((event) => event.client)) : null;
-      if (note !== null && note !== undefined) summary.note = note;
-      this.send({ kind: 'summary', summary });
+    for (const item of ready) {
+      if (item.kind === 'summary' && item.summary.reason === 'storm' && item.summary.events[0]?.type === 'down') {
+        const note = this.options.correlate?.(item.summary.events.map((event) => event.client));
+        if (note !== null && note !== undefined) item.summary.note = note;
+      }
+      this.send(item);
     }
-    return ready.length;
+    return ready.length + (this.options.channels?.releaseDeferred() ?? 0);
   }
 
   /** Hands an item to each of its channels: the e-mail part to this queue, the rest to the dispatcher. */

@@ -3,6 +3,10 @@
  * every call takes the monotonic time; nothing here sends or sleeps.
  *
  * Rules, checked in this order for each alert (docs/reliability.md):
+ *  0. Hold: a down or up alert waits `holdMs` (`storm_hold`) for others of its kind; when the
+ *     wait ends, the group goes through rules 2 and 3 as one message: the alert itself when it
+ *     is alone, else one summary naming them all. An alert that needs action (healing gave up)
+ *     is not held: it says something a group summary would lose.
  *  1. Flapping: a client with more than `flapChanges` transitions within `flapWindowMs` is
  *     flapping; its further alerts are held until it has kept one state for `flapQuietMs`
  *     (or `flapWindowMs` has passed), then one summary gives the count and its state now.
@@ -16,7 +20,7 @@
 import type { DownEvent, UpEvent } from '../core/events.js';
 
 export type AlertEvent = DownEvent | UpEvent;
-export type HoldReason = 'flapping' | 'storm' | 'cap';
+export type HoldReason = 'flapping' | 'storm' | 'cap' | 'hold';
 
 export interface StormLimits {
   stormThreshold: number;
@@ -25,6 +29,8 @@ export interface StormLimits {
   flapWindowMs: number;
   flapQuietMs: number;
   hourlyCap: number;
+  /** How long an alert waits for others of its kind (0: not at all). */
+  holdMs: number;
 }
 
 export const DEFAULT_LIMITS: StormLimits = Object.freeze({
@@ -34,6 +40,7 @@ export const DEFAULT_LIMITS: StormLimits = Object.freeze({
   flapWindowMs: 3_600_000,
   flapQuietMs: 900_000,
   hourlyCap: 20,
+  holdMs: 10_000,
 });
 
 export interface Summary {
@@ -44,7 +51,14 @@ export interface Summary {
   note?: string;
 }
 
+/** What storm control lets out: one alert, or one summary of several. */
+export type Release = { kind: 'alert'; event: AlertEvent } | { kind: 'summary'; summary: Summary };
+
 const HOUR_MS = 3_600_000;
+
+function needsAction(event: AlertEvent): boolean {
+  return event.type === 'down' && event.intervention !== undefined;
+}
 
 interface Bucket {
   events: AlertEvent[];
@@ -65,11 +79,12 @@ export class StormControl {
   private readonly clientTimes = new Map<string, number[]>();
   private readonly flapping = new Map<string, Bucket>();
   private readonly storms: Partial<Record<'down' | 'up', Bucket>> = {};
+  private readonly waiting: Partial<Record<'down' | 'up', Bucket>> = {};
   private cap: Bucket | null = null;
 
   constructor(private readonly limits: StormLimits = DEFAULT_LIMITS) {}
 
-  /** Decides one alert: 'send' (and counts it as sent) or held for a summary. */
+  /** Decides one alert: 'send' (and counts it as sent), or held: for others of its kind, or for a summary. */
   offer(event: AlertEvent, now: number): 'send' | HoldReason {
     const { limits } = this;
     let times = this.clientTimes.get(event.client);
@@ -81,14 +96,26 @@ export class StormControl {
       this.hold(event, now, flap, (bucket) => this.flapping.set(event.client, bucket));
       return 'flapping';
     }
-    const kind = this.kindTimes[event.type];
-    prune(kind, now, limits.stormWindowMs);
-    if (this.storms[event.type] !== undefined || kind.length >= limits.stormThreshold) {
-      this.hold(event, now, this.storms[event.type], (bucket) => (this.storms[event.type] = bucket));
+    if (limits.holdMs > 0 && !needsAction(event)) {
+      this.hold(event, now, this.waiting[event.type], (bucket) => (this.waiting[event.type] = bucket));
+      return 'hold';
+    }
+    return this.admit(event.type, [event], now);
+  }
+
+  /**
+   * The storm and cap rules for one message of `type` covering `events` (one alert, or a
+   * group that waited together): 'send' counts it as sent; otherwise they join that bucket.
+   */
+  private admit(type: 'down' | 'up', events: AlertEvent[], now: number): 'send' | HoldReason {
+    const kind = this.kindTimes[type];
+    prune(kind, now, this.limits.stormWindowMs);
+    if (this.storms[type] !== undefined || kind.length >= this.limits.stormThreshold) {
+      for (const event of events) this.hold(event, now, this.storms[type], (bucket) => (this.storms[type] = bucket));
       return 'storm';
     }
     if (!this.hasRoom(now)) {
-      this.hold(event, now, this.cap ?? undefined, (bucket) => (this.cap = bucket));
+      for (const event of events) this.hold(event, now, this.cap ?? undefined, (bucket) => (this.cap = bucket));
       return 'cap';
     }
     kind.push(now);
@@ -96,28 +123,40 @@ export class StormControl {
     return 'send';
   }
 
-  /** The summaries due at `now`, each counted as one sent message. */
-  due(now: number): Summary[] {
+  /** The alerts and summaries due at `now`, each counted as one sent message, in the order they are to go out. */
+  due(now: number): Release[] {
     const { limits } = this;
-    const ready: Summary[] = [];
+    const ready: Release[] = [];
+    const summary = (reason: HoldReason, events: AlertEvent[]): Release => ({ kind: 'summary', summary: { reason, events } });
     for (const [client, bucket] of this.flapping) {
       if (now - bucket.lastHeld >= limits.flapQuietMs || now - bucket.firstHeld >= limits.flapWindowMs) {
         this.flapping.delete(client);
-        ready.push({ reason: 'flapping', events: bucket.events });
+        ready.push(summary('flapping', bucket.events));
       }
+    }
+    const releases: Release[] = [];
+    // Oldest group first, so a client's down goes out before its recovery.
+    const groups = (['down', 'up'] as const).filter((type) => this.waiting[type] !== undefined && now - this.waiting[type].firstHeld >= limits.holdMs);
+    groups.sort((a, b) => this.waiting[a]!.firstHeld - this.waiting[b]!.firstHeld);
+    for (const type of groups) {
+      const { events } = this.waiting[type]!;
+      delete this.waiting[type];
+      if (this.admit(type, events, now) !== 'send') continue;
+      releases.push(events.length === 1 ? { kind: 'alert', event: events[0]! } : summary('hold', events));
     }
     for (const type of ['down', 'up'] as const) {
       const bucket = this.storms[type];
       if (bucket !== undefined && now - bucket.firstHeld >= limits.stormWindowMs) {
         delete this.storms[type];
-        ready.push({ reason: 'storm', events: bucket.events });
+        ready.push(summary('storm', bucket.events));
       }
     }
     // Summaries make room for themselves: a summary replaces many messages, so it is sent
     // even when it exceeds the cap (an inbox gets at most one per held bucket).
     for (const _ of ready) this.sentTimes.push(now);
+    ready.push(...releases);
     if (this.cap !== null && this.hasRoom(now)) {
-      ready.push({ reason: 'cap', events: this.cap.events });
+      ready.push(summary('cap', this.cap.events));
       this.cap = null;
       this.sentTimes.push(now);
     }
@@ -129,6 +168,7 @@ export class StormControl {
     let count = this.cap?.events.length ?? 0;
     for (const bucket of this.flapping.values()) count += bucket.events.length;
     for (const bucket of Object.values(this.storms)) count += bucket.events.length;
+    for (const bucket of Object.values(this.waiting)) count += bucket.events.length;
     return count;
   }
 

@@ -15,7 +15,7 @@ export const HTTP_TOP_KEYS: readonly string[] = ['http', 'self_check_url', 'self
 /** Per-client keys this module reads. */
 export const HTTP_CLIENT_KEYS: readonly string[] = ['token_sha256'];
 
-export const HTTP_SECTION_KEYS: readonly string[] = ['listen_address', 'port', 'admin_token_sha256', 'require_token_for_reads', 'auth_failures_per_minute', 'tls_cert_file', 'tls_key_file'];
+export const HTTP_SECTION_KEYS: readonly string[] = ['listen_address', 'port', 'admin_token_sha256', 'require_token_for_reads', 'auth_failures_per_minute', 'tls_cert_file', 'tls_key_file', 'public_url'];
 export const DEFAULT_HTTP_PORT = 8080;
 export const DEFAULT_SELF_CHECK_MS = 60_000;
 
@@ -37,6 +37,8 @@ export interface HttpListenerConfig {
   authFailuresPerMinute: number;
   /** HTTPS with this certificate and key; null: plain HTTP (for loopback or behind a proxy). */
   tls: TlsFilesConfig | null;
+  /** Where a phone reaches this listener, for the acknowledgement links in alerts; null: no links. */
+  publicUrl: string | null;
 }
 
 /** Turns a `*_file` setting into a path (relative to the configuration, or systemd's `%d/`). */
@@ -90,7 +92,16 @@ function validateListener(raw: JsonObject, filePath: FilePath): HttpListenerConf
     requireTokenForReads,
     authFailuresPerMinute: integerIn(section, 'auth_failures_per_minute', 1, 1_000_000, 20, 'http.auth_failures_per_minute'),
     tls: validateTls(section, filePath),
+    publicUrl: publicUrl(section),
   };
+}
+
+function publicUrl(section: JsonObject): string | null {
+  const value = optionalString(section, 'public_url', 'http.public_url');
+  if (value === undefined) return null;
+  const url = httpUrl(value, 'http.public_url');
+  if (url.search !== '' || url.hash !== '') throw new ConfigError('http.public_url', 'must have no query or fragment: the links add their own');
+  return value.replace(/\/+$/, '');
 }
 
 function validateTls(section: JsonObject, filePath: FilePath): TlsFilesConfig | null {

@@ -12,7 +12,7 @@ import {
 } from '../../shared/configCheck.js';
 import { labelsOfConfig, REPORT_CLIENT_KEYS, reportLabels } from './reportLabels.js';
 import { evidenceOf, type EvidenceConfig } from './evidence.js';
-import { parseDuration } from '../../shared/duration.js';
+import { parseDuration, parseDurationOrZero } from '../../shared/duration.js';
 import { ConfigError } from '../../shared/errors.js';
 import { HmacKeys } from '../intake/hmacSha256.js';
 import { isSensorId, parseKey } from '../../shared/nm1.js';
@@ -22,6 +22,7 @@ import type { EventType } from '../core/events.js';
 import { SOURCE_LIMIT_PER_SECOND } from '../intake/sourceLimiter.js';
 import { DEFAULT_LIMITS, type StormLimits } from '../alerts/storm.js';
 import { CHANNEL_CLIENT_KEYS, CHANNEL_TOP_KEYS, validateChannels, type ChannelsConfig } from '../alerts/channels/config.js';
+import { REMINDER_KEYS, validateReminders, type RemindersConfig } from '../alerts/reminders/config.js';
 import { HTTP_CLIENT_KEYS, HTTP_TOP_KEYS, isHttpClient, validateHttpClient, validateHttpSection, type HttpClientConfig, type HttpConfig } from './http.js';
 import type { ClientConfig, ClientKind } from './client.js';
 import { CLIENT_SETTINGS_KEYS, validateClientSettings, type ClientSettingsConfig } from './clientSettings.js';
@@ -81,17 +82,19 @@ export interface ServerConfig {
   evidence: EvidenceConfig;
   /** `clients.<id>.group` by client, for the ISP-wide note of a storm of downs. */
   groups: ReadonlyMap<string, string>;
+  /** Reminders while a client stays down (server/alerts/reminders/). */
+  reminders: RemindersConfig;
 }
 
 /** The top-level keys. */
 export const SERVER_KEYS: readonly string[] = [
   'username', 'password', 'password_file', 'smtp_server', 'smtp_port', 'smtp_tls', 'smtp_ca_file', 'alert_address',
   'alert_from', 'alert_timezone', 'alert_outbox', 'client_log_dir', 'listen_port', 'listen_address', 'down_interval',
-  'clients', 'clients_file', 'hooks', 'source_rate_limit', 'alert_limits', 'evidence', ...CHANNEL_TOP_KEYS, ...HTTP_TOP_KEYS, ...SUPERVISION_TOP_KEYS,
+  'clients', 'clients_file', 'hooks', 'source_rate_limit', 'alert_limits', 'evidence', ...CHANNEL_TOP_KEYS, ...REMINDER_KEYS, ...HTTP_TOP_KEYS, ...SUPERVISION_TOP_KEYS,
 ];
 /** The keys of a `clients` entry. */
-export const CLIENT_KEYS: readonly string[] = ['key', 'key_file', 'legacy', 'down_interval', ...CLIENT_SETTINGS_KEYS, ...CHANNEL_CLIENT_KEYS, ...REPORT_CLIENT_KEYS, ...HTTP_CLIENT_KEYS, ...SUPERVISION_CLIENT_KEYS];
-export const ALERT_LIMITS_KEYS: readonly string[] = ['storm_threshold', 'storm_window', 'flap_changes', 'flap_window', 'flap_quiet', 'hourly_cap'];
+export const CLIENT_KEYS: readonly string[] = ['key', 'key_file', 'legacy', 'down_interval', ...CLIENT_SETTINGS_KEYS, ...CHANNEL_CLIENT_KEYS, ...REMINDER_KEYS, ...REPORT_CLIENT_KEYS, ...HTTP_CLIENT_KEYS, ...SUPERVISION_CLIENT_KEYS];
+export const ALERT_LIMITS_KEYS: readonly string[] = ['storm_threshold', 'storm_window', 'flap_changes', 'flap_window', 'flap_quiet', 'hourly_cap', 'storm_hold'];
 export const HOOK_KEYS: readonly string[] = ['command', 'events', 'timeout'];
 const TLS_MODES: readonly SmtpTls[] = ['starttls', 'tls', 'none'];
 const EVENT_TYPES: readonly EventType[] = ['down', 'up', 'boot'];
@@ -224,7 +227,16 @@ function alertLimits(raw: JsonObject): StormLimits {
     flapWindowMs: duration('flap_window', DEFAULT_LIMITS.flapWindowMs),
     flapQuietMs: duration('flap_quiet', DEFAULT_LIMITS.flapQuietMs),
     hourlyCap: integerIn(value, 'hourly_cap', 1, 1_000_000, DEFAULT_LIMITS.hourlyCap, 'alert_limits.hourly_cap'),
+    holdMs: stormHold(value.storm_hold),
   };
+}
+
+/** `storm_hold`: a duration up to an hour (every alert waits that long), or 0 to send at once. */
+function stormHold(value: unknown): number {
+  if (value === undefined) return DEFAULT_LIMITS.holdMs;
+  const ms = parseDurationOrZero(value, 'alert_limits.storm_hold');
+  if (ms > 3_600_000) throw new ConfigError('alert_limits.storm_hold', 'must be at most 1 hour: every alert waits that long');
+  return ms;
 }
 
 function hookList(raw: JsonObject): HookConfig[] {
@@ -310,6 +322,7 @@ export function validateServerConfig(raw: JsonObject, configPath: string, env: E
     http: validateHttpSection(raw, (value, key) => secretPath(value, key, configDir, env)),
     supervision: validateSupervisionSection(raw, configDir),
     channels: validateChannels(raw, (value, key) => secretPath(value, key, configDir, env), env),
+    reminders: validateReminders(raw),
   };
   checkSupervisionTogether(config.supervision, config.clients);
   return deepFreeze(config);

@@ -16,6 +16,11 @@ export interface DownEvent {
   reason?: string;
   /** Set on the one alert that says healing gave up on a client that is still down. */
   intervention?: string;
+  /**
+   * Set on a reminder that the client is still down (server/alerts/reminders/): its number
+   * and the moment of the down. `at` is then the reminder's time, `transitionId` its own id.
+   */
+  reminder?: { n: number; downAt: number; down: string };
 }
 
 export interface UpEvent {

@@ -15,9 +15,11 @@ import type { ClientKind } from '../config/server.js';
 import type { ClientState, Instant } from '../core/monitor.js';
 import { scheduleJson } from '../core/schedule.js';
 import type { ServerHost } from '../host.js';
+import type { AckResult } from '../alerts/reminders/reminders.js';
 import type { LastMessage } from './heartbeat.js';
 import type { LogHistory } from './logHistory.js';
-import type { HttpReply, HttpRoute } from './routes.js';
+import type { HttpReply, HttpRequest, HttpRoute } from './routes.js';
+import { ACK_PATH, verifyAckLink } from '../alerts/ackLink.js';
 import type { SettingsWriter } from './settingsWriter.js';
 import { OVERRIDE_KEYS, parseOverride } from '../store/settingsFile.js';
 
@@ -58,6 +60,12 @@ export interface ApiContext {
 }
 
 const notFound: HttpReply = { status: 404, json: { error: 'not found' } };
+
+/** An acknowledgement's answer: 200 with the outage, or 409 when there is none to acknowledge. */
+export function ackReply(client: string, result: AckResult): HttpReply {
+  if (!result.ok) return { status: 409, json: { error: result.why === 'not-down' ? `${client} is not down` : 'that outage is over: the client recovered and went down again since' } };
+  return { status: 200, json: { client, outage: result.down, acknowledged: true, already: result.already } };
+}
 
 function badRequest(error: unknown): HttpReply {
   if (error instanceof ConfigError) return { status: 400, json: { error: 'invalid', code: error.code, key: error.key, message: error.message.replace(/^invalid configuration: /, '') } };
@@ -145,6 +153,29 @@ export function apiRoutes(context: ApiContext): HttpRoute[] {
           status: 200,
           json: { since: isoIn(since, zone), until: isoIn(Math.min(until ?? now, now), zone), timezone: zone, ...clientJson(report, zone) },
         };
+      },
+    },
+    // The signed link: its signature is the authorisation, so it needs no token (a phone's ntfy app calls it).
+    ...(['GET', 'POST'] as const).map((method) => ({
+      method,
+      pattern: ACK_PATH,
+      access: 'public' as const,
+      async handle(request: HttpRequest): Promise<HttpReply> {
+        const secret = server.ackSecret;
+        const link = secret === null ? { error: 'no acknowledgement links' } : verifyAckLink(request.query, secret, server.clock.now().wall);
+        if ('error' in link) return { status: 403, json: { error: link.error } };
+        if (server.clientState(link.client) === undefined) return notFound;
+        return ackReply(link.client, await server.acknowledge(link.client, 'link', link.down));
+      },
+    })),
+    {
+      method: 'POST',
+      pattern: '/api/v1/clients/:id/ack',
+      access: 'admin',
+      async handle(_request, params) {
+        const state = server.clientState(params.id!);
+        if (state === undefined) return notFound;
+        return ackReply(state.id, await server.acknowledge(state.id, 'api'));
       },
     },
     {

@@ -16,6 +16,7 @@ import type { ClientDirectory } from '../intake/acceptance.js';
 import { restoredWindow } from '../intake/replay.js';
 import type { LogDirectory } from './logDirectory.js';
 import { loadState, type SavedSensor } from './stateFile.js';
+import type { LoggedOutage } from '../alerts/reminders/reminders.js';
 
 import { MAX_DURATION_MS } from '../../shared/duration.js';
 import { MAX_COUNTER, MAX_INTERVAL_S } from '../../shared/nm1.js';
@@ -28,6 +29,8 @@ export interface LoggedClient extends Omit<SavedClient, 'window'> {
   undelivered: MonitorEvent[];
   /** For each of them, by transition id: the channels still without an outcome. */
   pendingChannels: Map<string, string[]>;
+  /** The outage a down client is in, with the reminders recorded for it; null when up. */
+  outage: LoggedOutage | null;
 }
 
 /** What records without a channel field mean: the only channel there was. */
@@ -69,7 +72,7 @@ function eventOfRecord(client: string, record: ReadRecord): MonitorEvent | null 
  * `skip` and read as empty: damage in the folder never stops a start (docs/reliability.md).
  */
 export async function readClientLog(client: string, path: string, counts: ReadCounts, skip: (problem: string) => void = () => undefined): Promise<LoggedClient> {
-  const state: LoggedClient = { status: 'unknown', lastHeard: null, lastUpBeforeOutage: null, addr: null, boot: null, sensorInterval: null, undelivered: [], pendingChannels: new Map() };
+  const state: LoggedClient = { status: 'unknown', lastHeard: null, lastUpBeforeOutage: null, addr: null, boot: null, sensorInterval: null, undelivered: [], pendingChannels: new Map(), outage: null };
   try {
     await foldClientLog(client, path, counts, state);
   } catch (error) {
@@ -86,6 +89,9 @@ async function foldClientLog(client: string, path: string, counts: ReadCounts, s
     const at = timeOf(record.at);
     switch (record.type) {
       case 'up': {
+        // A reminder still owed for an outage that is over would only be noise now.
+        for (const [id, event] of pending) if (event.type === 'down' && event.reminder !== undefined) pending.delete(id);
+        state.outage = null;
         state.status = 'up';
         state.lastHeard = at;
         state.lastUpBeforeOutage = null;
@@ -97,7 +103,22 @@ async function foldClientLog(client: string, path: string, counts: ReadCounts, s
       case 'down':
         state.status = 'down';
         state.lastUpBeforeOutage = timeOf(record.last_up);
+        if (at !== null && record.id !== null) state.outage = { down: record.id, downAt: at, lastUp: state.lastUpBeforeOutage, sent: 0, lastAt: at, acked: false };
         break;
+      case 'ack':
+        if (state.outage !== null && record.down === state.outage.down) state.outage.acked = true;
+        break;
+      case 'reminder': {
+        const { outage } = state;
+        if (outage === null || record.down !== outage.down || record.n === null || record.id === null || at === null) break;
+        outage.sent = Math.max(outage.sent, record.n);
+        outage.lastAt = at;
+        const names = record.channels ?? [LEGACY_CHANNEL];
+        if (names.length === 0) break;
+        pending.set(record.id, { type: 'down', client, at, lastUp: timeOf(record.last_up), downIntervalMs: 0, transitionId: record.id, reminder: { n: record.n, downAt: outage.downAt, down: outage.down } });
+        channels.set(record.id, new Set(names));
+        break;
+      }
       case 'boot':
         state.lastHeard = at;
         state.boot = counter(record.boot) ?? state.boot;
@@ -143,6 +164,8 @@ export interface RestoreParts {
   logs: LogDirectory;
   logger: Logger;
   clock: { now(): Instant };
+  /** Given each client that is down, with its outage as the log tells it (reminders). */
+  onOutage?: (client: string, outage: LoggedOutage) => void;
 }
 
 /**
@@ -181,6 +204,7 @@ export async function restoreClients(parts: RestoreParts): Promise<OwedAlert[]> 
       sensorInterval: log.sensorInterval,
     }]);
     if (sensor?.boot != null && sensor.seq != null) directory.restoreWindow(state, restoredWindow(sensor.boot, sensor.seq));
+    if (log.status === 'down' && log.outage !== null) parts.onOutage?.(client.id, log.outage);
     for (const event of log.undelivered as (DownEvent | UpEvent)[]) {
       const channels = owedChannels(config.channels, event, log.pendingChannels, logger);
       if (channels.length > 0) undelivered.push({ event, channels });

@@ -354,7 +354,7 @@ async function lagAndRecovery(rows: { push(row: string[]): void }): Promise<void
   // Storm control off: this measures the path from deadline to mailer, not the policy that
   // deliberately holds a burst of 1,000 alerts for one summary.
   const config = writeServerConfig(dir, LAG_CLIENTS, {
-    client_log_dir: logs, down_interval: LAG_DOWN_S, alert_limits: { storm_threshold: 1_000_000, hourly_cap: 1_000_000, flap_changes: 1_000_000 },
+    client_log_dir: logs, down_interval: LAG_DOWN_S, alert_limits: { storm_threshold: 1_000_000, hourly_cap: 1_000_000, flap_changes: 1_000_000, storm_hold: 0 },
   });
 
   const recoveries: number[] = [];

@@ -125,6 +125,19 @@ t.test('LibreNMS records are listed with the device and what the check found', a
   t.match(actions[4]!.detail, /IP 192.0.2.1 restored/);
 });
 
+t.test('acknowledgements are listed in the report with the outage they took on and how', async (t) => {
+  const dir = tempDir();
+  writeLog(dir, 'gw', [
+    ...firstUp(T0 - HOUR),
+    { type: 'down', at: iso(T0), id: 'down-gw-1', last_up: iso(T0 - 3 * MINUTE), down_interval_s: 180, interval: 60, boot: 1 },
+    { type: 'ack', at: iso(T0 + 10 * MINUTE), down: 'down-gw-1', by: 'link' },
+  ]);
+  const json = await jsonReport({ logDir: dir, tz: 'UTC' }, NOW);
+  const actions = (json.clients[0] as unknown as { actions: JsonAction[] }).actions;
+  t.same(actions.map((a) => [a.at, a.module, a.kind, a.result, a.detail]), [['2026-06-01T10:10:00.000+00:00', 'alerts', 'ack', 'acknowledged', 'outage down-gw-1, by link']]);
+  t.match(await report({ logDir: dir, tz: 'UTC' }, NOW), /alerts\s+ack\s+acknowledged\s+outage down-gw-1, by link/, 'and in the text report');
+});
+
 t.test('only actions inside the window are shown', async (t) => {
   const dir = tempDir();
   writeLog(dir, 'gw', [...firstUp(T0 - 2 * 24 * HOUR), rtt(T0 - 24 * HOUR, 5, 0, 1, 1, 1)]);

@@ -71,6 +71,8 @@ const EVERY_TYPE: LogRecord[] = [
   record,
   { type: 'boot', at: AT, boot: null, uptime: null, interval: null, addr: '192.0.2.1' },
   { type: 'addr', at: AT, addr: '198.51.100.9', previous: '192.0.2.1' },
+  { type: 'ack', at: AT, down: 'down-gw-2', by: 'api' },
+  { type: 'reminder', at: AT, id: 'down-gw-2~r1', down: 'down-gw-2', n: 1, last_up: '2026-11-25T06:10:17.380Z', channels: ['email', 'phone'] },
   { type: 'delivered', at: AT, ref: 'down-gw-2', channel: 'email', via: 'summary' },
   { type: 'undeliverable', at: AT, ref: 'down-gw-2', channel: 'email', error: '550 no such user' },
   { type: 'rtt', at: AT, from: '2026-11-25T06:08:21.380Z', count: 10, lost: 1, min_ms: 1.5, avg_ms: 2, max_ms: 4 },

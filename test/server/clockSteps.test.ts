@@ -19,7 +19,8 @@ async function harness() {
   const key = randomBytes(32);
   const dir = tempDir();
   const config = validateServerConfig(
-    { client_log_dir: join(dir, 'logs'), listen_address: '127.0.0.1', listen_port: 0, down_interval: 60, clients: { 'home-gw': { key: key.toString('hex') } } },
+    // No storm_hold: this test counts the seconds to the alert.
+    { client_log_dir: join(dir, 'logs'), listen_address: '127.0.0.1', listen_port: 0, down_interval: 60, alert_limits: { storm_hold: 0 }, clients: { 'home-gw': { key: key.toString('hex') } } },
     join(dir, 'server.json'),
   );
   const clock = { mono: 1_000_000, wall: Date.parse('2026-11-25T06:00:00Z') };

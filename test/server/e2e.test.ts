@@ -26,7 +26,7 @@ t.test('a sensor going silent gives one down e-mail, and its return one recovery
     password: '',
     smtp_server: '127.0.0.1',
     smtp_port: smtp.port,
-    smtp_tls: 'none',
+    smtp_tls: 'none', alert_limits: { storm_hold: 0 },
     alert_address: ['5551234567@sms.example.net', 'me@example.net'],
     client_log_dir: join(dir, 'logs'),
     listen_port: 0,
@@ -86,7 +86,7 @@ t.test('hostile datagrams are refused and counted, and never cause an alert', as
   t.teardown(() => smtp.close());
   const key = randomBytes(32);
   const config = writeConfig(dir, {
-    smtp_server: '127.0.0.1', smtp_port: smtp.port, smtp_tls: 'none', alert_address: 'me@example.net',
+    smtp_server: '127.0.0.1', smtp_port: smtp.port, smtp_tls: 'none', alert_limits: { storm_hold: 0 }, alert_address: 'me@example.net',
     client_log_dir: join(dir, 'logs'), listen_port: 0, listen_address: '127.0.0.1', down_interval: 1,
     clients: { 'home-gw': { key: key.toString('hex') }, '192.0.2.77': { legacy: true } },
   });
@@ -132,7 +132,7 @@ t.test('sensors listed in a clients file are heard, go down and come back like a
   const config = writeConfig(dir, {
     smtp_server: '127.0.0.1', smtp_port: smtp.port, smtp_tls: 'none', alert_address: 'me@example.net',
     client_log_dir: join(dir, 'logs'), listen_port: 0, listen_address: '127.0.0.1', down_interval: 1,
-    alert_limits: { storm_threshold: 100 },
+    alert_limits: { storm_threshold: 100, storm_hold: 0 },
     clients_file: 'fleet.txt',
   });
   const server = await startServer(config);

@@ -24,7 +24,7 @@ appendFileSync(process.argv[2], JSON.stringify({ event: e.NETMONITOR_EVENT, clie
 `);
   const logDir = join(dir, 'logs');
   const config = writeConfig(dir, {
-    username: 'mailbot@example.net', smtp_server: '127.0.0.1', smtp_port: smtp.port, smtp_tls: 'none', alert_address: 'me@example.net',
+    username: 'mailbot@example.net', smtp_server: '127.0.0.1', smtp_port: smtp.port, smtp_tls: 'none', alert_limits: { storm_hold: 0 }, alert_address: 'me@example.net',
     client_log_dir: logDir, listen_port: 0, listen_address: '127.0.0.1', down_interval: 1,
     clients: { '127.0.0.1': { legacy: true } },
     hooks: [{ command: [process.execPath, hook, hookLog], events: ['down', 'up', 'boot'], timeout: '5s' }],

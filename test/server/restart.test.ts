@@ -32,7 +32,7 @@ async function setup(t: Test, downSeconds = 1, limits: Record<string, number> = 
     smtp_server: '127.0.0.1', smtp_port: smtp.port, smtp_tls: 'none', alert_address: 'me@example.net',
     client_log_dir: logDir, listen_port: 0, listen_address: '127.0.0.1', down_interval: downSeconds,
     clients: { 'home-gw': { key: key.toString('hex') } },
-    alert_limits: limits,
+    alert_limits: { storm_hold: 0, ...limits },
   });
   return { dir, smtp, key, logDir, config };
 }

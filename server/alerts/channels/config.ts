@@ -11,6 +11,7 @@ import { parseDuration } from '../../../shared/duration.js';
 import { ConfigError } from '../../../shared/errors.js';
 import { DEFAULT_TIMEOUT_MS } from './http.js';
 import { urlOrigin } from '../../../shared/redact.js';
+import { parseQuietHours, type QuietHours } from '../quiet/hours.js';
 import type { AppriseConfig } from './apprise.js';
 import type { DiscordConfig } from './discord.js';
 import type { NtfyConfig } from './ntfy.js';
@@ -37,6 +38,23 @@ export interface ChannelsConfig {
   defaultRoute: string[];
   /** Per-client `channels`, for the clients that have them. */
   clientRoutes: Record<string, string[]>;
+  /** `quiet_hours` and `urgent` of the push channels that set them. */
+  attention: Record<string, ChannelAttention>;
+}
+
+/** When a channel wants to be disturbed (server/alerts/quiet/). */
+export interface ChannelAttention {
+  quiet: QuietHours | null;
+  /** Down alerts ignore the quiet hours. */
+  urgent: boolean;
+}
+
+export const ATTENTION_KEYS = ['quiet_hours', 'urgent'];
+
+function attentionOf(settings: JsonObject, prefix: string, defaultZone: string): ChannelAttention {
+  const quiet = settings.quiet_hours === undefined || settings.quiet_hours === null ? null : parseQuietHours(settings.quiet_hours, `${prefix}quiet_hours`, defaultZone);
+  if (settings.urgent !== undefined && typeof settings.urgent !== 'boolean') throw new ConfigError(`${prefix}urgent`, 'must be true or false');
+  return { quiet, urgent: settings.urgent === true };
 }
 
 export type SecretPath = (value: string, key: string) => string;
@@ -92,7 +110,7 @@ function stringMap(value: unknown, key: string): Record<string, string> {
 function fromObject(name: string, r: Reader): PushChannelConfig {
   const type = r.obj.type;
   if (typeof type !== 'string' || !(TYPES as readonly string[]).includes(type)) throw new ConfigError(`${r.prefix}type`, `must be one of ${TYPES.join(', ')}`);
-  const known = (keys: string[]): void => checkKnownKeys(r.obj, ['type', 'timeout', ...keys], r.prefix);
+  const known = (keys: string[]): void => checkKnownKeys(r.obj, ['type', 'timeout', ...ATTENTION_KEYS, ...keys], r.prefix);
   const timeoutMs = timeoutOf(r);
   switch (type) {
     case 'ntfy': {
@@ -223,6 +241,8 @@ export function validateChannels(raw: JsonObject, secretPath: SecretPath, env: R
   const emailKeys = ['smtp_server', 'alert_address', 'alert_outbox'].some((key) => raw[key] !== undefined && raw[key] !== null);
   let email = value === undefined || value === null || emailKeys;
   const push: PushChannelConfig[] = [];
+  const attention: Record<string, ChannelAttention> = {};
+  const defaultZone = typeof raw.alert_timezone === 'string' ? raw.alert_timezone : 'UTC';
   if (value !== undefined && value !== null) {
     if (!isObject(value)) throw new ConfigError('channels', 'must be an object mapping a channel name to its settings or URL, such as {"phone": "ntfys://ntfy.sh/my-topic"}');
     for (const [name, settings] of Object.entries(value)) {
@@ -238,7 +258,10 @@ export function validateChannels(raw: JsonObject, secretPath: SecretPath, env: R
       if (name === EMAIL) throw new ConfigError(key, 'the name "email" is kept for the e-mail channel ({"type": "email"})');
       const envPrefix = `NETMONITOR_CHANNEL_${name.toUpperCase().replace(/-/g, '_')}_`;
       if (typeof settings === 'string') push.push(fromUrl(name, settings, key));
-      else if (isObject(settings)) push.push(fromObject(name, { obj: settings, prefix: `${key}.`, envPrefix, secretPath, env }));
+      else if (isObject(settings)) {
+        push.push(fromObject(name, { obj: settings, prefix: `${key}.`, envPrefix, secretPath, env }));
+        attention[name] = attentionOf(settings, `${key}.`, defaultZone);
+      }
       else throw new ConfigError(key, 'must be an object with a "type", or a channel URL string');
     }
   }
@@ -250,7 +273,7 @@ export function validateChannels(raw: JsonObject, secretPath: SecretPath, env: R
       if (isObject(settings) && settings.channels !== undefined) clientRoutes[id] = routeList(settings.channels, `clients.${id}.channels`, names);
     }
   }
-  return { email, push, defaultRoute, clientRoutes };
+  return { email, push, defaultRoute, clientRoutes, attention };
 }
 
 /** The channels a client's alerts go to. */

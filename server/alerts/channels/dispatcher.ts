@@ -7,6 +7,11 @@
  *
  * Summaries: a storm summary covers alerts whose clients may route to different channels;
  * each channel gets one summary of the alerts routed to it.
+ *
+ * Quiet hours (server/alerts/quiet/): during a channel's window its alerts wait here instead
+ * of in its queue (down alerts too, unless the channel is `urgent`); when the window ends
+ * they go out as one digest covering them all (`via: "digest"`). They stay undelivered in
+ * the logs until then: a restart offers them again, and they wait again if it is still quiet.
  */
 import type { Logger } from 'winston';
 import { iso } from '../../../log/records.js';
@@ -17,8 +22,11 @@ import { ChannelQueue, type DeliveryState, type QueueItem, type QueueTiming } fr
 import { OutcomeRecorder } from './recorder.js';
 import type { DeliveryStates } from './states.js';
 import { pushMessage } from './text.js';
-import type { AlertItem, Channel } from './types.js';
+import type { AlertItem, Channel, PushMessage } from './types.js';
 import { createHash } from 'node:crypto';
+import type { ChannelAttention } from './config.js';
+import { digestText } from '../quiet/digest.js';
+import { quietUntil } from '../quiet/hours.js';
 
 export interface DispatcherOptions {
   channels: readonly Channel[];
@@ -27,6 +35,8 @@ export interface DispatcherOptions {
   states: DeliveryStates;
   textOf(item: AlertItem): AlertText;
   timing?: QueueTiming;
+  /** Quiet hours and urgency by channel name. */
+  attention?: Readonly<Record<string, ChannelAttention>>;
 }
 
 /** A summary's id depends only on the alerts it covers, so a re-send is recognisable. */
@@ -37,6 +47,10 @@ export function summaryId(events: readonly AlertEvent[], reason: string): string
 export class ChannelDispatcher {
   readonly queues = new Map<string, ChannelQueue>();
   private readonly recorder: OutcomeRecorder;
+  /** Makes the signed acknowledgement link of an outage (server/alerts/ackLink.ts); null: no links. */
+  ackLink: ((client: string, down: string) => string) | null = null;
+  /** By channel: the alerts waiting for the end of its quiet hours, oldest first. */
+  private readonly deferred = new Map<string, { until: number; events: AlertEvent[] }>();
 
   constructor(private readonly options: DispatcherOptions) {
     this.recorder = new OutcomeRecorder(options.logs, options.logger);
@@ -50,14 +64,55 @@ export class ChannelDispatcher {
     for (const [name, queue] of this.queues) {
       if (item.kind === 'alert') {
         if (!channelsOf(item.event).includes(name)) continue;
-        queue.push({ message: pushMessage(item.event.transitionId, item, this.options.textOf(item)), refs: [item.event], via: null, notBefore: null });
+        if (this.defer(name, [item.event], item.event.type === 'down')) continue;
+        queue.push({ message: this.withAck(pushMessage(item.event.transitionId, item, this.options.textOf(item)), item.event), refs: [item.event], via: null, notBefore: null });
         continue;
       }
       const events = item.summary.events.filter((event) => channelsOf(event).includes(name));
-      if (events.length === 0) continue;
+      if (events.length === 0 || this.defer(name, events, events.at(-1)!.type === 'down')) continue;
       const part: AlertItem = { kind: 'summary', summary: { ...item.summary, events } };
       queue.push({ message: pushMessage(summaryId(events, item.summary.reason), part, this.options.textOf(part)), refs: events, via: 'summary', notBefore: null });
     }
+  }
+
+  /** Keeps `events` for the digest when `channel` is in its quiet hours (urgent channels let downs through). */
+  private defer(channel: string, events: readonly AlertEvent[], down: boolean): boolean {
+    const attention = this.options.attention?.[channel];
+    if (attention?.quiet == null || (down && attention.urgent)) return false;
+    const until = quietUntil(this.now(), attention.quiet);
+    if (until === null) return false;
+    const waiting = this.deferred.get(channel) ?? { until, events: [] };
+    waiting.events.push(...events);
+    this.deferred.set(channel, waiting);
+    for (const event of events) this.options.states.set(event, channel, { state: 'deferred', until });
+    return true;
+  }
+
+  /** Queues one digest on each channel whose quiet hours have ended; call about once a second. */
+  releaseDeferred(): number {
+    let released = 0;
+    const now = this.now();
+    for (const [name, waiting] of this.deferred) {
+      const quiet = this.options.attention?.[name]?.quiet;
+      if (now < waiting.until && quiet != null && quietUntil(now, quiet) !== null) continue;
+      this.deferred.delete(name);
+      const text = digestText(waiting.events, quiet?.timezone ?? 'UTC');
+      const id = summaryId(waiting.events, 'digest');
+      const message = { id, kind: 'summary' as const, client: null, title: text.subject, body: text.body, priority: 'default' as const, tags: ['bell'], at: now, outageS: null };
+      this.queues.get(name)?.push({ message, refs: waiting.events, via: 'digest', notBefore: null });
+      released++;
+    }
+    return released;
+  }
+
+  /** Adds the acknowledgement link to a down alert or a reminder (not to "action needed": healing gave up, a person acts anyway). */
+  private withAck(message: PushMessage, event: AlertEvent): PushMessage {
+    if (this.ackLink === null || event.type !== 'down' || event.intervention !== undefined) return message;
+    return { ...message, ackUrl: this.ackLink(event.client, event.reminder?.down ?? event.transitionId) };
+  }
+
+  private now(): number {
+    return (this.options.timing?.now ?? Date.now)();
   }
 
   /** Marks the alerts held by storm control on their push channels. */

@@ -34,6 +34,8 @@ export function ntfyChannel(name: string, config: NtfyConfig, description: strin
         Tags: message.tags.join(','),
       };
       if (config.click !== null) headers.Click = config.click;
+      // ntfy's action button: the app POSTs the signed link itself (ntfy.sh/docs/publish/#http-action).
+      if (message.ackUrl !== undefined) headers.Actions = `http, Acknowledge, ${message.ackUrl}, method=POST, clear=true`;
       if (config.token !== null) headers.Authorization = `Bearer ${config.token}`;
       else if (config.username !== null) headers.Authorization = `Basic ${Buffer.from(`${config.username}:${config.password ?? ''}`).toString('base64')}`;
       return deliver({ url: config.url, headers, body: message.body, timeoutMs: config.timeoutMs }, secrets);

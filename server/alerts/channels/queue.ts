@@ -25,8 +25,8 @@ export interface QueueItem {
   message: PushMessage;
   /** The transitions this message covers; each gets the outcome. */
   refs: readonly AlertEvent[];
-  /** 'summary' when the message is a storm summary. */
-  via: 'summary' | null;
+  /** 'summary' when the message is a storm summary, 'digest' for the end of quiet hours. */
+  via: 'summary' | 'digest' | null;
   /** Not sent before this wall-clock time; null: now. */
   notBefore: number | null;
 }

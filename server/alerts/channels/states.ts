@@ -8,7 +8,7 @@
 import type { AlertEvent } from '../storm.js';
 import type { DeliveryState } from './queue.js';
 
-export type ChannelState = DeliveryState | { state: 'held' };
+export type ChannelState = DeliveryState | { state: 'held' } | { state: 'deferred'; until: number };
 
 interface AlertStates {
   client: string;
@@ -56,6 +56,8 @@ function stateJson(s: ChannelState, time: (ms: number) => string): Record<string
       return { state: s.state, at: time(s.at) };
     case 'undeliverable':
       return { state: s.state, at: time(s.at), answer: s.answer };
+    case 'deferred':
+      return { state: s.state, until: time(s.until) };
     default:
       return { state: s.state };
   }

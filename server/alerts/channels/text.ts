@@ -14,10 +14,10 @@ export function pushMessage(id: string, item: AlertItem, text: AlertText): PushM
   }
   const event = item.event;
   if (event.type === 'down') {
-    const kind = event.intervention === undefined ? 'down' : 'action-needed';
+    const kind = event.reminder !== undefined ? 'reminder' : event.intervention === undefined ? 'down' : 'action-needed';
     // A phone has room for what the SMS-sized text leaves out: the failure the client reported.
     const body = event.reason === undefined ? text.body : `${text.body}\nReason: ${event.reason}`;
-    return { id, kind, client: event.client, title: text.subject, body, priority: 'high', tags: [kind === 'down' ? 'rotating_light' : 'sos'], at: event.at, outageS: null };
+    return { id, kind, client: event.client, title: text.subject, body, priority: 'high', tags: [kind === 'down' ? 'rotating_light' : kind === 'reminder' ? 'hourglass' : 'sos'], at: event.at, outageS: null };
   }
   const outageS = event.outageMs === null ? null : event.outageMs / 1000;
   return { id, kind: 'up', client: event.client, title: text.subject, body: text.body, priority: 'default', tags: ['white_check_mark'], at: event.at, outageS };

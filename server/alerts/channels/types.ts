@@ -4,17 +4,17 @@
  * provider's file only knows how to say one message and how to read its provider's reply.
  */
 
-import type { AlertEvent, Summary } from '../storm.js';
+import type { Release } from '../storm.js';
 
 /** What is sent: one alert, or a storm control summary of held ones (the outbox's items). */
-export type AlertItem = { kind: 'alert'; event: AlertEvent } | { kind: 'summary'; summary: Summary };
+export type AlertItem = Release;
 
 /** One message for one channel, in words that suit a phone; the provider adds its markup. */
 export interface PushMessage {
   /** Stable across restarts (the transition id, or a summary's digest): the idempotency key where a provider has one. */
   id: string;
-  /** down, up, summary, action-needed or test. */
-  kind: 'down' | 'up' | 'summary' | 'action-needed' | 'test';
+  /** down, up, summary, action-needed, reminder or test. */
+  kind: 'down' | 'up' | 'summary' | 'action-needed' | 'reminder' | 'test';
   /** The client it is about; null for summaries of several clients and for tests. */
   client: string | null;
   title: string;
@@ -28,6 +28,8 @@ export interface PushMessage {
   at: number;
   /** The outage's length in seconds, for recoveries. */
   outageS: number | null;
+  /** For downs and reminders with an HTTP `public_url`: the signed link that acknowledges the outage. */
+  ackUrl?: string;
 }
 
 export type SendResult =

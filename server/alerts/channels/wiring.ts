@@ -24,6 +24,7 @@ export function outboxChannels(config: ServerConfig, logs: LogDirectory, logger:
     logger,
     states,
     textOf: (item) => textOfItem(item, config.alertTimezone),
+    attention: config.channels.attention,
   });
   return { route: (client) => routeOf(config.channels, client), channels, states };
 }

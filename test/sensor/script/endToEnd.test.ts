@@ -60,7 +60,7 @@ async function scenario(t: Test, way: 'http' | 'udp'): Promise<void> {
   const key = randomBytes(32).toString('hex');
   const logs = join(dir, 'logs');
   const server = await startProcess(dir, {
-    smtp_server: '127.0.0.1', smtp_port: smtp.port, smtp_tls: 'none', alert_address: 'me@example.net',
+    smtp_server: '127.0.0.1', smtp_port: smtp.port, smtp_tls: 'none', alert_limits: { storm_hold: 0 }, alert_address: 'me@example.net',
     client_log_dir: logs, listen_address: '127.0.0.1', listen_port: 0, down_interval: 2,
     http: { listen_address: '127.0.0.1', port: 0 },
     clients: { 'home-gw': { key } },

@@ -45,7 +45,7 @@ function fileOutbox(options: { driven?: boolean; mbox?: string } = {}) {
   const { counts, openFile } = countingOpen();
   const { logger, lines } = captureLogger();
   // Storm control out of the way: this is about the delivery path, not about holding bursts.
-  const storm = new StormControl({ ...DEFAULT_LIMITS, stormThreshold: 1_000_000, hourlyCap: 1_000_000, flapChanges: 1_000_000 });
+  const storm = new StormControl({ ...DEFAULT_LIMITS, stormThreshold: 1_000_000, hourlyCap: 1_000_000, flapChanges: 1_000_000, holdMs: 0 });
   const box = new AlertOutbox({
     mailer: fileMailer(mbox, openFile), logs: new LogDirectory(dir), logger, from: 'm@example.net', to: ['me@example.net'], timezone: 'UTC', storm,
   });

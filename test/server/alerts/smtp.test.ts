@@ -32,7 +32,7 @@ function outbox(t: Test, smtp: Partial<SmtpConfig> & { port: number }) {
   // which would otherwise wait for it.
   t.teardown(() => mailer.close());
   // Storm control out of the way: these tests are about delivery, not about holding bursts.
-  const storm = new StormControl({ ...DEFAULT_LIMITS, stormThreshold: 1_000_000, hourlyCap: 1_000_000, flapChanges: 1_000_000 });
+  const storm = new StormControl({ ...DEFAULT_LIMITS, stormThreshold: 1_000_000, hourlyCap: 1_000_000, flapChanges: 1_000_000, holdMs: 0 });
   const box = new AlertOutbox({ mailer, logs, logger, from: 'mailbot@example.net', to: ['5551234567@sms.example.net'], timezone: 'UTC', storm });
   // Deliveries are driven one call at a time by the test, never by the background loop.
   (box as unknown as { kick(): void }).kick = () => undefined;
@@ -164,7 +164,7 @@ t.test('with the SMTP server down for a while, queued alerts arrive in order onc
   const dir = tempDir();
   const { logger } = captureLogger();
   const mailer = smtpMailer({ host: '127.0.0.1', port, tls: 'none', username: '', password: '', caFile: null });
-  const box = new AlertOutbox({ mailer, logs: new LogDirectory(dir), logger, from: 'm@example.net', to: ['me@example.net'], timezone: 'UTC' });
+  const box = new AlertOutbox({ mailer, logs: new LogDirectory(dir), logger, from: 'm@example.net', to: ['me@example.net'], timezone: 'UTC', storm: new StormControl({ ...DEFAULT_LIMITS, holdMs: 0 }) });
   // The background loop runs for real here: refused connections, backoff, then delivery.
   box.enqueue(down('home-gw', 1_000_000));
   box.enqueue(up('home-gw', 2_000_000));

@@ -29,7 +29,7 @@ t.test('a token from keygen --http works with its curl line, and a silent HTTP c
   t.equal(entry['nightly-backup']!.token_sha256, sha256Hex(token), 'the printed hash is the SHA-256 of the printed token');
   const server = await startProcess(dir, {
     client_log_dir: join(dir, 'logs'), listen_address: '127.0.0.1', listen_port: 0, down_interval: 2,
-    smtp_server: '127.0.0.1', smtp_port: smtp.port, smtp_tls: 'none', alert_address: 'me@example.net',
+    smtp_server: '127.0.0.1', smtp_port: smtp.port, smtp_tls: 'none', alert_limits: { storm_hold: 0 }, alert_address: 'me@example.net',
     http: { port: 0 },
     clients: entry,
   });

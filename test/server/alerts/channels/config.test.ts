@@ -35,7 +35,7 @@ t.test('a URL netmonitor does not know is refused by its key, without showing it
 
 t.test('without a channels key, e-mail is the one channel, for every client', async (t) => {
   const config = validateChannels({ clients: { a: {} } }, same, {});
-  t.same(config, { email: true, push: [], defaultRoute: ['email'], clientRoutes: {} });
+  t.same(config, { email: true, push: [], defaultRoute: ['email'], clientRoutes: {}, attention: {} });
   t.same(routeOf(config, 'a'), ['email']);
 });
 

@@ -34,7 +34,7 @@ t.test('kill -9 with alerts pending on two push channels: each arrives once per 
   const config = writeConfig(dir, {
     client_log_dir: logDir, listen_port: 0, listen_address: '127.0.0.1', down_interval: 2, alert_outbox: mbox,
     clients: { 'home-gw': { key: key.toString('hex') } },
-    alert_limits: { storm_threshold: 1000, flap_changes: 1000, hourly_cap: 1000 },
+    alert_limits: { storm_threshold: 1000, flap_changes: 1000, hourly_cap: 1000, storm_hold: 0 },
     channels: {
       phone: { type: 'ntfy', url: `${phone.url}/home`, token_file: 'ntfy-token' },
       chat: { type: 'discord', webhook_url: `${chat.url}/api/webhooks/${DISCORD_ID}/${DISCORD_TOKEN}` },

@@ -4,6 +4,7 @@
  * channels are real HTTP channels talking to test/peers/pushProviders.ts.
  */
 import t from 'tap';
+import { DEFAULT_LIMITS, StormControl } from '../../../../server/alerts/storm.js';
 import { join } from 'node:path';
 import { validateChannels, type PushChannelConfig } from '../../../../server/alerts/channels/config.js';
 import { ChannelDispatcher } from '../../../../server/alerts/channels/dispatcher.js';
@@ -136,7 +137,7 @@ t.test('a storm summary goes to each channel with only the alerts routed to it',
   const routes: Record<string, string[]> = { a: ['email', 'phone'], b: ['email'], c: ['phone'] };
   let mono = 0;
   const outbox = new AlertOutbox({
-    monotonic: () => mono,
+    monotonic: () => mono, storm: new StormControl({ ...DEFAULT_LIMITS, holdMs: 0 }),
     mailer: fileMailer(join(dir, 'out.mbox')), logs, logger, from: 'n@example.net', to: ['me@example.net'], timezone: 'UTC',
     route: (client) => routes[client]!, channels: dispatcher,
   });
