@@ -180,7 +180,7 @@ t.test("a storm of downs goes out with what the server knows of them: ISP-wide, 
   const asked: string[][] = [];
   const box = new AlertOutbox({
     mailer, logs: new LogDirectory(tempDir()), logger: captureLogger().logger, from: 'm@example.net', to: ['me@example.net'], timezone: 'UTC',
-    monotonic: () => mono, storm: new StormControl(),
+    monotonic: () => mono, storm: new StormControl(NO_HOLD),
     correlate: (clients) => (asked.push([...clients]), "all 5 clients DOWN: likely the monitor's own uplink."),
   });
   t.teardown(async () => {
