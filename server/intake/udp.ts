@@ -6,6 +6,12 @@ import { createSocket, type Socket } from 'node:dgram';
 import type { Logger } from 'winston';
 import { bindError } from '../environmentErrors.js';
 
+/**
+ * The socket's receive buffer asked of the kernel (SO_RCVBUF); Linux grants at most
+ * `net.core.rmem_max` (docs/benchmarks.md says how much a burst needs).
+ */
+export const RECEIVE_BUFFER_BYTES = 4 * 1024 * 1024;
+
 export class UdpIntake {
   private socket: Socket | null = null;
 
@@ -18,7 +24,7 @@ export class UdpIntake {
    */
   async bind(address: string, port: number): Promise<{ address: string; port: number }> {
     // A large receive buffer lets a real heartbeat survive bursts of junk in the queue.
-    const socket = createSocket({ type: address.includes(':') ? 'udp6' : 'udp4', recvBufferSize: 4 * 1024 * 1024 });
+    const socket = createSocket({ type: address.includes(':') ? 'udp6' : 'udp4', recvBufferSize: RECEIVE_BUFFER_BYTES });
     this.socket = socket;
     socket.on('message', (datagram, remote) => this.sink.receive(datagram, remote.address));
     await new Promise<void>((resolve, reject) => {
