@@ -42,6 +42,8 @@ export class BenchServer {
   output = '';
   readonly spawnedAt = performance.now();
   listeningAt = 0;
+  /** When it said `receiving` (the socket bound, the logs still being read). */
+  receivingAt = 0;
   port = 0;
   private readonly exited: Promise<number | null>;
 
@@ -66,9 +68,11 @@ export class BenchServer {
     const server = new BenchServer(spawn(process.execPath, [...SERVER_NODE_FLAGS, ...args], { stdio: ['ignore', 'pipe', 'pipe'] }));
     const deadline = Date.now() + timeoutMs;
     for (;;) {
+      if (server.receivingAt === 0 && server.output.includes('receiving on ')) server.receivingAt = performance.now();
       const match = /listening on \S+:(\d+)/.exec(server.output);
       if (match !== null) {
         server.listeningAt = performance.now();
+        if (server.receivingAt === 0) server.receivingAt = server.listeningAt;
         server.port = Number(match[1]);
         return server;
       }
