@@ -7,10 +7,13 @@ import type { Logger } from 'winston';
 import { bindError } from '../environmentErrors.js';
 
 /**
- * The socket's receive buffer asked of the kernel (SO_RCVBUF); Linux grants at most
- * `net.core.rmem_max` (docs/benchmarks.md says how much a burst needs).
+ * The socket's receive buffer asked of the kernel (SO_RCVBUF). Linux grants at most
+ * `net.core.rmem_max` (often 208 KiB or 4 MiB) and doubles it for its bookkeeping; each
+ * queued NM1 datagram takes about 830 bytes of it, so 32 MiB holds about 80,000 datagrams:
+ * four seconds of a 20,000 BOOT/s burst that the server cannot take as fast as it comes
+ * (docs/benchmarks.md has the figures and the `rmem_max` advice).
  */
-export const RECEIVE_BUFFER_BYTES = 4 * 1024 * 1024;
+export const RECEIVE_BUFFER_BYTES = 32 * 1024 * 1024;
 
 export class UdpIntake {
   private socket: Socket | null = null;
@@ -23,7 +26,8 @@ export class UdpIntake {
    * configuration keys (server/environmentErrors.ts).
    */
   async bind(address: string, port: number): Promise<{ address: string; port: number }> {
-    // A large receive buffer lets a real heartbeat survive bursts of junk in the queue.
+    // A large receive buffer lets a real heartbeat survive bursts of junk in the queue, and
+    // a burst of real ones (a region's power back) wait instead of being dropped.
     const socket = createSocket({ type: address.includes(':') ? 'udp6' : 'udp4', recvBufferSize: RECEIVE_BUFFER_BYTES });
     this.socket = socket;
     socket.on('message', (datagram, remote) => this.sink.receive(datagram, remote.address));
