@@ -15,6 +15,8 @@ import { bindError } from '../environmentErrors.js';
  */
 export const RECEIVE_BUFFER_BYTES = 32 * 1024 * 1024;
 
+const mib = (bytes: number): number => Math.round(bytes / 2 ** 20);
+
 export class UdpIntake {
   private socket: Socket | null = null;
 
@@ -45,6 +47,10 @@ export class UdpIntake {
     });
     // Only once bound: a failed bind is the start's error, said once.
     socket.on('error', (error) => this.logger.error(`socket error: ${error.message}`));
+    // Linux grants twice what it allows (the doubling is its bookkeeping); less means a
+    // `net.core.rmem_max` below the request, which a fleet that boots together outgrows.
+    const granted = socket.getRecvBufferSize();
+    if (granted < 2 * RECEIVE_BUFFER_BYTES) this.logger.info(`udp receive buffer: ${mib(granted)} MiB granted for ${mib(2 * RECEIVE_BUFFER_BYTES)} MiB asked; for bursts of BOOTs raise net.core.rmem_max (docs/benchmarks.md)`);
     const bound = socket.address();
     return { address: bound.address, port: bound.port };
   }

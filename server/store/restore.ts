@@ -240,8 +240,3 @@ export async function readLogs(parts: RestoreParts, { saved, toRead }: Registere
   logger.info(`restored ${directory.size} client(s) from ${counts.records} log record(s)`);
   return undelivered;
 }
-
-/** registerClients, then readLogs: every configured client put back as it was. */
-export async function restoreClients(parts: RestoreParts): Promise<OwedAlert[]> {
-  return readLogs(parts, await registerClients(parts));
-}
