@@ -14,13 +14,16 @@ export interface ProgramResult {
   timedOut: boolean;
   /** Its output (stdout and stderr), squeezed onto one line. */
   output: string;
+  /** Its output as printed (stdout, then stderr as it came), up to the capture limit. */
+  text: string;
 }
 
-export function runProgram(argv: readonly string[], env: Record<string, string>, timeoutMs: number): Promise<ProgramResult> {
+/** `captureLimit`: bytes of output kept (default CAPTURE_LIMIT); a log reader keeps more. */
+export function runProgram(argv: readonly string[], env: Record<string, string>, timeoutMs: number, captureLimit?: number): Promise<ProgramResult> {
   const [program, ...args] = argv as [string, ...string[]];
   return new Promise((resolve) => {
     const child = spawn(program, args, { env, stdio: ['ignore', 'pipe', 'pipe'], shell: false });
-    const output = outputCapture();
+    const output = outputCapture(captureLimit);
     child.stdout.on('data', output.keep);
     child.stderr.on('data', output.keep);
     let timedOut = false;
@@ -30,7 +33,8 @@ export function runProgram(argv: readonly string[], env: Record<string, string>,
       if (settled) return;
       settled = true;
       clearTimeout(timer);
-      resolve({ exitCode: timedOut ? null : exitCode, timedOut, output: squeeze(`${output.text()} ${spawnError}`) });
+      const text = output.text();
+      resolve({ exitCode: timedOut ? null : exitCode, timedOut, output: squeeze(`${text} ${spawnError}`), text });
     };
     const timer = setTimeout(() => {
       timedOut = true;
