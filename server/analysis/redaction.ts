@@ -50,10 +50,9 @@ export function redactLines(lines: readonly string[], options: RedactionOptions)
   let inKey = false;
   for (const line of lines) {
     if (inKey || PEM_BEGIN.test(line)) {
-      const ends = PEM_END.test(line);
-      inKey = !ends;
-      const before = line.split('-----BEGIN')[0]!;
-      out.push(`${redactLine(before, options)}${REDACTED} (private key)`.trim());
+      const before = inKey ? '' : redactLine(line.split('-----BEGIN')[0]!, options);
+      inKey = !PEM_END.test(line);
+      out.push(`${before}${REDACTED} (private key)`);
       continue;
     }
     out.push(redactLine(line, options));

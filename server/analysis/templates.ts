@@ -27,7 +27,7 @@ const NUMBER = /\d+/g;
 export function maskLine(line: string): string {
   return line
     .replace(MAC, '<mac>')
-    .replace(IPV6, '<ip6>')
+    .replace(IPV6, '<ip>')
     .replace(IPV4, '<ip>')
     .replace(HEX, '<hex>')
     .replace(NUMBER, '<n>')
