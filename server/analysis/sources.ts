@@ -54,13 +54,18 @@ export async function readFileSource(source: FileSource, cursor: Cursor | null):
       const newline = buffer.indexOf(0x0a, 0);
       at = newline < 0 || newline >= bytesRead ? bytesRead : newline + 1;
     }
+    // Only whole lines: a line still being written waits for the next run.
     const lines: string[] = [];
-    while (lines.length < source.maxLines) {
+    for (;;) {
+      if (cursor !== null && lines.length >= source.maxLines) break;
       const newline = buffer.indexOf(0x0a, at);
-      // Only whole lines: a line still being written waits for the next run.
       if (newline < 0 || newline >= bytesRead) break;
       lines.push(buffer.subarray(at, newline).toString('utf8').replace(/\r$/, ''));
       at = newline + 1;
+    }
+    if (cursor === null && lines.length > source.maxLines) {
+      // The first run: the last max_lines lines of what was read.
+      lines.splice(0, lines.length - source.maxLines);
     }
     start += at;
     return { lines, cursor: { type: 'file', inode, offset: start }, times: lines.map(() => null) };
