@@ -6,7 +6,8 @@
  * fsync, rename), one write at a time, so a crash leaves the old state or the new one and a
  * restart neither reads a line twice nor alerts a finding twice.
  */
-import { readFile } from 'node:fs/promises';
+import { mkdir, readFile } from 'node:fs/promises';
+import { dirname } from 'node:path';
 import { writeFileAtomic } from '../../shared/atomicFile.js';
 import { isObject } from '../../shared/configCheck.js';
 import type { Severity } from './config.js';
@@ -93,10 +94,13 @@ export class AnalysisStateFile {
     return state;
   }
 
-  /** Saves the whole state; resolves once it is on disk. Saves never overlap. */
+  /** Saves the whole state; resolves once it is on disk. Saves never overlap. Its folder is made when missing (a first `netmonitor analyze` before the server ever ran). */
   save(state: AnalysisState): Promise<void> {
     const text = JSON.stringify({ version: 1, ...state, runs: state.runs.slice(-RUNS_KEPT) }, null, 1) + '\n';
-    const next = this.writing.catch(() => undefined).then(() => writeFileAtomic(this.path, text, 0o600));
+    const next = this.writing.catch(() => undefined).then(async () => {
+      await mkdir(dirname(this.path), { recursive: true, mode: 0o750 });
+      await writeFileAtomic(this.path, text, 0o600);
+    });
     this.writing = next;
     return next;
   }
