@@ -110,3 +110,21 @@ t.test('a run is filtered, redacted, collapsed and read by the rules', async (t)
   t.notMatch(JSON.stringify(run), /abc123secret|zzz999other/);
   t.match(run.rules, [{ rule: 'lcp-timeouts', count: 2 }]);
 });
+
+t.test('a reply is checked against the schema field by field', async (t) => {
+  const { schemaProblem, acceptFindings } = await import('../../../server/analysis/prompt.js');
+  const ok = { severity: 'low', title: 't', evidence: [], count: 1 };
+  t.equal(schemaProblem({ findings: [ok] }), null, 'explanation may be left out');
+  t.equal(schemaProblem([]), 'the reply is not a JSON object');
+  t.equal(schemaProblem({}), 'the reply has no "findings" list');
+  t.equal(schemaProblem({ findings: [1] }), 'findings[0] is not an object');
+  t.match(schemaProblem({ findings: [{ ...ok, title: ' ' }] }), /title/);
+  t.match(schemaProblem({ findings: [{ ...ok, evidence: [1] }] }), /evidence/);
+  t.match(schemaProblem({ findings: [{ ...ok, count: 0 }] }), /count/);
+  t.match(schemaProblem({ findings: [{ ...ok, explanation: 3 }] }), /explanation/);
+  const run = prepareRun(['pppd[1]: No response to 5 echo-requests'], { name: 'r', include: [], exclude: [] }, OPTIONS);
+  const [finding] = acceptFindings({ findings: [{ ...ok, title: 'x'.repeat(300), evidence: ['1× pppd[1]: No response to 5 echo-requests', 'pppd[1]: No response to 5 echo-requests', ''], explanation: '  ' }] }, run);
+  t.equal(finding!.title.length, 120);
+  t.same(finding!.evidence, ['pppd[1]: No response to 5 echo-requests'], 'the COUNT× prefix is understood, a line counts once');
+  t.equal(finding!.explanation, null);
+});
