@@ -14,12 +14,20 @@ export interface ProgramResult {
   timedOut: boolean;
   /** Its output (stdout and stderr), squeezed onto one line. */
   output: string;
-  /** Its output as printed (stdout, then stderr as it came), up to the capture limit. */
+}
+
+/** A result with the output as printed (stdout and stderr as they came), up to the capture limit. */
+export interface ProgramText extends ProgramResult {
   text: string;
 }
 
-/** `captureLimit`: bytes of output kept (default CAPTURE_LIMIT); a log reader keeps more. */
-export function runProgram(argv: readonly string[], env: Record<string, string>, timeoutMs: number, captureLimit?: number): Promise<ProgramResult> {
+export async function runProgram(argv: readonly string[], env: Record<string, string>, timeoutMs: number): Promise<ProgramResult> {
+  const { text: _text, ...result } = await runProgramText(argv, env, timeoutMs);
+  return result;
+}
+
+/** runProgram keeping the output's lines too: up to `captureLimit` bytes (a log reader keeps more than CAPTURE_LIMIT). */
+export function runProgramText(argv: readonly string[], env: Record<string, string>, timeoutMs: number, captureLimit?: number): Promise<ProgramText> {
   const [program, ...args] = argv as [string, ...string[]];
   return new Promise((resolve) => {
     const child = spawn(program, args, { env, stdio: ['ignore', 'pipe', 'pipe'], shell: false });

@@ -9,7 +9,7 @@
  */
 import { createHash } from 'node:crypto';
 import { open } from 'node:fs/promises';
-import { runProgram } from '../../shared/runProgram.js';
+import { runProgramText } from '../../shared/runProgram.js';
 import type { FileSource, JournalSource, LogSource, SshSource } from './config.js';
 import { runSshCommand } from './ssh.js';
 import type { Cursor } from './state.js';
@@ -84,7 +84,7 @@ export function journalArgv(source: JournalSource, cursor: Cursor | null, progra
 }
 
 export async function readJournalSource(source: JournalSource, cursor: Cursor | null, program = 'journalctl'): Promise<SourceRead> {
-  const result = await runProgram(journalArgv(source, cursor, program), { PATH: process.env.PATH ?? '/usr/bin:/bin', LANG: 'C.UTF-8' }, source.timeoutMs, captureFor(source.maxLines));
+  const result = await runProgramText(journalArgv(source, cursor, program), { PATH: process.env.PATH ?? '/usr/bin:/bin', LANG: 'C.UTF-8' }, source.timeoutMs, captureFor(source.maxLines));
   if (result.timedOut) throw new SourceError(`journalctl gave no result within ${source.timeoutMs} ms`);
   if (result.exitCode !== 0) throw new SourceError(`journalctl failed (${result.exitCode === null ? 'could not be started' : `exit status ${result.exitCode}`}): ${result.output}`);
   const lines: string[] = [];
