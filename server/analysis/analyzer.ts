@@ -12,7 +12,7 @@ import { askModel, requestBody, type ModelDeps, type ModelOutcome } from './mode
 import { prepareRun, type PreparedRun } from './pipeline.js';
 import { buildMessages } from './prompt.js';
 import { readSource } from './sources.js';
-import { AnalysisStateFile, type AnalysisState, type FindingRecord } from './state.js';
+import { AnalysisStateFile, type AnalysisState, type FindingRecord, type PendingMessage } from './state.js';
 
 export interface PassDeps {
   state: AnalysisStateFile;
@@ -23,6 +23,8 @@ export interface PassDeps {
   journalctl?: string;
   /** False for `netmonitor analyze`: findings are recorded, none is marked as alerted. */
   alerting?: boolean;
+  /** The messages for this pass's alerts, saved as pending in the same write as the alerts' marks. */
+  pending?(alerts: readonly FindingRecord[]): PendingMessage[];
 }
 
 export interface DryRequest {
@@ -90,6 +92,7 @@ export async function runPass(config: LogAnalysisConfig, source: LogSource, deps
     tokens: model?.usage.totalTokens ?? 0,
     error: model?.error ?? null,
   });
+  if (alerts.length > 0 && deps.pending !== undefined) state.pending.push(...deps.pending(alerts));
   await deps.state.save(state);
   return { source: source.name, run, findings, alerts, model, error: model?.error ?? null };
 }

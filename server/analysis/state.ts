@@ -52,8 +52,15 @@ export interface RunRecord {
   error: string | null;
 }
 
+/** A finding alert saved before it is sent, with the channels that have not taken it yet. */
+export interface PendingMessage {
+  message: { id: string; fingerprints: string[]; subject: string; body: string; high: boolean; at: number };
+  channels: string[];
+}
+
 export interface AnalysisState {
   cursors: Record<string, Cursor>;
+  pending: PendingMessage[];
   tokens: { day: string; used: number };
   findings: Record<string, FindingRecord>;
   runs: RunRecord[];
@@ -62,7 +69,7 @@ export interface AnalysisState {
 export const RUNS_KEPT = 100;
 
 export function emptyState(): AnalysisState {
-  return { cursors: {}, tokens: { day: '', used: 0 }, findings: {}, runs: [] };
+  return { cursors: {}, pending: [], tokens: { day: '', used: 0 }, findings: {}, runs: [] };
 }
 
 export class AnalysisStateFile {
@@ -91,6 +98,7 @@ export class AnalysisStateFile {
     if (isObject(value.tokens) && typeof value.tokens.day === 'string' && Number.isFinite(value.tokens.used)) state.tokens = value.tokens as AnalysisState['tokens'];
     if (isObject(value.findings)) state.findings = value.findings as Record<string, FindingRecord>;
     if (Array.isArray(value.runs)) state.runs = value.runs as RunRecord[];
+    if (Array.isArray(value.pending)) state.pending = value.pending as PendingMessage[];
     return state;
   }
 

@@ -40,7 +40,7 @@ t.test('fingerprints key on source, title and template; a model finding keys on 
 t.test('a state file that is missing or damaged loads as empty', async (t) => {
   const dir = tempDir();
   const { writeFileSync, mkdirSync } = await import('node:fs');
-  t.same(await new AnalysisStateFile(join(dir, 'none.json')).load(), { cursors: {}, tokens: { day: '', used: 0 }, findings: {}, runs: [] });
+  t.same(await new AnalysisStateFile(join(dir, 'none.json')).load(), { cursors: {}, pending: [], tokens: { day: '', used: 0 }, findings: {}, runs: [] });
   writeFileSync(join(dir, 'bad.json'), '{"cursors": ');
   t.same((await new AnalysisStateFile(join(dir, 'bad.json')).load()).cursors, {});
   writeFileSync(join(dir, 'list.json'), '[]');
