@@ -8,6 +8,7 @@ import type { FindingRecord } from '../../../server/analysis/state.js';
 import { tempDir } from '../../helpers.js';
 import { validateServerConfig } from '../../../server/config/server.js';
 import { mkdirSync } from 'node:fs';
+import { findProgram, missingProgram } from '../../systemPrograms.js';
 import { startInProcess } from '../http/peer.js';
 import { startInProcessServer, until } from '../supervision/serverPeer.js';
 import { reply, startOpenAiPeer } from './openaiPeer.js';
@@ -129,4 +130,30 @@ t.test('the real senders write a finding to the outbox, say false when it cannot
   const broken = configuredSenders(validateServerConfig({ client_log_dir: join(dir, 'logs'), alert_outbox: join(dir, 'folder.mbox') }, join(dir, 'server.json'), {}));
   t.equal(await broken.send('email', message!), false);
   broken.close();
+});
+
+t.test('the dashboard lists the log findings, as text, and hides the list without log analysis', { skip: missingProgram('chromium') }, async (t) => {
+  const dir = tempDir();
+  writeFileSync(join(dir, 'messages'), [...LCP, 'uhttpd: GET /<img src=x onerror="window.__pwned=1"> Failed password for root from 203.0.113.9'].join('\n') + '\n');
+  const server = await startInProcess({ dir, extra: { log_analysis: { sources: [{ name: 'router', type: 'file', path: join(dir, 'messages') }] } } });
+  t.teardown(() => server.stop());
+  await until(() => existsSync(join(dir, 'logs', '@log-analysis.json')), 15_000, 'the first pass');
+  const { chromium } = await import('playwright-core');
+  const browser = await chromium.launch({ executablePath: findProgram('chromium')!, headless: true, args: ['--headless', '--no-sandbox', '--disable-gpu'] });
+  t.teardown(() => browser.close());
+  const page = await browser.newPage();
+  await page.goto(server.base + '/');
+  const list = page.locator('#findings:not([hidden]) li');
+  await list.first().waitFor({ timeout: 10_000 });
+  const texts = await list.allTextContents();
+  t.ok(texts.some((text) => text.includes('[high] PPPoE/LCP timeouts') && text.includes('router')), texts.join(' | '));
+  t.ok(texts.some((text) => text.includes('<img src=x onerror')), 'log text is shown as text');
+  t.equal(await page.locator('#findings img').count(), 0, 'and never became markup');
+  t.notOk(await page.evaluate(() => (window as unknown as { __pwned?: number }).__pwned));
+  const plain = await startInProcess();
+  t.teardown(() => plain.stop());
+  await page.goto(plain.base + '/');
+  await page.locator('#summary:not(:text("Loading…"))').waitFor({ timeout: 10_000 });
+  await page.waitForTimeout(500);
+  t.equal(await page.locator('#findings').getAttribute('hidden'), '', 'no log analysis: no findings list');
 });
