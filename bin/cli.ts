@@ -80,6 +80,14 @@ async function main(argv: string[]): Promise<void> {
       async (args) => (await import('../report/main.js')).runReport({
         config: args.config, logDir: args['log-dir'], since: args.since, until: args.until, tz: args.tz, format: args.format, title: args.title, clients: args.client,
       }))
+    .command('analyze <source>', 'Run one pass of one log_analysis source now and print its findings (one per line, or JSON lines); --dry-run prints what would be sent to the model and sends nothing', (y) =>
+      y.positional('source', { type: 'string', demandOption: true, describe: 'the name of a log_analysis source' })
+        .option('config', { type: 'string', demandOption: true, describe: 'server config file (JSON) with log_analysis' })
+        .option('dry-run', { type: 'boolean', default: false, describe: 'print exactly what would be sent, send nothing, save nothing' })
+        .option('json', { type: 'boolean', default: false, describe: 'one JSON object per finding and line' }),
+      async (args) => {
+        process.exitCode = await (await import('../server/analysis/command.js')).runAnalyze({ config: args.config, source: args.source!, dryRun: args['dry-run'], json: args.json });
+      })
     .command('test-alert', 'Send a test message through the configured alert path and report the outcome', (y) =>
       y.option('config', { type: 'string', demandOption: true, describe: 'server config file (JSON)' })
         .option('channel', { type: 'string', describe: 'only this channel (default: every channel)' }),

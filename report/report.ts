@@ -10,6 +10,7 @@ import { readMonitorLog, type MonitorHistory } from '../log/monitorLog.js';
 import type { ClientLabels } from '../server/config/reportLabels.js';
 import { DEFAULT_DEGRADED_LOSS_PCT } from '../log/quality.js';
 import { correlate, type Correlation } from '../log/correlation.js';
+import { readLoggedFindings, type LoggedFinding } from '../log/findingsNear.js';
 
 export interface Report {
   generatedAt: number;
@@ -30,6 +31,8 @@ export interface Report {
   degradedLossPct: number;
   /** Outages several clients began together: ISP-wide in a group, or every client (the monitor's uplink). */
   correlations: Correlation[];
+  /** Log analysis findings with the time of their first line (log/findingsNear.ts), oldest first. */
+  findings: LoggedFinding[];
 }
 
 export interface ReportRequest {
@@ -91,5 +94,6 @@ export async function buildReport(request: ReportRequest): Promise<Report> {
     labels,
     degradedLossPct,
     correlations: correlations.filter((correlation) => correlation.clients.some((client) => wantedNames.has(client))),
+    findings: await readLoggedFindings(request.logDir),
   };
 }

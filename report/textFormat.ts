@@ -3,6 +3,7 @@ import type { ClientReport } from '../log/outages.js';
 import type { Report } from './report.js';
 import { causeText, labelLine, monitorLines, notesOf, summaryLines, windowLine } from './summaryText.js';
 import { formatDuration, readableIn, uncertaintyText } from './timeText.js';
+import { findingsNear } from '../log/findingsNear.js';
 import { addressChangesPerDay, correlationText, degradedHours, pctText, qualityLine } from './evidenceText.js';
 
 function table(rows: string[][]): string[] {
@@ -18,6 +19,19 @@ function actionLines(client: ClientReport, zone: string): string[] {
   const rows = [['time', 'module', 'what', 'result', 'detail']];
   for (const action of client.actions) rows.push([readableIn(action.at, zone), action.module, action.kind, action.result, action.detail]);
   for (const line of table(rows)) lines.push(`    ${line}`);
+  return lines;
+}
+
+/** Log analysis findings whose first line came shortly before or after an outage began. */
+function findingLines(client: ClientReport, report: Report): string[] {
+  const lines: string[] = [];
+  for (const outage of client.outages) {
+    for (const { finding, beforeS } of findingsNear(outage.start, report.findings)) {
+      if (lines.length === 0) lines.push('', '  Log findings near outages');
+      const when = beforeS >= 0 ? `${beforeS} s before the outage of ${readableIn(outage.start, report.zone)}` : `${-beforeS} s after the outage of ${readableIn(outage.start, report.zone)} began`;
+      lines.push(`    ${finding.title} (${finding.source}, ${finding.severity}) from ${readableIn(finding.at, report.zone)}, ${when}`);
+    }
+  }
   return lines;
 }
 
@@ -54,6 +68,7 @@ function clientText(client: ClientReport, report: Report): string[] {
       ]);
     }
     for (const line of table(rows)) lines.push(`  ${line}`);
+    lines.push(...findingLines(client, report));
   }
   lines.push(...actionLines(client, zone));
   lines.push('');

@@ -12,14 +12,14 @@ export function squeeze(text: string): string {
   return flat.length > OUTPUT_LIMIT ? `${flat.slice(0, OUTPUT_LIMIT)}…` : flat;
 }
 
-/** Collects chunks up to CAPTURE_LIMIT bytes; `keep` can be given to several streams. */
-export function outputCapture(): { keep(chunk: Buffer): void; text(): string } {
+/** Collects chunks up to `limit` bytes; `keep` can be given to several streams. */
+export function outputCapture(limit = CAPTURE_LIMIT): { keep(chunk: Buffer): void; text(): string } {
   const chunks: Buffer[] = [];
   let kept = 0;
   return {
     keep(chunk) {
-      if (kept >= CAPTURE_LIMIT) return;
-      const part = chunk.subarray(0, CAPTURE_LIMIT - kept);
+      if (kept >= limit) return;
+      const part = chunk.subarray(0, limit - kept);
       chunks.push(part);
       kept += part.length;
     },

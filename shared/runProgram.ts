@@ -16,11 +16,22 @@ export interface ProgramResult {
   output: string;
 }
 
-export function runProgram(argv: readonly string[], env: Record<string, string>, timeoutMs: number): Promise<ProgramResult> {
+/** A result with the output as printed (stdout and stderr as they came), up to the capture limit. */
+export interface ProgramText extends ProgramResult {
+  text: string;
+}
+
+export async function runProgram(argv: readonly string[], env: Record<string, string>, timeoutMs: number): Promise<ProgramResult> {
+  const { text: _text, ...result } = await runProgramText(argv, env, timeoutMs);
+  return result;
+}
+
+/** runProgram keeping the output's lines too: up to `captureLimit` bytes (a log reader keeps more than CAPTURE_LIMIT). */
+export function runProgramText(argv: readonly string[], env: Record<string, string>, timeoutMs: number, captureLimit?: number): Promise<ProgramText> {
   const [program, ...args] = argv as [string, ...string[]];
   return new Promise((resolve) => {
     const child = spawn(program, args, { env, stdio: ['ignore', 'pipe', 'pipe'], shell: false });
-    const output = outputCapture();
+    const output = outputCapture(captureLimit);
     child.stdout.on('data', output.keep);
     child.stderr.on('data', output.keep);
     let timedOut = false;
@@ -30,7 +41,8 @@ export function runProgram(argv: readonly string[], env: Record<string, string>,
       if (settled) return;
       settled = true;
       clearTimeout(timer);
-      resolve({ exitCode: timedOut ? null : exitCode, timedOut, output: squeeze(`${output.text()} ${spawnError}`) });
+      const text = output.text();
+      resolve({ exitCode: timedOut ? null : exitCode, timedOut, output: squeeze(`${text} ${spawnError}`), text });
     };
     const timer = setTimeout(() => {
       timedOut = true;

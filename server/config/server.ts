@@ -25,6 +25,7 @@ import { CHANNEL_CLIENT_KEYS, CHANNEL_TOP_KEYS, validateChannels, type ChannelsC
 import { REMINDER_KEYS, validateReminders, type RemindersConfig } from '../alerts/reminders/config.js';
 import { HTTP_CLIENT_KEYS, HTTP_TOP_KEYS, isHttpClient, validateHttpClient, validateHttpSection, type HttpClientConfig, type HttpConfig } from './http.js';
 import type { ClientConfig, ClientKind } from './client.js';
+import { LOG_ANALYSIS_TOP_KEYS, validateLogAnalysis, type LogAnalysisConfig } from '../analysis/config.js';
 import { CLIENT_SETTINGS_KEYS, validateClientSettings, type ClientSettingsConfig } from './clientSettings.js';
 import {
   checkSupervisionTogether, isProbedClient, SUPERVISION_CLIENT_KEYS, SUPERVISION_TOP_KEYS, validateSupervisionClient, validateSupervisionSection,
@@ -84,13 +85,15 @@ export interface ServerConfig {
   groups: ReadonlyMap<string, string>;
   /** Reminders while a client stays down (server/alerts/reminders/). */
   reminders: RemindersConfig;
+  /** Log analysis (server/analysis/); null when not configured. */
+  logAnalysis: LogAnalysisConfig | null;
 }
 
 /** The top-level keys. */
 export const SERVER_KEYS: readonly string[] = [
   'username', 'password', 'password_file', 'smtp_server', 'smtp_port', 'smtp_tls', 'smtp_ca_file', 'alert_address',
   'alert_from', 'alert_timezone', 'alert_outbox', 'client_log_dir', 'listen_port', 'listen_address', 'down_interval',
-  'clients', 'clients_file', 'hooks', 'source_rate_limit', 'alert_limits', 'evidence', ...CHANNEL_TOP_KEYS, ...REMINDER_KEYS, ...HTTP_TOP_KEYS, ...SUPERVISION_TOP_KEYS,
+  'clients', 'clients_file', 'hooks', 'source_rate_limit', 'alert_limits', 'evidence', ...CHANNEL_TOP_KEYS, ...REMINDER_KEYS, ...HTTP_TOP_KEYS, ...SUPERVISION_TOP_KEYS, ...LOG_ANALYSIS_TOP_KEYS,
 ];
 /** The keys of a `clients` entry. */
 export const CLIENT_KEYS: readonly string[] = ['key', 'key_file', 'legacy', 'down_interval', ...CLIENT_SETTINGS_KEYS, ...CHANNEL_CLIENT_KEYS, ...REMINDER_KEYS, ...REPORT_CLIENT_KEYS, ...HTTP_CLIENT_KEYS, ...SUPERVISION_CLIENT_KEYS];
@@ -323,6 +326,7 @@ export function validateServerConfig(raw: JsonObject, configPath: string, env: E
     supervision: validateSupervisionSection(raw, configDir),
     channels: validateChannels(raw, (value, key) => secretPath(value, key, configDir, env), env),
     reminders: validateReminders(raw),
+    logAnalysis: validateLogAnalysis(raw, (value, key) => secretPath(value, key, configDir, env), env),
   };
   checkSupervisionTogether(config.supervision, config.clients);
   return deepFreeze(config);

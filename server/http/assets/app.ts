@@ -43,6 +43,10 @@ interface OutagesJson {
   outages: { start: string; end: string | null; duration_s: number; cause: string; ongoing: boolean }[];
 }
 
+interface FindingsJson {
+  findings: { source: string; severity: string; title: string; count: number; origin: string; evidence: string[]; last_seen: string; line_time: string | null }[];
+}
+
 const POLL_MS = 2000;
 const DETAIL_MS = 30_000;
 const TOKEN_KEY = 'netmonitor-admin-token';
@@ -397,6 +401,30 @@ async function poll(): Promise<void> {
   }
 }
 
+/** Log analysis findings (GET /api/v1/findings): the ten last seen; hidden when log analysis is off (404). */
+async function pollFindings(): Promise<void> {
+  const section = document.getElementById('findings')!;
+  let body: FindingsJson;
+  try {
+    body = await api<FindingsJson>('/api/v1/findings?limit=10');
+  } catch {
+    section.hidden = true;
+    return;
+  }
+  const items = body.findings.map((f) => {
+    const item = el('li', `finding severity-${f.severity}`);
+    item.dataset.severity = f.severity;
+    item.append(
+      el('strong', undefined, `[${f.severity}] ${f.title}`),
+      el('span', 'meta', ` · ${f.source} · ${f.count}× · ${f.origin} · ${localTime(f.line_time ?? f.last_seen)}`),
+    );
+    if (f.evidence[0] !== undefined) item.append(el('code', 'evidence', f.evidence[0]));
+    return item;
+  });
+  section.querySelector('ul')!.replaceChildren(...items);
+  section.hidden = items.length === 0;
+}
+
 function render(): void {
   const list = document.getElementById('clients')!;
   const summary = document.getElementById('summary')!;
@@ -438,6 +466,8 @@ function setUpAdmin(): void {
 setUpAdmin();
 void poll();
 setInterval(() => void poll(), POLL_MS);
+void pollFindings();
+setInterval(() => void pollFindings(), DETAIL_MS);
 setInterval(() => {
   for (const card of cards.values()) card.tick();
 }, 1000);

@@ -17,6 +17,10 @@ export const DASHBOARD_HTML = `<!doctype html>
   <p id="status" class="status" role="status" aria-live="polite"></p>
 </header>
 <main id="clients" class="clients" aria-live="polite"></main>
+<section id="findings" class="findings" hidden>
+  <h2>Log findings</h2>
+  <ul></ul>
+</section>
 <footer>
   <form id="admin" class="admin" autocomplete="off">
     <label>Admin token <input type="password" name="token" autocomplete="off"></label>

@@ -51,4 +51,10 @@ button { font: inherit; padding: 6px 14px; border-radius: 6px; border: 1px solid
 footer { padding: 12px 16px 24px; color: var(--muted); font-size: 0.9rem; }
 .admin { display: flex; flex-wrap: wrap; gap: 8px; align-items: center; }
 .admin input { font: inherit; padding: 4px 6px; }
+.findings { padding: 0 16px; }
+.findings ul { list-style: none; padding: 0; margin: 0; }
+.finding { border-left: 4px solid var(--line); padding: 6px 10px; margin: 6px 0; overflow-wrap: anywhere; }
+.finding[data-severity="high"], .finding[data-severity="critical"] { border-left-color: #c62828; }
+.finding .meta { color: var(--muted); }
+.finding .evidence { display: block; font-size: 0.85rem; color: var(--muted); }
 `;

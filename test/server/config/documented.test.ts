@@ -14,6 +14,7 @@ import {
 } from '../../../server/config/supervision.js';
 import { SENSOR_KEYS } from '../../../sensor/config.js';
 import { EVIDENCE_KEYS } from '../../../server/config/evidence.js';
+import { ENDPOINT_KEYS, LOG_ANALYSIS_KEYS, SOURCE_KEYS } from '../../../server/analysis/config.js';
 import { repoRoot } from '../../helpers.js';
 
 /** Where each validator's table sits, as the page writes the path to it. */
@@ -31,6 +32,9 @@ const SERVER_SECTIONS: [string, readonly string[]][] = [
   ['clients.<id>.librenms.', CLIENT_LIBRENMS_KEYS],
   ['librenms.', LIBRENMS_KEYS],
   ['librenms.poll_command.', [...LOCAL_STEP_KEYS, ...SSH_STEP_KEYS]],
+  ['log_analysis.', LOG_ANALYSIS_KEYS],
+  ['log_analysis.endpoint.', ENDPOINT_KEYS],
+  ['log_analysis.sources[n].', SOURCE_KEYS],
 ];
 
 function accepted(sections: [string, readonly string[]][]): Set<string> {
