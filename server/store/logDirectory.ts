@@ -191,7 +191,10 @@ export class LogDirectory {
         text += line.text;
         head = line.chain;
       }
-      await file.write(text);
+      // One write(2) may take only part of the text (a disk filling up): go on until the
+      // rest is taken or refused, so that a refusal keeps the records instead of losing them.
+      const bytes = Buffer.from(text);
+      for (let offset = 0; offset < bytes.length; ) offset += (await file.write(bytes, offset)).bytesWritten;
     } catch (error) {
       await file?.close().catch(() => undefined);
       // Part of the text may be on disk: the next write finds the chain's end in the file.
