@@ -12,7 +12,7 @@ import { ChainCheck, genesis, link, splitChain, withChain } from '../../log/chai
 import { encodeLine, lineOf, type LogRecord } from '../../log/records.js';
 import { readNmlog } from '../../log/nmlog.js';
 import { LogDirectory } from '../../server/store/logDirectory.js';
-import { tempDir } from '../helpers.js';
+import { repoRoot, tempDir } from '../helpers.js';
 
 const at = (minute: number): string => new Date(Date.UTC(2026, 10, 25, 6, minute)).toISOString();
 const down = (minute: number): LogRecord => ({ type: 'down', at: at(minute), id: `down-gw-${minute}`, last_up: at(minute - 3), down_interval_s: 180, interval: 60, boot: 1 });
@@ -192,4 +192,16 @@ t.test('a damaged line followed by an unchained one inside the chain names the d
   check.line(3, { json: first, chain: null });
   t.equal(check.result().brokenLine, 2);
   t.match(check.result().brokenReason, /damaged/);
+});
+
+t.test('the example in docs/log-format.md is a whole chain of demo-gateway.nmlog', async (t) => {
+  const page = readFileSync(join(repoRoot, 'docs', 'log-format.md'), 'utf8');
+  const example = page.slice(page.indexOf('## Example'), page.indexOf('## The hash chain'));
+  const lines = example.split('\n').filter((line) => line.startsWith('    ')).map((line) => line.slice(4));
+  t.equal(lines.length, 3);
+  const path = join(tempDir(), 'demo-gateway.nmlog');
+  writeFileSync(path, lines.map((line) => line + '\n').join(''));
+  const history = await readNmlog('demo-gateway', path);
+  t.equal(history.corrupt, 0);
+  t.equal(history.integrity!.integrity, 'chained');
 });
