@@ -25,7 +25,7 @@ import { fileMailer, smtpMailer, type Mailer } from './alerts/mailer.js';
 import { AlertOutbox } from './alerts/outbox.js';
 import { channelsLine, channelStats, outboxChannels } from './alerts/channels/wiring.js';
 import { StormControl } from './alerts/storm.js';
-import { correlationNote, type FleetNow } from './alerts/correlationNote.js';
+import { aloneNote, correlationNote, type FleetNow } from './alerts/correlationNote.js';
 import { Reminders, type AckResult } from './alerts/reminders/reminders.js';
 import { ackLink, loadAckSecret } from './alerts/ackLink.js';
 import { routeOf } from './alerts/channels/config.js';
@@ -121,6 +121,7 @@ export class NetmonitorServer implements ServerHost {
       monotonic: () => this.clock.now().mono,
       storm: new StormControl(config.alertLimits),
       correlate: (clients) => correlationNote(clients, this.fleetNow()),
+      correlateAlone: (client) => aloneNote(client, this.fleetNow()),
     });
     this.saver = new StateSaver(config.clientLogDir, this.directory, this.logger, this.counters);
     this.pipeline = new Pipeline({
@@ -283,7 +284,7 @@ export class NetmonitorServer implements ServerHost {
     return true;
   }
 
-  /** The clients down now, overall and by group, for a storm's note (looked at only when a storm's summary goes out). */
+  /** The clients down now, overall and by group, for a storm's note and a lone down alert's (looked at only when one goes out). */
   private fleetNow(): FleetNow {
     const { groups } = this.config;
     return {
@@ -293,12 +294,17 @@ export class NetmonitorServer implements ServerHost {
       groupCounts: (group) => {
         let members = 0;
         let down = 0;
+        let since: number | null = null;
         for (const [id, of] of groups) {
           if (of !== group) continue;
           members++;
-          if (this.directory.get(id)?.status === 'down') down++;
+          const client = this.directory.get(id);
+          if (client?.status !== 'down') continue;
+          down++;
+          const lastHeard = client.lastHeard;
+          if (lastHeard !== null && (since === null || lastHeard < since)) since = lastHeard;
         }
-        return { members, down };
+        return { members, down, since };
       },
     };
   }

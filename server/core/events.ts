@@ -3,6 +3,9 @@
  * hooks, later supervision and healing) subscribes to these through one small interface.
  * Times are wall-clock milliseconds since the epoch, stamped when the thing really happened.
  */
+/** What a down alert sent alone adds: the monitor's uplink, or ISP-wide (server/alerts/correlationNote.ts). */
+export type AloneNote = { kind: 'uplink'; total: number } | { kind: 'isp-wide'; group: string; down: number; members: number; since: number | null };
+
 export interface DownEvent {
   type: 'down';
   client: string;
@@ -21,6 +24,11 @@ export interface DownEvent {
    * and the moment of the down. `at` is then the reminder's time, `transitionId` its own id.
    */
   reminder?: { n: number; downAt: number; down: string };
+  /**
+   * Set by the outbox on a down alert that goes out alone while others of its group (or every
+   * client) are down too (server/alerts/correlationNote.ts); never logged.
+   */
+  alone?: AloneNote;
 }
 
 export interface UpEvent {
