@@ -125,6 +125,9 @@ export function formatJson(report: Report): string {
         .filter((span) => span.end > (report.window.since ?? -Infinity) && span.start < report.windowEnd)
         .map((span) => ({ start: isoIn(span.start, zone), end: isoIn(span.end, zone), duration_s: seconds(span.end - span.start) })),
       corrupt_lines: report.monitor.corrupt,
+      log_integrity: report.monitor.integrity?.integrity ?? null,
+      broken_line: report.monitor.integrity?.brokenLine ?? null,
+      chain_head: report.monitor.integrity?.head ?? null,
     },
     degraded_loss_pct: report.degradedLossPct,
     correlated_outages: report.correlations.map((correlation) => correlationJson(correlation, zone)),

@@ -70,5 +70,7 @@ export function monitorLines(report: Report): string[] {
     lines.push("the monitor's record of when it was running is missing (no @server.nmlog in the log folder): any time the monitor itself was off is counted as if it had been watching");
   }
   if (report.monitor.corrupt > 0) lines.push(`skipped ${report.monitor.corrupt} damaged line(s) of the monitor's own record (@server.nmlog)`);
+  // Only a broken record is worth a line at the top; the json gives every verdict.
+  if (report.monitor.integrity?.integrity === 'broken') lines.push(`the monitor's own record: ${integrityLine(report.monitor.integrity, '@server')}`);
   return lines;
 }

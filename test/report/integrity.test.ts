@@ -68,6 +68,32 @@ t.test('the text and html reports say unaltered since written, or name the first
   t.match(html, /SHA-256 hash chain/, 'the method statement says how');
 });
 
+t.test("the monitor's own log is verified too, and a broken one is said at the top of the text report", async (t) => {
+  const dir = join(tempDir(), 'logs');
+  await new LogDirectory(dir).create();
+  await new LogDirectory(dir).append('@server', serverRun(T0 - HOUR, NOW));
+  await new LogDirectory(dir).append('gw', firstUp(T0));
+  const fine = await jsonReport({ logDir: dir, tz: 'UTC' }, NOW);
+  t.match((fine as unknown as { monitor: object }).monitor, { log_integrity: 'chained', broken_line: null, chain_head: /^[0-9a-f]{64}$/ });
+  t.notMatch(await report({ logDir: dir, tz: 'UTC' }, NOW), /monitor's own record: log integrity/);
+  const path = join(dir, '@server.nmlog');
+  const lines = readFileSync(path, 'utf8').split('\n').slice(0, -1);
+  lines.splice(100, 1);
+  writeFileSync(path, lines.map((line) => line + '\n').join(''));
+  const broken = await jsonReport({ logDir: dir, tz: 'UTC' }, NOW);
+  t.match((broken as unknown as { monitor: object }).monitor, { log_integrity: 'broken', broken_line: 101, chain_head: null });
+  t.match(await report({ logDir: dir, tz: 'UTC' }, NOW), /the monitor's own record: log integrity: BROKEN at line 101 of @server\.nmlog/);
+});
+
+t.test('a client with only the original netmonitor\'s log has no chain to check: unchained in json, nothing said in text', async (t) => {
+  const dir = join(tempDir(), 'logs');
+  writeServerLog(dir, serverRun(T0 - HOUR, NOW));
+  writeFileSync(join(dir, '198.51.100.7.json'), JSON.stringify([{ state: 'down', last_up: T0 / 1000, now: T0 / 1000 + 300 }, { state: 'up', last_up: T0 / 1000, now: T0 / 1000 + 900 }]));
+  const [client] = (await jsonReport({ logDir: dir, tz: 'UTC' }, NOW)).clients as unknown as IntegrityJson[];
+  t.equal(client!.log_integrity, 'unchained');
+  t.notMatch(await report({ logDir: dir, tz: 'UTC' }, NOW), /log integrity/);
+});
+
 t.test('a log chained after an upgrade says from which line on it can be verified', async (t) => {
   const dir = join(tempDir(), 'logs');
   writeServerLog(dir, serverRun(T0 - HOUR, NOW));
