@@ -26,6 +26,7 @@ import { AlertOutbox } from './alerts/outbox.js';
 import { channelsLine, channelStats, outboxChannels } from './alerts/channels/wiring.js';
 import { StormControl } from './alerts/storm.js';
 import { aloneNote, correlationNote, type FleetNow } from './alerts/correlationNote.js';
+import { DegradedStretches, qualityEvent } from './alerts/degraded.js';
 import { Reminders, type AckResult } from './alerts/reminders/reminders.js';
 import { ackLink, loadAckSecret } from './alerts/ackLink.js';
 import { routeOf } from './alerts/channels/config.js';
@@ -95,6 +96,8 @@ export class NetmonitorServer implements ServerHost {
   private readonly timers = new ServerTimers();
   /** The open heartbeat quality period, closed on the hour and at stop. */
   private readonly quality: QualityPeriods;
+  /** `evidence.degraded_alert`: the clients in a degraded stretch; null when off. */
+  private readonly degraded: DegradedStretches | null;
   private readonly starts: StartExtension[] = [];
   private extensions: Extension[] = [];
   private lock: FolderLock | null = null;
@@ -139,6 +142,7 @@ export class NetmonitorServer implements ServerHost {
     });
     this.udp = new UdpIntake(this.pipeline, this.logger);
     this.quality = new QualityPeriods(this.clock.now().wall, this.monitor.clients);
+    this.degraded = config.evidence.degradedAlert ? new DegradedStretches(config.evidence.degradedLossPct) : null;
     this.reminders = new Reminders({
       config: config.reminders,
       logs: this.logs,
@@ -188,6 +192,7 @@ export class NetmonitorServer implements ServerHost {
     const undelivered = await restoreClients({
       config, monitor: this.monitor, directory: this.directory, logs: this.logs, logger: this.logger, clock: this.clock,
       onOutage: (client, outage) => this.reminders.resume(client, outage),
+      onQuality: (client, last) => this.degraded?.resume(client, last),
     });
     this.settings.applyAll(await loadSettings(config.clientLogDir, (problem) => this.logger.warn(problem)));
     const listener = config.http?.listener ?? null;
@@ -318,7 +323,13 @@ export class NetmonitorServer implements ServerHost {
 
   /** One `quality` record per client heard in the period, a slice of clients per tick (server/qualityPeriods.ts). */
   private closeQualityPeriod(now: number, all = false): void {
-    const write = (client: string, record: RecordOf<'quality'>): void => void this.pipeline.appendRecord(client, record);
+    const write = (client: string, record: RecordOf<'quality'>): void => {
+      const alert = this.degraded?.closed(client, record) ?? null;
+      const written = this.pipeline.appendRecord(client, record);
+      // Sent once the period's record is on disk: a restart reads the stretch back from it
+      // and never alerts for it twice (a kill -9 in between loses this one alert instead).
+      if (alert !== null) void written.then((ok) => ok && this.outbox.enqueue(qualityEvent(client, record, alert, this.degraded!.thresholdPct)));
+    };
     if (all) this.quality.closeAll(now, write);
     else this.quality.close(now, write);
   }

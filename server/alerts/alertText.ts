@@ -5,7 +5,7 @@
  */
 import { DateTime } from 'luxon';
 import { formatDuration } from '../../shared/duration.js';
-import type { AloneNote, DownEvent, UpEvent } from '../core/events.js';
+import type { AloneNote, DownEvent, QualityEvent, UpEvent } from '../core/events.js';
 import type { Summary } from './storm.js';
 
 export const SMS_LIMIT = 160;
@@ -116,6 +116,24 @@ export function upAlert(event: UpEvent, zone: string): AlertText {
   return {
     subject: ascii(`UP: ${event.client} after ${length}`),
     body: fit((name) => `${name} is UP again at ${clock(event.at, zone)}. The outage lasted ${length}.`, event.client),
+  };
+}
+
+/** A quality period closed degraded, or quality returned after a degraded stretch. */
+export function qualityAlert(event: QualityEvent, zone: string): AlertText {
+  const pct = `${((100 * event.lost) / event.expected).toFixed(2)} %`;
+  const hours = (ms: number, format: string): string => DateTime.fromMillis(ms, { zone, locale: 'en-US', numberingSystem: 'latn' }).toFormat(format);
+  const span = `${hours(event.from, 'HH:mm')}-${hours(event.at, 'HH:mm ZZZZ')}`;
+  const counts = `${event.lost} of ${event.expected}`;
+  if (event.state === 'degraded') {
+    return {
+      subject: ascii(`DEGRADED: ${event.client} lost ${pct} of heartbeats`),
+      body: fit((name) => `${name} is up but DEGRADED: lost ${pct} of its heartbeats (${counts}) ${span}, over the ${event.thresholdPct} % threshold.`, event.client),
+    };
+  }
+  return {
+    subject: ascii(`QUALITY OK: ${event.client}`),
+    body: fit((name) => `${name} heartbeats back under the ${event.thresholdPct} % threshold: lost ${pct} (${counts}) ${span}.`, event.client),
   };
 }
 

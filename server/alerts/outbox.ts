@@ -29,7 +29,7 @@
 import type { Logger } from 'winston';
 import { NetmonitorError } from '../../shared/errors.js';
 import { iso } from '../../log/records.js';
-import { downAlert, summaryAlert, upAlert, type AlertText } from './alertText.js';
+import { downAlert, qualityAlert, summaryAlert, upAlert, type AlertText } from './alertText.js';
 import type { AloneNote, EventConsumer, MonitorEvent } from '../core/events.js';
 import type { LogDirectory } from '../store/logDirectory.js';
 import { sendBatch, type Mailer, type OutgoingMail } from './mailer.js';
@@ -84,7 +84,7 @@ export interface OutboxOptions {
 /** One message to send: a single alert, or a summary of held ones. */
 export type OutboxItem = AlertItem;
 
-export function isAlertEvent(event: MonitorEvent): event is AlertEvent {
+export function isAlertEvent(event: MonitorEvent | AlertEvent): event is AlertEvent {
   return event.type === 'down' || (event.type === 'up' && event.outageMs !== null);
 }
 
@@ -109,7 +109,8 @@ export function isRetried(failure: NetmonitorError): boolean {
 /** The words of an alert or a summary, the same on every channel. */
 export function textOfItem(item: OutboxItem, zone: string): AlertText {
   if (item.kind === 'summary') return summaryAlert(item.summary, zone);
-  return item.event.type === 'down' ? downAlert(item.event, zone) : upAlert(item.event, zone);
+  const { event } = item;
+  return event.type === 'down' ? downAlert(event, zone) : event.type === 'quality' ? qualityAlert(event, zone) : upAlert(event, zone);
 }
 
 function refsOf(item: OutboxItem): AlertEvent[] {

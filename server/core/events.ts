@@ -43,6 +43,26 @@ export interface UpEvent {
   transitionId: string;
 }
 
+/**
+ * A client's heartbeat quality period closed degraded, or back under the threshold after a
+ * degraded stretch (server/alerts/degraded.ts). Sent to the outbox only, never on the bus.
+ */
+export interface QualityEvent {
+  type: 'quality';
+  client: string;
+  /** When the period closed. */
+  at: number;
+  /** The period's start. */
+  from: number;
+  state: 'degraded' | 'recovered';
+  expected: number;
+  lost: number;
+  /** `evidence.degraded_loss_pct`. */
+  thresholdPct: number;
+  /** `quality-<client>-<at>`: the alert's Message-ID and the `ref` of its delivery records. */
+  transitionId: string;
+}
+
 export interface BootEvent {
   type: 'boot';
   client: string;
