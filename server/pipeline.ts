@@ -6,6 +6,12 @@
  *
  * receive() runs for every datagram: it allocates nothing beyond what acceptance does (no
  * closure, no object; docs/benchmarks.md).
+ *
+ * While the server starts, the socket listens before the logs are read (they may take many
+ * seconds with a large fleet): datagrams are judged as ever (keys and replay windows are in
+ * place), and each client's accepted heartbeat is held until hold() is released, when the
+ * state machine knows what the logs say. A BOOT held is never replaced by a later PING, so
+ * no boot is lost from the record.
  */
 import type { Logger } from 'winston';
 import { iso, type RecordOf } from '../log/records.js';
@@ -49,8 +55,16 @@ export interface PipelineParts {
   channels: ChannelsConfig;
 }
 
+/** An accepted heartbeat held while the logs are read. */
+interface Held {
+  client: ClientState;
+  beat: HeartbeatInfo;
+}
+
 export class Pipeline {
   readonly refusals: Refusals;
+  /** Accepted heartbeats held by client row while the logs are read; null once they are. */
+  private held: Map<number, Held> | null = null;
   /** Budget for "is UP (first heartbeat)" lines. */
   private readonly firstHeard: LogBudget;
   private readonly limiter: SourceLimiter | null;
@@ -85,8 +99,31 @@ export class Pipeline {
       return 'internal';
     }
     if (!verdict.ok) return this.refuse(verdict.reason, source, now, datagram);
-    this.accept(verdict.client, verdict.beat, now);
+    if (this.held !== null) this.hold(verdict.client, verdict.beat);
+    else this.accept(verdict.client, verdict.beat, now);
     return null;
+  }
+
+  /** From now until release(), accepted heartbeats wait: the logs are being read. */
+  holdUntilRestored(): void {
+    this.held = new Map();
+  }
+
+  /** One client's latest heartbeat is kept, or its BOOT: the one that says most. */
+  private hold(client: ClientState, beat: HeartbeatInfo): void {
+    const held = this.held!;
+    const earlier = held.get(client.row);
+    if (earlier === undefined || earlier.beat.type === 'PING' || beat.type === 'BOOT') held.set(client.row, { client, beat });
+  }
+
+  /** The logs are read: what was held goes through the state machine now. Returns how many. */
+  release(): number {
+    const held = this.held;
+    this.held = null;
+    if (held === null) return 0;
+    const now = this.parts.clock.now();
+    for (const { client, beat } of held.values()) this.accept(client, beat, now);
+    return held.size;
   }
 
   /** Counts a refusal and logs it within the log budget; nothing else happens. */

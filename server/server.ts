@@ -6,13 +6,15 @@
  * them: the composition root (main.ts) registers them with use().
  *
  * Start, in order:
- *  1. create the log folder and take its lock (store/folderLock.ts); read the saved state
- *     and every configured client's log;
- *  2. put each client back as it was (an up client gets a full down interval from now), with
- *     its settings: the configuration, then the changes saved in @settings.json;
+ *  1. create the log folder and take its lock (store/folderLock.ts); read the saved state and
+ *     register every configured client with its key and replay window; bind the socket and
+ *     say `receiving`: from now on heartbeats are judged, and held (pipeline.ts);
+ *  2. read every client's log and put each client back as it was (an up client gets a full
+ *     down interval from when reading ends), with its settings: the configuration, then the
+ *     changes saved in @settings.json;
  *  3. record the server's start in `@server.nmlog`, re-queue undelivered alerts;
- *  4. bind the socket, start the timers and then each registered extension (in the order
- *     registered), and say `listening`.
+ *  4. start the timers, put the held heartbeats through, start each registered extension (in
+ *     the order registered), and say `listening`.
  * Stop (SIGTERM): stop the extensions (last first) and the timers, close the socket, close
  * the heartbeat quality period, finish log writes, save state, give alerts in flight a moment, record the stop, release the
  * folder's lock, and log the final `stats` line.
@@ -27,7 +29,7 @@ import { channelsLine, channelStats, outboxChannels } from './alerts/channels/wi
 import { StormControl } from './alerts/storm.js';
 import { aloneNote, correlationNote, type FleetNow } from './alerts/correlationNote.js';
 import { DegradedStretches, qualityEvent } from './alerts/degraded.js';
-import { Reminders, type AckResult } from './alerts/reminders/reminders.js';
+import { Reminders, type AckResult, type LoggedOutage } from './alerts/reminders/reminders.js';
 import { ackLink, loadAckSecret } from './alerts/ackLink.js';
 import { routeOf } from './alerts/channels/config.js';
 import type { ClientConfig, ServerConfig } from './config/server.js';
@@ -42,7 +44,7 @@ import { ClientDirectory, type Admission } from './intake/acceptance.js';
 import { UdpIntake } from './intake/udp.js';
 import { Pipeline, type Counters } from './pipeline.js';
 import { LogDirectory, SERVER_LOG, type OpenFile } from './store/logDirectory.js';
-import { restoreClients } from './store/restore.js';
+import { readLogs, registerClients } from './store/restore.js';
 import { lockFolder, type FolderLock } from './store/folderLock.js';
 import { folderError } from './environmentErrors.js';
 import { noClientsWarning } from './intake/refusals.js';
@@ -176,6 +178,7 @@ export class NetmonitorServer implements ServerHost {
     try {
       return await this.startLocked();
     } catch (error) {
+      await this.udp.close();
       await this.releaseLock();
       throw error;
     }
@@ -189,11 +192,18 @@ export class NetmonitorServer implements ServerHost {
   private async startLocked(): Promise<{ address: string; port: number }> {
     const { config } = this;
     const now = this.clock.now();
-    const undelivered = await restoreClients({
+    const restoring = {
       config, monitor: this.monitor, directory: this.directory, logs: this.logs, logger: this.logger, clock: this.clock,
-      onOutage: (client, outage) => this.reminders.resume(client, outage),
-      onQuality: (client, last) => this.degraded?.resume(client, last),
-    });
+      onOutage: (client: string, outage: LoggedOutage) => this.reminders.resume(client, outage),
+      onQuality: (client: string, last: { expected: number; lost: number }) => this.degraded?.resume(client, last),
+    };
+    const registered = await registerClients(restoring);
+    // Listening before the logs are read: with a large fleet reading takes seconds, and a
+    // heartbeat (a BOOT above all) sent meanwhile would otherwise be lost.
+    this.pipeline.holdUntilRestored();
+    const bound = await this.udp.bind(config.listenAddress, config.listenPort);
+    this.logger.info(`receiving on ${bound.address}:${bound.port} (udp); reading ${registered.toRead.length} client log(s), heartbeats wait until they are read`);
+    const undelivered = await readLogs(restoring, registered);
     this.settings.applyAll(await loadSettings(config.clientLogDir, (problem) => this.logger.warn(problem)));
     const listener = config.http?.listener ?? null;
     if (listener !== null) this.ackSecret = await loadAckSecret(config.clientLogDir);
@@ -213,7 +223,6 @@ export class NetmonitorServer implements ServerHost {
     if (undelivered.length > 0) this.logger.warn(`${undelivered.length} alert(s) from before the restart were not confirmed sent; sending them now`);
     this.logger.info(channelsLine(config.channels, this.mailer.description));
 
-    const bound = await this.udp.bind(config.listenAddress, config.listenPort);
     this.timers.start({
       tick: () => this.tick(),
       saveState: () => {
@@ -227,6 +236,8 @@ export class NetmonitorServer implements ServerHost {
       },
       alive: () => void this.pipeline.appendServerRecord({ type: 'alive', at: iso(this.clock.now().wall) }),
     });
+    const held = this.pipeline.release();
+    if (held > 0) this.logger.info(`${held} client(s) heard while the logs were read`);
     for (const start of this.starts) {
       const extension = await start(this);
       if (extension !== null) this.extensions.push(extension);

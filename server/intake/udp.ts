@@ -6,6 +6,17 @@ import { createSocket, type Socket } from 'node:dgram';
 import type { Logger } from 'winston';
 import { bindError } from '../environmentErrors.js';
 
+/**
+ * The socket's receive buffer asked of the kernel (SO_RCVBUF). Linux grants at most
+ * `net.core.rmem_max` (often 208 KiB or 4 MiB) and doubles it for its bookkeeping; each
+ * queued NM1 datagram takes about 830 bytes of it, so 32 MiB holds about 80,000 datagrams:
+ * four seconds of a 20,000 BOOT/s burst that the server cannot take as fast as it comes
+ * (docs/benchmarks.md has the figures and the `rmem_max` advice).
+ */
+export const RECEIVE_BUFFER_BYTES = 32 * 1024 * 1024;
+
+const mib = (bytes: number): number => Math.round(bytes / 2 ** 20);
+
 export class UdpIntake {
   private socket: Socket | null = null;
 
@@ -17,8 +28,9 @@ export class UdpIntake {
    * configuration keys (server/environmentErrors.ts).
    */
   async bind(address: string, port: number): Promise<{ address: string; port: number }> {
-    // A large receive buffer lets a real heartbeat survive bursts of junk in the queue.
-    const socket = createSocket({ type: address.includes(':') ? 'udp6' : 'udp4', recvBufferSize: 4 * 1024 * 1024 });
+    // A large receive buffer lets a real heartbeat survive bursts of junk in the queue, and
+    // a burst of real ones (a region's power back) wait instead of being dropped.
+    const socket = createSocket({ type: address.includes(':') ? 'udp6' : 'udp4', recvBufferSize: RECEIVE_BUFFER_BYTES });
     this.socket = socket;
     socket.on('message', (datagram, remote) => this.sink.receive(datagram, remote.address));
     await new Promise<void>((resolve, reject) => {
@@ -35,6 +47,10 @@ export class UdpIntake {
     });
     // Only once bound: a failed bind is the start's error, said once.
     socket.on('error', (error) => this.logger.error(`socket error: ${error.message}`));
+    // Linux grants twice what it allows (the doubling is its bookkeeping); less means a
+    // `net.core.rmem_max` below the request, which a fleet that boots together outgrows.
+    const granted = socket.getRecvBufferSize();
+    if (granted < 2 * RECEIVE_BUFFER_BYTES) this.logger.info(`udp receive buffer: ${mib(granted)} MiB granted for ${mib(2 * RECEIVE_BUFFER_BYTES)} MiB asked; for bursts of BOOTs raise net.core.rmem_max (docs/benchmarks.md)`);
     const bound = socket.address();
     return { address: bound.address, port: bound.port };
   }

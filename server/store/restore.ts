@@ -2,8 +2,9 @@
  * What a restarting server learns from its log folder: each client's last state and the
  * alerts that were recorded but never confirmed delivered (they go out again; their
  * Message-ID is stable, so a copy that did arrive before the crash is recognisable as the
- * same message). restoreClients() puts every configured client back (steps 1 and 2 of the
- * server's start, server/server.ts); readClientLog() reads one client's log.
+ * same message). registerClients() adds every configured client with its replay window, so
+ * that datagrams can be judged at once; readLogs() then puts each back as its log says (steps
+ * 1 and 2 of the server's start, server/server.ts); readClientLog() reads one client's log.
  */
 import type { Logger } from 'winston';
 import { LAST_TIME_MS, timeOf, type ReadRecord, type ReadRecordOf } from '../../log/records.js';
@@ -175,29 +176,45 @@ export interface RestoreParts {
   onQuality?: (client: string, last: { expected: number; lost: number }) => void;
 }
 
+/** The clients registered and the logs still to read (registerClients, then readLogs). */
+export interface Registered {
+  saved: Awaited<ReturnType<typeof loadState>>;
+  toRead: [ClientConfig, ClientState][];
+}
+
 /**
- * Adds every configured client to the directory and puts it back as its log and the saved
- * state say it was (an up client gets a full down interval from when reading is done).
- * Resolves with the alerts never confirmed sent, each with the channels it is still owed to,
- * in no particular order.
+ * Adds every configured client to the directory with the replay window the saved state
+ * gives it, and lists the logs to read. Fast (no log is read): once it has run, datagrams can
+ * be judged (keys and replay windows are in place) while readLogs() reads the logs.
  */
-export async function restoreClients(parts: RestoreParts): Promise<OwedAlert[]> {
+export async function registerClients(parts: RestoreParts): Promise<Registered> {
   const { config, monitor, directory, logs, logger } = parts;
   const saved = await loadState(config.clientLogDir);
   if (saved.problem !== null) logger.warn(saved.problem);
-  const counts = { records: 0, corrupt: 0 };
-  const undelivered: OwedAlert[] = [];
-  const restored: [ClientState, SavedClient][] = [];
   // One listing of the folder instead of asking for each configured client's file.
   const logged = new Set(await logs.clients());
   const toRead: [ClientConfig, ClientState][] = [];
-  const count = config.clients.length + config.fleet.size;
-  monitor.reserve(count);
+  monitor.reserve(config.clients.length + config.fleet.size);
   for (const client of allClients(config)) {
     const state = directory.add(client.id, client.downIntervalMs, client.keySlot ?? -1, client.kind === 'legacy');
+    const sensor = saved.sensors.get(client.id);
+    if (sensor?.boot != null && sensor.seq != null) directory.restoreWindow(state, restoredWindow(sensor.boot, sensor.seq));
     if (logged.has(client.id)) toRead.push([client, state]);
   }
   logged.clear();
+  return { saved, toRead };
+}
+
+/**
+ * Puts every registered client back as its log and the saved state say it was (an up
+ * client gets a full down interval from when reading is done). Resolves with the alerts
+ * never confirmed sent, each with the channels it is still owed to, in no particular order.
+ */
+export async function readLogs(parts: RestoreParts, { saved, toRead }: Registered): Promise<OwedAlert[]> {
+  const { config, monitor, directory, logs, logger } = parts;
+  const counts = { records: 0, corrupt: 0 };
+  const undelivered: OwedAlert[] = [];
+  const restored: [ClientState, SavedClient][] = [];
   const readOne = async ([client, state]: [ClientConfig, ClientState]): Promise<void> => {
     const log = await readClientLog(client.id, logs.pathOf(client.id), counts, (problem) => logger.warn(problem));
     const sensor: SavedSensor | undefined = saved.sensors.get(client.id);
@@ -210,7 +227,6 @@ export async function restoreClients(parts: RestoreParts): Promise<OwedAlert[]> 
       boot: log.boot,
       sensorInterval: log.sensorInterval,
     }]);
-    if (sensor?.boot != null && sensor.seq != null) directory.restoreWindow(state, restoredWindow(sensor.boot, sensor.seq));
     if (log.status === 'down' && log.outage !== null) parts.onOutage?.(client.id, log.outage);
     if (log.lastQuality !== null) parts.onQuality?.(client.id, log.lastQuality);
     for (const event of log.undelivered as (DownEvent | UpEvent)[]) {

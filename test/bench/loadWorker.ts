@@ -4,7 +4,7 @@
  * step encodes its share of the datagrams before any timing starts, then sends them at its
  * share of the rate over one connected UDP socket on loopback.
  *
- * Messages in: {type: 'prepare', from, to, total, rate} then {type: 'go'}.
+ * Messages in: {type: 'prepare', from, to, total, rate, kind?, boot?} then {type: 'go'}.
  * Messages out: {type: 'ready', count} and {type: 'done', sent, elapsedMs}.
  */
 import { parentPort, workerData } from 'node:worker_threads';
@@ -27,6 +27,9 @@ export interface Prepare {
   /** Datagrams over all workers, and their rate per second over all workers. */
   total: number;
   rate: number;
+  /** What the datagrams say, and their boot number (1 unless said). */
+  kind?: 'PING' | 'BOOT';
+  boot?: number;
 }
 
 export const sensorId = (index: number): string => `sensor-${index}`;
@@ -39,6 +42,7 @@ if (parentPort !== null) {
   const setup = workerData as WorkerSetup;
   const port = parentPort;
   const nextSeq = new Float64Array(setup.sensors);
+  const bootOf = new Float64Array(setup.sensors).fill(1);
   const socket = createSocket({ type: 'udp4', sendBufferSize: 4 * 1024 * 1024 });
   // A connected socket reports the ICMP "port unreachable" of a server that has stopped as an
   // error event; the server's own stats say what arrived, so the generator just carries on.
@@ -55,9 +59,15 @@ if (parentPort !== null) {
       const share = mine.length / (message.to - message.from);
       const count = Math.round(message.total * share);
       datagrams = new Array<Buffer>(count);
+      const boot = message.boot ?? 1;
+      const type = message.kind ?? 'PING';
       for (let k = 0; k < count; k++) {
         const index = mine[k % mine.length]!;
-        datagrams[k] = encode({ sensor: sensorId(index), boot: 1, seq: nextSeq[index]!++, type: 'PING', uptime: 4160.97, interval: 30 }, sensorKey(index));
+        if (boot > bootOf[index]!) {
+          bootOf[index] = boot;
+          nextSeq[index] = 0;
+        }
+        datagrams[k] = encode({ sensor: sensorId(index), boot, seq: nextSeq[index]!++, type, uptime: type === 'BOOT' ? 12.5 : 4160.97, interval: 30 }, sensorKey(index));
       }
       rate = message.rate * share;
       port.postMessage({ type: 'ready', count });
