@@ -6,6 +6,7 @@
 import { timeOf, type ReadRecord } from './records.js';
 import type { QualityPeriod } from './quality.js';
 import { addAction, newActionList, RECENT_SCOPE, type ActionList, type ActionScope } from './actions.js';
+import type { ChainResult } from './chain.js';
 
 /** What a `boot` record says: when the sensor's host says it booted. */
 export interface BootEvidence {
@@ -63,10 +64,12 @@ export interface ClientHistory {
   actions: ActionList;
   records: number;
   corrupt: number;
+  /** The `<client>.nmlog`'s hash chain (chain.ts); null when there is none to check (the original netmonitor's log only). */
+  integrity: ChainResult | null;
 }
 
 export function newHistory(client: string, format: LogFormat): ClientHistory {
-  return { client, formats: [format], firstSeen: null, outages: [], addressChanges: [], quality: [], firstAddress: null, lastAddress: null, actions: newActionList(), records: 0, corrupt: 0 };
+  return { client, formats: [format], firstSeen: null, outages: [], addressChanges: [], quality: [], firstAddress: null, lastAddress: null, actions: newActionList(), records: 0, corrupt: 0, integrity: null };
 }
 
 /** The fold's working state: the outage still open, and the last one closed (it may yet get its BOOT). */
@@ -215,5 +218,6 @@ export function mergeHistories(a: ClientHistory, b: ClientHistory): ClientHistor
     lastAddress: late.lastAddress ?? early.lastAddress,
     records: a.records + b.records,
     corrupt: a.corrupt + b.corrupt,
+    integrity: a.integrity ?? b.integrity,
   };
 }

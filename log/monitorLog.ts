@@ -11,6 +11,7 @@ import { join } from 'node:path';
 import { timeOf, type ReadRecord } from './records.js';
 import { readRecords, type ReadCounts } from './reader.js';
 import { type Span } from './spans.js';
+import { ChainCheck, type ChainResult } from './chain.js';
 
 export const SERVER_LOG_NAME = '@server.nmlog';
 /** The server writes `alive` every 60 s (docs/log-format.md); three missed ones is a gap. */
@@ -22,6 +23,8 @@ export interface MonitorHistory {
   /** Sorted, disjoint spans when the monitor was not watching. */
   off: Span[];
   corrupt: number;
+  /** The hash chain of `@server.nmlog` (chain.ts); absent when there is none. */
+  integrity?: ChainResult;
 }
 
 /** The fold's state: the last moment the monitor was known to be running, and whether it stopped cleanly there. */
@@ -82,6 +85,7 @@ export async function readMonitorLog(dir: string, now: number): Promise<MonitorH
   if (!exists) return { known: false, off: [], corrupt: 0 };
   const builder = newMonitorBuilder();
   const counts: ReadCounts = { records: 0, corrupt: 0 };
-  for await (const record of readRecords(path, counts)) addServerRecord(builder, record);
-  return { known: true, off: finishMonitor(builder, now), corrupt: counts.corrupt };
+  const chain = new ChainCheck(SERVER_LOG_NAME.slice(0, -'.nmlog'.length));
+  for await (const record of readRecords(path, counts, chain)) addServerRecord(builder, record);
+  return { known: true, off: finishMonitor(builder, now), corrupt: counts.corrupt, integrity: chain.result() };
 }

@@ -10,6 +10,7 @@
  *   (observed − downtime) / number of outages.
  */
 import type { Action } from './actions.js';
+import type { ChainResult } from './chain.js';
 import { CAUSES, decideCause, type Cause } from './cause.js';
 import type { AddressChange, ClientHistory, LogFormat, RawOutage } from './history.js';
 import { DEFAULT_DEGRADED_LOSS_PCT, qualitySummary, type QualitySummary } from './quality.js';
@@ -81,6 +82,8 @@ export interface ClientReport {
   /** Earlier ones left out to keep the list bounded. */
   actionsOmitted: number;
   corrupt: number;
+  /** The log's hash chain, verified over the whole file (not only the window); null: no `.nmlog`. */
+  integrity: ChainResult | null;
 }
 
 export interface ReportWindow {
@@ -162,5 +165,6 @@ export function clientReport(history: ClientHistory, monitorOff: readonly Span[]
     actions: history.actions.listed.filter((action) => action.at >= windowSpan.start && action.at <= windowSpan.end),
     actionsOmitted: history.actions.omitted,
     corrupt: history.corrupt,
+    integrity: history.integrity,
   };
 }

@@ -44,6 +44,11 @@ export const DEFAULT_DEGRADED_LOSS_PCT = 2;
 
 const HOUR_MS = 3_600_000;
 
+/** The one rule of a degraded period, for the report and the server's alert alike: more than `degradedLossPct` % of `expected` lost. */
+export function isDegradedLoss(lost: number, expected: number, degradedLossPct: number): boolean {
+  return expected > 0 && (100 * lost) / expected > degradedLossPct;
+}
+
 export function qualitySummary(periods: readonly QualityPeriod[], window: Span, degradedLossPct: number): QualitySummary {
   const byHour = new Map<number, { expected: number; lost: number; jitterWeight: number; jitterSum: number }>();
   for (const period of periods) {
@@ -62,7 +67,7 @@ export function qualitySummary(periods: readonly QualityPeriod[], window: Span, 
     .sort(([a], [b]) => a - b)
     .map(([start, hour]) => {
       const lossPct = (100 * hour.lost) / hour.expected;
-      return { start, expected: hour.expected, lost: hour.lost, lossPct, jitterMs: hour.jitterWeight > 0 ? hour.jitterSum / hour.jitterWeight : null, degraded: lossPct > degradedLossPct };
+      return { start, expected: hour.expected, lost: hour.lost, lossPct, jitterMs: hour.jitterWeight > 0 ? hour.jitterSum / hour.jitterWeight : null, degraded: isDegradedLoss(hour.lost, hour.expected, degradedLossPct) };
     });
   let expected = 0;
   let lost = 0;

@@ -10,7 +10,8 @@
 import { constants } from 'node:fs';
 import { open, type FileHandle } from 'node:fs/promises';
 import { notRegularFile } from '../shared/fileOpen.js';
-import { decodeLine, type ReadRecord } from './records.js';
+import { decodeLineParts, type ReadRecord } from './records.js';
+import type { ChainCheck } from './chain.js';
 
 /** The longest line read (docs/log-format.md); a record is a few hundred bytes. */
 export const MAX_LINE_BYTES = 1024 * 1024;
@@ -78,18 +79,22 @@ async function* linesOf(file: FileHandle): AsyncGenerator<string | null> {
   else if (length > 0) yield line();
 }
 
-export async function* readRecords(path: string, counts: ReadCounts = { records: 0, corrupt: 0 }): AsyncGenerator<ReadRecord> {
+/** `chain`, when given, is fed every line with its number, to verify the file's hash chain (chain.ts). */
+export async function* readRecords(path: string, counts: ReadCounts = { records: 0, corrupt: 0 }, chain?: ChainCheck): AsyncGenerator<ReadRecord> {
   const file = await openLogFile(path);
+  let n = 0;
   try {
     for await (const line of linesOf(file)) {
+      n++;
       if (line === '') continue;
-      const record = line === null ? null : decodeLine(line);
-      if (record === null) {
+      const decoded = line === null ? null : decodeLineParts(line);
+      chain?.line(n, decoded);
+      if (decoded === null) {
         counts.corrupt++;
         continue;
       }
       counts.records++;
-      yield record;
+      yield decoded.record;
     }
   } finally {
     await file.close().catch(() => undefined);

@@ -18,6 +18,7 @@
  *    existed, and logs written before a field was added must read as they always did.
  */
 import { crc32 } from 'node:zlib';
+import { link, splitChain, withChain } from './chain.js';
 
 /** What a field holds. `?`: the field is left out when it does not apply. */
 type Kind = 'string' | 'number' | 'boolean' | 'string|null' | 'number|null' | 'string?' | 'strings?';
@@ -79,17 +80,41 @@ export interface UnknownRecord {
 export type ReadRecord = Each<'read'> | UnknownRecord;
 export type ReadRecordOf<T extends ReadRecord['type']> = Extract<ReadRecord, { type: T }>;
 
-export function encodeLine(record: LogRecord): string {
-  const json = JSON.stringify(record);
+/** A line holding `json` as it is: its CRC, the JSON, a newline. */
+export function lineOf(json: string): string {
   return `${crc32(json).toString(16).padStart(8, '0')} ${json}\n`;
+}
+
+/** An unchained line, as logs were written before the hash chain (tests and tools write these). */
+export function encodeLine(record: LogRecord): string {
+  return lineOf(JSON.stringify(record));
+}
+
+/** The line of a record's JSON chained after `prev` (log/chain.ts), and its chain value. */
+export function chainedLine(json: string, prev: string): { text: string; chain: string } {
+  const chain = link(prev, json);
+  return { text: lineOf(withChain(json, chain)), chain };
+}
+
+/** A readable line: its record, the record's JSON without the chain field, and its chain value (null: unchained). */
+export interface DecodedLine {
+  record: ReadRecord;
+  json: string;
+  chain: string | null;
 }
 
 /** The record a line holds, or null when the line is torn, damaged or not a record. */
 export function decodeLine(line: string): ReadRecord | null {
+  return decodeLineParts(line)?.record ?? null;
+}
+
+/** decodeLine(), with what the chain check needs; the `chain` field is not part of the record. */
+export function decodeLineParts(line: string): DecodedLine | null {
   if (line.length < 11 || line[8] !== ' ') return null;
-  const json = line.endsWith('\r') ? line.slice(9, -1) : line.slice(9);
+  const text = line.endsWith('\r') ? line.slice(9, -1) : line.slice(9);
   const checksum = Number.parseInt(line.slice(0, 8), 16);
-  if (!/^[0-9a-f]{8}$/.test(line.slice(0, 8)) || crc32(json) !== checksum) return null;
+  if (!/^[0-9a-f]{8}$/.test(line.slice(0, 8)) || crc32(text) !== checksum) return null;
+  const { json, chain } = splitChain(text);
   let record: unknown;
   try {
     record = JSON.parse(json);
@@ -97,7 +122,8 @@ export function decodeLine(line: string): ReadRecord | null {
     return null;
   }
   if (typeof record !== 'object' || record === null || Array.isArray(record)) return null;
-  return checked(record as Record<string, unknown>);
+  const read = checked(record as Record<string, unknown>);
+  return read === null ? null : { record: read, json, chain };
 }
 
 const hasPhases = (type: string): boolean => type === 'healing' || type === 'librenms';

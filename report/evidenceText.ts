@@ -6,6 +6,7 @@ import { DateTime } from 'luxon';
 import type { ClientReport } from '../log/outages.js';
 import type { QualitySummary } from '../log/quality.js';
 import type { Correlation } from '../log/correlation.js';
+import type { ChainResult } from '../log/chain.js';
 import { readableIn } from './timeText.js';
 
 /** `2026-11-25`: the day `ms` falls on in `zone`. */
@@ -66,6 +67,23 @@ export function correlationText(correlation: Correlation, zone: string): string 
     : `ISP-wide: ${correlation.down} of ${correlation.of} clients of group ${correlation.group} down at ${at}`;
 }
 
+/** What the log's hash chain says (log/chain.ts), in one line; null when the client has no `.nmlog` to check. */
+export function integrityLine(integrity: ChainResult | null, client: string): string | null {
+  if (integrity === null) return null;
+  const file = `${client}.nmlog`;
+  switch (integrity.integrity) {
+    case 'unchained':
+      return `log integrity: not verifiable: ${file} was written before netmonitor chained its lines`;
+    case 'broken':
+      return `log integrity: BROKEN at line ${integrity.brokenLine} of ${file} (${integrity.brokenReason}): the log was altered or damaged after it was written`;
+    case 'chained': {
+      const lines = integrity.chainedFrom === 1 ? '' : `lines ${integrity.chainedFrom} to the end: `;
+      const before = integrity.chainedFrom === 1 ? '' : `; lines 1 to ${integrity.chainedFrom! - 1}, written before the chain, cannot be verified`;
+      return `log integrity: ${lines}unaltered since written (hash chain of ${file} verified, head ${integrity.head})${before}`;
+    }
+  }
+}
+
 /** The method statement of the PDF and HTML formats: how every figure in the document is measured. */
 export const METHOD = [
   'How these figures are measured',
@@ -76,4 +94,6 @@ export const METHOD = [
   'Heartbeats lost while the line was up are counted from the sensor\'s sequence numbers: a number that skips ahead shows heartbeats sent and never received. ' +
     'Silences of an outage, a reboot or a restart of the monitor are not counted as loss. An hour losing more than the stated share is a degraded hour.',
   'Every record is written to disk, with a checksum, before any alert is sent about it.',
+  'Each line of a log also carries a SHA-256 hash chain: its hash covers the line before it, so a line changed, removed, added or moved after it was written breaks the chain from there. ' +
+    'The report checks each log\'s chain and says whether it is unaltered since written, or names the first line that is not.',
 ];

@@ -2,7 +2,7 @@
 import type { ClientReport, Outage } from '../log/outages.js';
 import type { Report } from './report.js';
 import { formatDuration, percentText, readableIn } from './timeText.js';
-import { correlationText } from './evidenceText.js';
+import { correlationText, integrityLine } from './evidenceText.js';
 
 export const CAUSE_WORDS: Record<string, string> = {
   network: 'network (the sensor kept running but could not get out)',
@@ -44,6 +44,8 @@ export function summaryLines(client: ClientReport): string[] {
   if (causes.length > 0) lines.push('by cause: ' + causes.map(([cause, total]) => `${cause} ${total.count} (${formatDuration(total.downtimeMs)})`).join(', '));
   if (client.monitorOffMs >= 500) lines.push(`the monitor itself was off for ${formatDuration(client.monitorOffMs)} of this time; that time is not counted as up or down`);
   if (client.corrupt > 0) lines.push(`skipped ${client.corrupt} damaged log line${client.corrupt === 1 ? '' : 's'}`);
+  const integrity = integrityLine(client.integrity, client.client);
+  if (integrity !== null) lines.push(integrity);
   return lines;
 }
 
@@ -68,5 +70,7 @@ export function monitorLines(report: Report): string[] {
     lines.push("the monitor's record of when it was running is missing (no @server.nmlog in the log folder): any time the monitor itself was off is counted as if it had been watching");
   }
   if (report.monitor.corrupt > 0) lines.push(`skipped ${report.monitor.corrupt} damaged line(s) of the monitor's own record (@server.nmlog)`);
+  // Only a broken record is worth a line at the top; the json gives every verdict.
+  if (report.monitor.integrity?.integrity === 'broken') lines.push(`the monitor's own record: ${integrityLine(report.monitor.integrity, '@server')}`);
   return lines;
 }

@@ -186,18 +186,22 @@ export class Pipeline {
   }
 
   /** A record of the server's own (start, alive, stop) in `@server.nmlog`. */
-  appendServerRecord(record: RecordOf<'alive' | 'stop'>): Promise<void> {
-    return this.appendRecord(SERVER_LOG, record);
+  async appendServerRecord(record: RecordOf<'alive' | 'stop'>): Promise<void> {
+    await this.appendRecord(SERVER_LOG, record);
   }
 
-  /** A record no event follows (the server's own, a client's quality period): a failed write is counted and logged. */
-  async appendRecord(log: string, record: RecordOf<'alive' | 'stop' | 'quality'>): Promise<void> {
+  /** A record no event follows (the server's own, a client's quality period): a failed write is counted and logged. Whether it was written. */
+  async appendRecord(log: string, record: RecordOf<'alive' | 'stop' | 'quality'>): Promise<boolean> {
     try {
       await this.parts.logs.append(log, [record]);
+      return true;
     } catch (error) {
-      if ((error as NetmonitorError).code === 'EFSYNC') return this.fatal(error as Error);
-      this.parts.counters.logErrors++;
-      this.parts.logger.error((error as Error).message);
+      if ((error as NetmonitorError).code === 'EFSYNC') this.fatal(error as Error);
+      else {
+        this.parts.counters.logErrors++;
+        this.parts.logger.error((error as Error).message);
+      }
+      return false;
     }
   }
 

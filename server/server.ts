@@ -27,7 +27,8 @@ import { fileMailer, smtpMailer, type Mailer } from './alerts/mailer.js';
 import { AlertOutbox } from './alerts/outbox.js';
 import { channelsLine, channelStats, outboxChannels } from './alerts/channels/wiring.js';
 import { StormControl } from './alerts/storm.js';
-import { correlationNote, type FleetNow } from './alerts/correlationNote.js';
+import { aloneNote, correlationNote, type FleetNow } from './alerts/correlationNote.js';
+import { DegradedStretches, qualityEvent } from './alerts/degraded.js';
 import { Reminders, type AckResult, type LoggedOutage } from './alerts/reminders/reminders.js';
 import { ackLink, loadAckSecret } from './alerts/ackLink.js';
 import { routeOf } from './alerts/channels/config.js';
@@ -97,6 +98,8 @@ export class NetmonitorServer implements ServerHost {
   private readonly timers = new ServerTimers();
   /** The open heartbeat quality period, closed on the hour and at stop. */
   private readonly quality: QualityPeriods;
+  /** `evidence.degraded_alert`: the clients in a degraded stretch; null when off. */
+  private readonly degraded: DegradedStretches | null;
   private readonly starts: StartExtension[] = [];
   private extensions: Extension[] = [];
   private lock: FolderLock | null = null;
@@ -123,6 +126,7 @@ export class NetmonitorServer implements ServerHost {
       monotonic: () => this.clock.now().mono,
       storm: new StormControl(config.alertLimits),
       correlate: (clients) => correlationNote(clients, this.fleetNow()),
+      correlateAlone: (client) => aloneNote(client, this.fleetNow()),
     });
     this.saver = new StateSaver(config.clientLogDir, this.directory, this.logger, this.counters);
     this.pipeline = new Pipeline({
@@ -140,6 +144,7 @@ export class NetmonitorServer implements ServerHost {
     });
     this.udp = new UdpIntake(this.pipeline, this.logger);
     this.quality = new QualityPeriods(this.clock.now().wall, this.monitor.clients);
+    this.degraded = config.evidence.degradedAlert ? new DegradedStretches(config.evidence.degradedLossPct) : null;
     this.reminders = new Reminders({
       config: config.reminders,
       logs: this.logs,
@@ -190,6 +195,7 @@ export class NetmonitorServer implements ServerHost {
     const restoring = {
       config, monitor: this.monitor, directory: this.directory, logs: this.logs, logger: this.logger, clock: this.clock,
       onOutage: (client: string, outage: LoggedOutage) => this.reminders.resume(client, outage),
+      onQuality: (client: string, last: { expected: number; lost: number }) => this.degraded?.resume(client, last),
     };
     const registered = await registerClients(restoring);
     // Listening before the logs are read: with a large fleet reading takes seconds, and a
@@ -294,7 +300,7 @@ export class NetmonitorServer implements ServerHost {
     return true;
   }
 
-  /** The clients down now, overall and by group, for a storm's note (looked at only when a storm's summary goes out). */
+  /** The clients down now, overall and by group, for a storm's note and a lone down alert's (looked at only when one goes out). */
   private fleetNow(): FleetNow {
     const { groups } = this.config;
     return {
@@ -304,12 +310,17 @@ export class NetmonitorServer implements ServerHost {
       groupCounts: (group) => {
         let members = 0;
         let down = 0;
+        let since: number | null = null;
         for (const [id, of] of groups) {
           if (of !== group) continue;
           members++;
-          if (this.directory.get(id)?.status === 'down') down++;
+          const client = this.directory.get(id);
+          if (client?.status !== 'down') continue;
+          down++;
+          const lastHeard = client.lastHeard;
+          if (lastHeard !== null && (since === null || lastHeard < since)) since = lastHeard;
         }
-        return { members, down };
+        return { members, down, since };
       },
     };
   }
@@ -323,7 +334,13 @@ export class NetmonitorServer implements ServerHost {
 
   /** One `quality` record per client heard in the period, a slice of clients per tick (server/qualityPeriods.ts). */
   private closeQualityPeriod(now: number, all = false): void {
-    const write = (client: string, record: RecordOf<'quality'>): void => void this.pipeline.appendRecord(client, record);
+    const write = (client: string, record: RecordOf<'quality'>): void => {
+      const alert = this.degraded?.closed(client, record) ?? null;
+      const written = this.pipeline.appendRecord(client, record);
+      // Sent once the period's record is on disk: a restart reads the stretch back from it
+      // and never alerts for it twice (a kill -9 in between loses this one alert instead).
+      if (alert !== null) void written.then((ok) => ok && this.outbox.enqueue(qualityEvent(client, record, alert, this.degraded!.thresholdPct)));
+    };
     if (all) this.quality.closeAll(now, write);
     else this.quality.close(now, write);
   }

@@ -5,7 +5,7 @@
  */
 import { DateTime } from 'luxon';
 import { formatDuration } from '../../shared/duration.js';
-import type { DownEvent, UpEvent } from '../core/events.js';
+import type { AloneNote, DownEvent, QualityEvent, UpEvent } from '../core/events.js';
 import type { Summary } from './storm.js';
 
 export const SMS_LIMIT = 160;
@@ -30,6 +30,11 @@ function ascii(text: string): string {
 
 /** Shortens the client's name, never the facts, when the whole would not fit. */
 function fit(make: (name: string) => string, client: string): string {
+  return shortened(make, client).slice(0, SMS_LIMIT);
+}
+
+/** The text with the client's name shortened as far as it goes (to 8 characters and `~`) to fit; it may still be too long. */
+function shortened(make: (name: string) => string, client: string): string {
   let name = ascii(client);
   let text = make(name);
   // Stop at 8 characters and the `~`: shortening that name again would not shrink it.
@@ -37,7 +42,7 @@ function fit(make: (name: string) => string, client: string): string {
     name = name.slice(0, Math.max(8, name.length - (text.length - SMS_LIMIT) - 1)) + '~';
     text = make(name);
   }
-  return text.slice(0, SMS_LIMIT);
+  return text;
 }
 
 export function downAlert(event: DownEvent, zone: string): AlertText {
@@ -50,7 +55,29 @@ export function downAlert(event: DownEvent, zone: string): AlertText {
   const subject = ascii(`DOWN: ${event.client}`);
   if (event.reason !== undefined) return { subject, body: failureBody(event.client, event.reason, since) };
   const silent = formatDuration(event.downIntervalMs);
-  return { subject, body: fit((name) => `${name} is DOWN: no heartbeat for ${silent}. Last heard ${since}.`, event.client) };
+  const make = (name: string): string => `${name} is DOWN: no heartbeat for ${silent}. Last heard ${since}.`;
+  if (event.alone === undefined) return { subject, body: fit(make, event.client) };
+  // The note first, as in a storm's summary: a gateway that shows only the start still shows it.
+  // A long name gives way first, then the note's longer wording.
+  const [long, short] = noteTexts(event.alone, zone);
+  const body = shortened((name) => `${long} ${make(name)}`, event.client);
+  return { subject, body: body.length <= SMS_LIMIT ? body : fit((name) => `${short} ${make(name)}`, event.client) };
+}
+
+/** Characters of a group's name a note keeps. */
+const NOTE_GROUP_CHARS = 16;
+
+/**
+ * What the other clients say, long and short: `ISP-wide: 3 of 5 clients of group
+ * comcast-denver down since 02:13.` (the clock in the alert's zone) or `ISP-wide: 3/5 of
+ * comcast-denver down since 02:13.`; or the monitor's uplink when every client is down.
+ */
+function noteTexts(note: AloneNote, zone: string): [string, string] {
+  if (note.kind === 'uplink') return [`all ${note.total} clients DOWN: likely the monitor's own uplink.`, `all ${note.total} DOWN: monitor uplink?`];
+  const since = note.since === null ? '' : ` since ${DateTime.fromMillis(note.since, { zone, locale: 'en-US', numberingSystem: 'latn' }).toFormat('HH:mm')}`;
+  let group = ascii(note.group);
+  if (group.length > NOTE_GROUP_CHARS) group = group.slice(0, NOTE_GROUP_CHARS - 1) + '~';
+  return [`ISP-wide: ${note.down} of ${note.members} clients of group ${group} down${since}.`, `ISP-wide: ${note.down}/${note.members} of ${group} down${since}.`];
 }
 
 /** A reminder that a client is still down: how long, and since when. */
@@ -89,6 +116,24 @@ export function upAlert(event: UpEvent, zone: string): AlertText {
   return {
     subject: ascii(`UP: ${event.client} after ${length}`),
     body: fit((name) => `${name} is UP again at ${clock(event.at, zone)}. The outage lasted ${length}.`, event.client),
+  };
+}
+
+/** A quality period closed degraded, or quality returned after a degraded stretch. */
+export function qualityAlert(event: QualityEvent, zone: string): AlertText {
+  const pct = `${((100 * event.lost) / event.expected).toFixed(2)} %`;
+  const hours = (ms: number, format: string): string => DateTime.fromMillis(ms, { zone, locale: 'en-US', numberingSystem: 'latn' }).toFormat(format);
+  const span = `${hours(event.from, 'HH:mm')}-${hours(event.at, 'HH:mm ZZZZ')}`;
+  const counts = `${event.lost} of ${event.expected}`;
+  if (event.state === 'degraded') {
+    return {
+      subject: ascii(`DEGRADED: ${event.client} lost ${pct} of heartbeats`),
+      body: fit((name) => `${name} is up but DEGRADED: lost ${pct} of its heartbeats (${counts}) ${span}, over the ${event.thresholdPct} % threshold.`, event.client),
+    };
+  }
+  return {
+    subject: ascii(`QUALITY OK: ${event.client}`),
+    body: fit((name) => `${name} heartbeats back under the ${event.thresholdPct} % threshold: lost ${pct} (${counts}) ${span}.`, event.client),
   };
 }
 

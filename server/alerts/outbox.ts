@@ -29,8 +29,8 @@
 import type { Logger } from 'winston';
 import { NetmonitorError } from '../../shared/errors.js';
 import { iso } from '../../log/records.js';
-import { downAlert, summaryAlert, upAlert, type AlertText } from './alertText.js';
-import type { EventConsumer, MonitorEvent } from '../core/events.js';
+import { downAlert, qualityAlert, summaryAlert, upAlert, type AlertText } from './alertText.js';
+import type { AloneNote, EventConsumer, MonitorEvent } from '../core/events.js';
 import type { LogDirectory } from '../store/logDirectory.js';
 import { sendBatch, type Mailer, type OutgoingMail } from './mailer.js';
 import { StormControl, type AlertEvent, type Summary } from './storm.js';
@@ -77,12 +77,14 @@ export interface OutboxOptions {
   states?: DeliveryStates;
   /** What a storm of downs adds about the clients in it (ISP-wide, the monitor's uplink); none by default. */
   correlate?: (clients: readonly string[]) => string | null;
+  /** What a down alert sent alone adds about its client's group (or every client) down too; none by default. */
+  correlateAlone?: (client: string) => AloneNote | null;
 }
 
 /** One message to send: a single alert, or a summary of held ones. */
 export type OutboxItem = AlertItem;
 
-export function isAlertEvent(event: MonitorEvent): event is AlertEvent {
+export function isAlertEvent(event: MonitorEvent | AlertEvent): event is AlertEvent {
   return event.type === 'down' || (event.type === 'up' && event.outageMs !== null);
 }
 
@@ -107,7 +109,8 @@ export function isRetried(failure: NetmonitorError): boolean {
 /** The words of an alert or a summary, the same on every channel. */
 export function textOfItem(item: OutboxItem, zone: string): AlertText {
   if (item.kind === 'summary') return summaryAlert(item.summary, zone);
-  return item.event.type === 'down' ? downAlert(item.event, zone) : upAlert(item.event, zone);
+  const { event } = item;
+  return event.type === 'down' ? downAlert(event, zone) : event.type === 'quality' ? qualityAlert(event, zone) : upAlert(event, zone);
 }
 
 function refsOf(item: OutboxItem): AlertEvent[] {
@@ -200,7 +203,8 @@ export class AlertOutbox implements EventConsumer {
   }
 
   /** Hands an item to each of its channels: the e-mail part to this queue, the rest to the dispatcher. */
-  private send(item: OutboxItem): void {
+  private send(sent: OutboxItem): void {
+    const item = this.withAloneNote(sent);
     const route = (event: AlertEvent): readonly string[] => this.routeOf(event);
     this.options.channels?.dispatch(item, route);
     const events = refsOf(item);
@@ -213,6 +217,17 @@ export class AlertOutbox implements EventConsumer {
     for (const event of email) this.states.set(event, EMAIL, { state: 'queued' });
     this.queue.push(item.kind === 'alert' ? item : { kind: 'summary', summary: { ...item.summary, events: email } });
     this.kick();
+  }
+
+  /**
+   * A down alert going out alone (not a reminder, not "action needed") carries what the other
+   * clients say at this moment: ISP-wide, or the monitor's uplink. A copy: the event the bus
+   * gave every consumer stays as it was.
+   */
+  private withAloneNote(item: OutboxItem): OutboxItem {
+    if (item.kind !== 'alert' || item.event.type !== 'down' || item.event.reminder !== undefined || item.event.intervention !== undefined) return item;
+    const note = this.options.correlateAlone?.(item.event.client) ?? null;
+    return note === null ? item : { kind: 'alert', event: { ...item.event, alone: note } };
   }
 
   private forget(event: AlertEvent): void {

@@ -17,9 +17,10 @@
  *     past it alerts are held and summarised as soon as the hour has room again.
  * Nothing is dropped: every held alert ends up in exactly one summary.
  */
-import type { DownEvent, UpEvent } from '../core/events.js';
+import type { DownEvent, QualityEvent, UpEvent } from '../core/events.js';
 
-export type AlertEvent = DownEvent | UpEvent;
+/** What the outbox sends: transitions, and quality alerts (which storm control lets through). */
+export type AlertEvent = DownEvent | UpEvent | QualityEvent;
 export type HoldReason = 'flapping' | 'storm' | 'cap' | 'hold';
 
 export interface StormLimits {
@@ -86,6 +87,8 @@ export class StormControl {
 
   /** Decides one alert: 'send' (and counts it as sent), or held: for others of its kind, or for a summary. */
   offer(event: AlertEvent, now: number): 'send' | HoldReason {
+    // A quality alert is no transition: at most one per degraded stretch already (degraded.ts).
+    if (event.type === 'quality') return 'send';
     const { limits } = this;
     let times = this.clientTimes.get(event.client);
     if (times === undefined) this.clientTimes.set(event.client, (times = []));

@@ -3,6 +3,9 @@
  * hooks, later supervision and healing) subscribes to these through one small interface.
  * Times are wall-clock milliseconds since the epoch, stamped when the thing really happened.
  */
+/** What a down alert sent alone adds: the monitor's uplink, or ISP-wide (server/alerts/correlationNote.ts). */
+export type AloneNote = { kind: 'uplink'; total: number } | { kind: 'isp-wide'; group: string; down: number; members: number; since: number | null };
+
 export interface DownEvent {
   type: 'down';
   client: string;
@@ -21,6 +24,11 @@ export interface DownEvent {
    * and the moment of the down. `at` is then the reminder's time, `transitionId` its own id.
    */
   reminder?: { n: number; downAt: number; down: string };
+  /**
+   * Set by the outbox on a down alert that goes out alone while others of its group (or every
+   * client) are down too (server/alerts/correlationNote.ts); never logged.
+   */
+  alone?: AloneNote;
 }
 
 export interface UpEvent {
@@ -32,6 +40,26 @@ export interface UpEvent {
   lastUp: number | null;
   /** From the last heartbeat before the outage to the first after it; null when there was no outage. */
   outageMs: number | null;
+  transitionId: string;
+}
+
+/**
+ * A client's heartbeat quality period closed degraded, or back under the threshold after a
+ * degraded stretch (server/alerts/degraded.ts). Sent to the outbox only, never on the bus.
+ */
+export interface QualityEvent {
+  type: 'quality';
+  client: string;
+  /** When the period closed. */
+  at: number;
+  /** The period's start. */
+  from: number;
+  state: 'degraded' | 'recovered';
+  expected: number;
+  lost: number;
+  /** `evidence.degraded_loss_pct`. */
+  thresholdPct: number;
+  /** `quality-<client>-<at>`: the alert's Message-ID and the `ref` of its delivery records. */
   transitionId: string;
 }
 

@@ -8,6 +8,7 @@ import { stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { timeOf, type ReadRecord } from '../../log/records.js';
 import { readRecords } from '../../log/reader.js';
+import { ChainCheck } from '../../log/chain.js';
 import { addRecord, finishHistory, newBuilder, newHistory, type ClientHistory } from '../../log/history.js';
 import { addServerRecord, finishMonitor, newMonitorBuilder, SERVER_LOG_NAME, type MonitorBuilder } from '../../log/monitorLog.js';
 import { clientReport, type ClientReport } from '../../log/outages.js';
@@ -65,12 +66,14 @@ export class LogHistory {
     const builder = newBuilder(id);
     const transitions: Transition[] = [];
     const counts = { records: 0, corrupt: 0 };
-    for await (const record of readRecords(path, counts)) {
+    const chain = new ChainCheck(id);
+    for await (const record of readRecords(path, counts, chain)) {
       addRecord(builder, record);
       addTransition(transitions, record);
     }
     const history = finishHistory(builder);
     history.corrupt += counts.corrupt;
+    history.integrity = chain.result();
     const value = { history, transitions };
     this.clients.set(id, { size: info.size, mtimeMs: info.mtimeMs, value });
     return value;

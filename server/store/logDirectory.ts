@@ -9,13 +9,22 @@
  * or retryUnwritten(): monitoring goes on, and the log catches up, in order, once space
  * returns. A failed fsync is different: after one, the kernel may have dropped the data while
  * reporting the pages clean, so retrying would lie. It throws EFSYNC, which is fatal.
+ *
+ * Every line is chained (log/chain.ts) when it is written, not when it is appended: the
+ * queue and the unwritten buffer hold records' JSON, and a write links them after the
+ * file's last chain value (ChainHeads), so records given up on a full buffer, or a failed
+ * write that left part of itself on disk, never leave a gap in the chain. The first write
+ * to a file after a start, or after a failed write, finds that value in the file's last
+ * whole line; every other write hashes its own records and reads nothing back.
  */
 import { mkdir, open as openFile, readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { APPEND, notRegularFile, writeFailure } from '../../shared/fileOpen.js';
-import { encodeLine, type LogRecord } from '../../log/records.js';
+import { chainedLine, type LogRecord } from '../../log/records.js';
+import { genesis } from '../../log/chain.js';
 import { NetmonitorError } from '../../shared/errors.js';
 import { Fifo } from './fifo.js';
+import { ChainHeads, tailHead } from './chainHeads.js';
 
 export const LOG_SUFFIX = '.nmlog';
 export const SERVER_LOG = '@server';
@@ -26,9 +35,12 @@ export const MAX_OPEN_WRITES = 64;
 /** The file operations used; tests replace them only to inject an fsync failure. */
 export type OpenFile = typeof openFile;
 
-/** Records waiting for a client's next write, and the promise of that write. */
+/** The first read of a file's end when its chain value is not known; doubled until a whole line is in it. */
+const TAIL_READ_BYTES = 4096;
+
+/** Records (their JSON) waiting for a client's next write, and the promise of that write. */
 interface QueuedWrite {
-  text: string;
+  jsons: string[];
   done: Promise<void>;
   resolve: () => void;
   reject: (error: unknown) => void;
@@ -52,8 +64,10 @@ export class LogDirectory {
   private queuedFolderSync: Promise<void> | null = null;
   /** A new file's folder entry could not be synced yet (the folder could not be opened). */
   private folderUnsynced = false;
-  /** Encoded lines that could not be written yet, per client. */
-  private readonly unwritten = new Map<string, string>();
+  /** Records' JSON that could not be written yet, per client. */
+  private readonly unwritten = new Map<string, string[]>();
+  /** Each file's last chain value, once known. */
+  private readonly heads = new ChainHeads();
   private unwrittenBytes = 0;
   /** Records given up because the unwritten buffer was full (reported in stats). */
   dropped = 0;
@@ -96,9 +110,9 @@ export class LogDirectory {
 
   /** Appends records to `client`'s log; resolves once they are on disk. */
   append(client: string, records: readonly LogRecord[]): Promise<void> {
-    let text: string;
+    let jsons: string[];
     try {
-      text = records.map(encodeLine).join('');
+      jsons = records.map((record) => JSON.stringify(record));
     } catch (error) {
       return Promise.reject(new NetmonitorError('ELOG', `cannot encode a record for ${client}: ${(error as Error).message}`, { cause: error }));
     }
@@ -110,11 +124,11 @@ export class LogDirectory {
         resolve = yes;
         reject = no;
       });
-      queued = { text: '', done, resolve, reject };
+      queued = { jsons: [], done, resolve, reject };
       this.queued.set(client, queued);
       if (!this.inFlight.has(client)) this.ready.push(client);
     }
-    queued.text += text;
+    for (const json of jsons) queued.jsons.push(json);
     this.startWrites();
     return queued.done;
   }
@@ -132,7 +146,7 @@ export class LogDirectory {
       const write = this.queued.get(client)!;
       this.queued.delete(client);
       this.inFlight.add(client);
-      this.writeNow(client, write.text).then(write.resolve, write.reject).finally(() => {
+      this.writeNow(client, write.jsons).then(write.resolve, write.reject).finally(() => {
         this.inFlight.delete(client);
         if (this.queued.has(client)) this.ready.push(client);
         this.startWrites();
@@ -145,11 +159,12 @@ export class LogDirectory {
     }
   }
 
-  private async writeNow(client: string, fresh: string): Promise<void> {
+  private async writeNow(client: string, fresh: string[]): Promise<void> {
     const path = this.pathOf(client);
-    const waiting = this.unwritten.get(client) ?? '';
-    if (waiting === '' && fresh === '') return;
-    let text = waiting + fresh;
+    const waiting = this.unwritten.get(client) ?? [];
+    if (waiting.length === 0 && fresh.length === 0) return;
+    let text = '';
+    let head = '';
     let file;
     let created = false;
     try {
@@ -161,19 +176,33 @@ export class LogDirectory {
       const { size } = stat;
       // Empty: most likely created just now, so its folder entry must be made durable too.
       created = size === 0;
+      let prev = size === 0 ? genesis(client) : this.heads.get(client);
       if (size > 0) {
         // A crash may have torn the last line; start on a fresh line so this record
         // is not glued to the torn one and lost with it.
         const last = Buffer.alloc(1);
         await file.read(last, 0, 1, size - 1);
-        if (last[0] !== 0x0a) text = '\n' + text;
+        if (last[0] !== 0x0a) text = '\n';
+        prev ??= await this.headOfFile(client, file, size);
       }
-      await file.write(text);
+      head = prev!;
+      for (const json of waiting.length === 0 ? fresh : [...waiting, ...fresh]) {
+        const line = chainedLine(json, head);
+        text += line.text;
+        head = line.chain;
+      }
+      // One write(2) may take only part of the text (a disk filling up): go on until the
+      // rest is taken or refused, so that a refusal keeps the records instead of losing them.
+      const bytes = Buffer.from(text);
+      for (let offset = 0; offset < bytes.length; ) offset += (await file.write(bytes, offset)).bytesWritten;
     } catch (error) {
       await file?.close().catch(() => undefined);
+      // Part of the text may be on disk: the next write finds the chain's end in the file.
+      this.heads.forget(client);
       this.keep(client, waiting, fresh);
       throw new NetmonitorError('ELOG', `cannot write ${path}: ${writeFailure(error)}`, { cause: error });
     }
+    this.heads.set(client, head);
     try {
       await file.datasync();
     } catch (error) {
@@ -182,8 +211,8 @@ export class LogDirectory {
       await file.close().catch(() => undefined);
     }
     if (created || this.folderUnsynced) await this.syncFolder();
-    if (waiting !== '') {
-      this.unwrittenBytes -= waiting.length;
+    if (waiting.length > 0) {
+      this.unwrittenBytes -= bytesOf(waiting);
       this.unwritten.delete(client);
       if (this.unwritten.size === 0) this.onDrained?.();
     }
@@ -230,13 +259,32 @@ export class LogDirectory {
     }
   }
 
+  /** The chain value after the file's last whole line, reading back from its end as far as needed. */
+  private async headOfFile(client: string, file: Awaited<ReturnType<OpenFile>>, size: number): Promise<string> {
+    for (let length = TAIL_READ_BYTES; ; length *= 2) {
+      const bytes = Math.min(length, size);
+      const tail = Buffer.alloc(bytes);
+      await file.read(tail, 0, bytes, size - bytes);
+      const head = tailHead(client, tail, bytes === size);
+      if (head !== null) return head;
+    }
+  }
+
   /** Keeps records for a later write, as long as the buffer has room. */
-  private keep(client: string, waiting: string, fresh: string): void {
-    if (this.unwrittenBytes + fresh.length > MAX_UNWRITTEN_BYTES) {
-      this.dropped += fresh.split('\n').length - 1;
+  private keep(client: string, waiting: string[], fresh: string[]): void {
+    const bytes = bytesOf(fresh);
+    if (this.unwrittenBytes + bytes > MAX_UNWRITTEN_BYTES) {
+      this.dropped += fresh.length;
       return;
     }
-    this.unwritten.set(client, waiting + fresh);
-    this.unwrittenBytes += fresh.length;
+    this.unwritten.set(client, waiting.length === 0 ? fresh : [...waiting, ...fresh]);
+    this.unwrittenBytes += bytes;
   }
+}
+
+/** What records' JSON counts against MAX_UNWRITTEN_BYTES: their lines' length, near enough. */
+function bytesOf(jsons: readonly string[]): number {
+  let bytes = 0;
+  for (const json of jsons) bytes += json.length;
+  return bytes;
 }

@@ -32,6 +32,8 @@ export interface LoggedClient extends Omit<SavedClient, 'window'> {
   pendingChannels: Map<string, string[]>;
   /** The outage a down client is in, with the reminders recorded for it; null when up. */
   outage: LoggedOutage | null;
+  /** The last `quality` record's counts (whether a degraded stretch goes on); null when none. */
+  lastQuality: { expected: number; lost: number } | null;
 }
 
 /** What records without a channel field mean: the only channel there was. */
@@ -73,7 +75,7 @@ function eventOfRecord(client: string, record: ReadRecord): MonitorEvent | null 
  * `skip` and read as empty: damage in the folder never stops a start (docs/reliability.md).
  */
 export async function readClientLog(client: string, path: string, counts: ReadCounts, skip: (problem: string) => void = () => undefined): Promise<LoggedClient> {
-  const state: LoggedClient = { status: 'unknown', lastHeard: null, lastUpBeforeOutage: null, addr: null, boot: null, sensorInterval: null, undelivered: [], pendingChannels: new Map(), outage: null };
+  const state: LoggedClient = { status: 'unknown', lastHeard: null, lastUpBeforeOutage: null, addr: null, boot: null, sensorInterval: null, undelivered: [], pendingChannels: new Map(), outage: null, lastQuality: null };
   try {
     await foldClientLog(client, path, counts, state);
   } catch (error) {
@@ -128,6 +130,9 @@ async function foldClientLog(client: string, path: string, counts: ReadCounts, s
       case 'addr':
         state.addr = record.addr ?? state.addr;
         break;
+      case 'quality':
+        if (record.expected !== null && record.lost !== null) state.lastQuality = { expected: record.expected, lost: record.lost };
+        break;
       case 'delivered':
       case 'undeliverable': {
         if (record.ref === null) break;
@@ -167,6 +172,8 @@ export interface RestoreParts {
   clock: { now(): Instant };
   /** Given each client that is down, with its outage as the log tells it (reminders). */
   onOutage?: (client: string, outage: LoggedOutage) => void;
+  /** Given each client whose log has a `quality` record, with the last one's counts. */
+  onQuality?: (client: string, last: { expected: number; lost: number }) => void;
 }
 
 /** The clients registered and the logs still to read (registerClients, then readLogs). */
@@ -221,6 +228,7 @@ export async function readLogs(parts: RestoreParts, { saved, toRead }: Registere
       sensorInterval: log.sensorInterval,
     }]);
     if (log.status === 'down' && log.outage !== null) parts.onOutage?.(client.id, log.outage);
+    if (log.lastQuality !== null) parts.onQuality?.(client.id, log.lastQuality);
     for (const event of log.undelivered as (DownEvent | UpEvent)[]) {
       const channels = owedChannels(config.channels, event, log.pendingChannels, logger);
       if (channels.length > 0) undelivered.push({ event, channels });

@@ -12,7 +12,7 @@ export type ChannelState = DeliveryState | { state: 'held' } | { state: 'deferre
 
 interface AlertStates {
   client: string;
-  type: 'down' | 'up';
+  type: 'down' | 'up' | 'quality';
   at: number;
   channels: Map<string, ChannelState>;
 }

@@ -19,6 +19,9 @@ export function pushMessage(id: string, item: AlertItem, text: AlertText): PushM
     const body = event.reason === undefined ? text.body : `${text.body}\nReason: ${event.reason}`;
     return { id, kind, client: event.client, title: text.subject, body, priority: 'high', tags: [kind === 'down' ? 'rotating_light' : kind === 'reminder' ? 'hourglass' : 'sos'], at: event.at, outageS: null };
   }
+  if (event.type === 'quality') {
+    return { id, kind: 'quality', client: event.client, title: text.subject, body: text.body, priority: 'default', tags: [event.state === 'degraded' ? 'chart_with_downwards_trend' : 'chart_with_upwards_trend'], at: event.at, outageS: null };
+  }
   const outageS = event.outageMs === null ? null : event.outageMs / 1000;
   return { id, kind: 'up', client: event.client, title: text.subject, body: text.body, priority: 'default', tags: ['white_check_mark'], at: event.at, outageS };
 }

@@ -13,8 +13,8 @@ export type AlertItem = Release;
 export interface PushMessage {
   /** Stable across restarts (the transition id, or a summary's digest): the idempotency key where a provider has one. */
   id: string;
-  /** down, up, summary, action-needed, reminder, test, or finding (log analysis). */
-  kind: 'down' | 'up' | 'summary' | 'action-needed' | 'reminder' | 'test' | 'finding';
+  /** down, up, summary, action-needed, reminder, quality (degraded, or recovered), test, or finding (log analysis). */
+  kind: 'down' | 'up' | 'summary' | 'action-needed' | 'reminder' | 'quality' | 'test' | 'finding';
   /** The client it is about; null for summaries of several clients and for tests. */
   client: string | null;
   title: string;

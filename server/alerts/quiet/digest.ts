@@ -1,6 +1,7 @@
 /**
  * The one message a channel gets when its quiet hours end: what happened meanwhile, one line
- * per outage ("home-gw down 02:13–02:41 (28m 00s, power)"), and what is still down. Pure.
+ * per outage ("home-gw down 02:13–02:41 (28m 00s, power)"), per quality alert ("home-gw
+ * degraded: 4.17 % of heartbeats lost 02:00–03:00"), and what is still down. Pure.
  */
 import { DateTime } from 'luxon';
 import { formatDuration } from '../../../shared/duration.js';
@@ -23,6 +24,11 @@ export function digestText(events: readonly AlertEvent[], zone: string): AlertTe
       if (event.reminder !== undefined || open.has(event.client)) continue;
       open.set(event.client, { at: event.at, reason: event.reason, line: lines.length });
       lines.push(`${event.client} down since ${hhmm(event.at, zone)}${event.reason === undefined ? '' : ` (${event.reason})`}, still down`);
+      continue;
+    }
+    if (event.type === 'quality') {
+      const pct = `${((100 * event.lost) / event.expected).toFixed(2)} %`;
+      lines.push(`${event.client} ${event.state === 'degraded' ? 'degraded' : 'back to normal'}: ${pct} of heartbeats lost ${hhmm(event.from, zone)}\u2013${hhmm(event.at, zone)}`);
       continue;
     }
     const down = open.get(event.client);

@@ -62,6 +62,7 @@ t.test('clients give NM1 sensors with their key and legacy clients by address', 
 
 const INVALID: [string, JsonObject, string][] = [
   ['a label of two lines', { ...ORIGINAL, clients: { x: { key: KEY, label: 'Jane\nDoe' } } }, 'clients.x.label'],
+  ['a degraded alert switch that is not true or false', { ...ORIGINAL, evidence: { degraded_alert: 'yes' } }, 'evidence.degraded_alert'],
   ['an account that is not text', { ...ORIGINAL, clients: { x: { key: KEY, account: 12345 } } }, 'clients.x.account'],
   ['listen_port out of range', { ...ORIGINAL, listen_port: 70000 }, 'listen_port'],
   ['listen_address not an address', { ...ORIGINAL, listen_address: 'everywhere' }, 'listen_address'],
