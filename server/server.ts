@@ -135,6 +135,7 @@ export class NetmonitorServer implements ServerHost {
       changed: this.saver,
       onFatal: (error) => options.onFatal?.(error),
       channels: config.channels,
+      maxChecksPerSensor: config.maxChecksPerSensor,
     });
     this.udp = new UdpIntake(this.pipeline, this.logger);
     this.quality = new QualityPeriods(this.clock.now().wall, this.monitor.clients);
