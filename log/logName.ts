@@ -25,3 +25,13 @@ export function checkClientParts(client: string): { sensor: string; check: strin
   const at = client.indexOf(CHECK_SEPARATOR);
   return at < 0 ? null : { sensor: client.slice(0, at), check: client.slice(at + 1) };
 }
+
+/**
+ * A client's status as people are shown it: a check client whose sensor is not up (silent,
+ * or never heard) is unknown, whatever its check said last.
+ */
+export function shownStatus<S extends string>(client: { id: string; status: S }, stateOf: (id: string) => { status: S } | undefined): S | 'unknown' {
+  const parts = checkClientParts(client.id);
+  if (parts === null) return client.status;
+  return stateOf(parts.sensor)?.status === 'up' ? client.status : 'unknown';
+}

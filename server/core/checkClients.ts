@@ -7,10 +7,9 @@
  *
  * A check client has no key and no deadline: it cannot send datagrams itself, and it never
  * goes down from silence. While its sensor is down, what the check would say is unknown
- * (statusOf), not failed.
+ * (log/logName.ts shownStatus), not failed.
  */
-import { CHECK_SEPARATOR, checkClientParts } from '../../log/logName.js';
-import type { ClientStatus } from './clientState.js';
+import { CHECK_SEPARATOR } from '../../log/logName.js';
 import type { ClientState } from './monitor.js';
 
 /** What the registry needs of the server's client directory (server/intake/acceptance.ts). */
@@ -42,14 +41,4 @@ export class CheckClients {
   countOf(sensor: string): number {
     return this.perSensor.get(sensor) ?? 0;
   }
-}
-
-/**
- * A client's status as people are shown it: a check client whose sensor is down (or was
- * never heard) is unknown, whatever its check said last.
- */
-export function shownStatus(client: Pick<ClientState, 'id' | 'status'>, stateOf: (id: string) => Pick<ClientState, 'status'> | undefined): ClientStatus {
-  const parts = checkClientParts(client.id);
-  if (parts === null) return client.status;
-  return stateOf(parts.sensor)?.status === 'up' ? client.status : 'unknown';
 }
