@@ -36,9 +36,4 @@ export class CheckClients {
     this.perSensor.set(sensor.id, count + 1);
     return this.directory.add(id, sensor.downIntervalMs);
   }
-
-  /** How many check clients `sensor` has. */
-  countOf(sensor: string): number {
-    return this.perSensor.get(sensor) ?? 0;
-  }
 }
