@@ -113,6 +113,11 @@ export class Pipeline {
     return null;
   }
 
+  /** The client of `sensor`'s check, made if new (a restart finding its log, server/store/restore.ts); null over the limit. */
+  checkClientOf(sensor: ClientState, check: string): ClientState | null {
+    return this.checks.clientOf(sensor, check);
+  }
+
   /** Counts a refusal and logs it within the log budget; nothing else happens. */
   private refuse(reason: RefusalReason, source: string, now: Instant, datagram: Buffer | null = null): RefusalReason {
     const line = this.refusals.refuse(reason, source, now.mono, datagram);

@@ -188,6 +188,7 @@ export class NetmonitorServer implements ServerHost {
     const undelivered = await restoreClients({
       config, monitor: this.monitor, directory: this.directory, logs: this.logs, logger: this.logger, clock: this.clock,
       onOutage: (client, outage) => this.reminders.resume(client, outage),
+      checkClientOf: (sensor, check) => this.pipeline.checkClientOf(sensor, check),
     });
     this.settings.applyAll(await loadSettings(config.clientLogDir, (problem) => this.logger.warn(problem)));
     const listener = config.http?.listener ?? null;

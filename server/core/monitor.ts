@@ -62,9 +62,9 @@ export class Monitor {
    * interval from `now` before it can be declared down; a client that was down stays down
    * and nothing is announced.
    */
-  restore(client: ClientState, saved: SavedClient, now: Instant): void {
+  restore(client: ClientState, saved: SavedClient, now: Instant, deadline = true): void {
     Object.assign(client, saved);
-    if (client.status === 'up') this.deadlines.schedule(client.row, now.mono, client.downIntervalMs);
+    if (client.status === 'up' && deadline) this.deadlines.schedule(client.row, now.mono, client.downIntervalMs);
     else this.deadlines.remove(client.row);
   }
 

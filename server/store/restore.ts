@@ -20,6 +20,8 @@ import type { LoggedOutage } from '../alerts/reminders/reminders.js';
 
 import { MAX_DURATION_MS } from '../../shared/duration.js';
 import { MAX_COUNTER, MAX_INTERVAL_S } from '../../shared/nm1.js';
+import { isCheckName } from '../../shared/nm1Check.js';
+import { checkClientParts } from '../../log/logName.js';
 
 /** Client logs read at once while restoring. */
 const RESTORE_READERS = 16;
@@ -166,6 +168,12 @@ export interface RestoreParts {
   clock: { now(): Instant };
   /** Given each client that is down, with its outage as the log tells it (reminders). */
   onOutage?: (client: string, outage: LoggedOutage) => void;
+  /**
+   * Makes the client of a sensor's gateway check (server/core/checkClients.ts) for a check
+   * log found in the folder, so a check that was failing before the restart is still down
+   * after it, and its next report is a repeat, not a second alert. Null: over the limit.
+   */
+  checkClientOf?: (sensor: ClientState, check: string) => ClientState | null;
 }
 
 /**
@@ -183,15 +191,26 @@ export async function restoreClients(parts: RestoreParts): Promise<OwedAlert[]> 
   const restored: [ClientState, SavedClient][] = [];
   // One listing of the folder instead of asking for each configured client's file.
   const logged = new Set(await logs.clients());
-  const toRead: [ClientConfig, ClientState][] = [];
+  const toRead: [Pick<ClientConfig, 'id'>, ClientState][] = [];
   const count = config.clients.length + config.fleet.size;
   monitor.reserve(count);
   for (const client of allClients(config)) {
     const state = directory.add(client.id, client.downIntervalMs, client.keySlot ?? -1, client.kind === 'legacy');
     if (logged.has(client.id)) toRead.push([client, state]);
   }
+  // Check clients (`<sensor>/<check>`, logged as `<sensor>+<check>.nmlog`) of configured NM1 sensors.
+  const checks = new Set<number>();
+  for (const id of logged) {
+    const named = checkClientParts(id);
+    const sensor = named === null ? undefined : directory.get(named.sensor);
+    if (named === null || sensor === undefined || sensor.keySlot < 0 || !isCheckName(named.check)) continue;
+    const state = parts.checkClientOf?.(sensor, named.check) ?? null;
+    if (state === null) continue;
+    checks.add(state.row);
+    toRead.push([{ id }, state]);
+  }
   logged.clear();
-  const readOne = async ([client, state]: [ClientConfig, ClientState]): Promise<void> => {
+  const readOne = async ([client, state]: [Pick<ClientConfig, 'id'>, ClientState]): Promise<void> => {
     const log = await readClientLog(client.id, logs.pathOf(client.id), counts, (problem) => logger.warn(problem));
     const sensor: SavedSensor | undefined = saved.sensors.get(client.id);
     const lastHeard = Math.max(log.lastHeard ?? 0, sensor?.lastHeard ?? 0) || null;
@@ -219,7 +238,8 @@ export async function restoreClients(parts: RestoreParts): Promise<OwedAlert[]> 
   // The grace of a full down interval counts from when reading the logs is done: with many
   // clients that reading alone may take longer than the interval.
   const now = parts.clock.now();
-  for (const [state, saved] of restored) monitor.restore(state, saved, now);
+  // A check client has no deadline: it goes down only when its check reports a failure.
+  for (const [state, saved] of restored) monitor.restore(state, saved, now, !checks.has(state.row));
   if (counts.corrupt > 0) logger.warn(`skipped ${counts.corrupt} damaged log line(s) while restoring state`);
   logger.info(`restored ${directory.size} client(s) from ${counts.records} log record(s)`);
   return undelivered;

@@ -7,8 +7,8 @@
  */
 import t from 'tap';
 import { randomBytes } from 'node:crypto';
-import { spawn } from 'node:child_process';
-import { existsSync, rmSync, writeFileSync } from 'node:fs';
+import { spawn, spawnSync } from 'node:child_process';
+import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { encodeCheck, type CheckReport } from '../../shared/nm1Check.js';
 import { cliPath, readLog, tempDir } from '../helpers.js';
@@ -39,7 +39,7 @@ async function setUp(t: { teardown(fn: () => unknown): void }, extra: Record<str
   });
   t.teardown(() => server.kill9());
   const api = async (path: string): Promise<Record<string, unknown>> => (await (await fetch(`${server.base}${path}`, { headers: bearer(admin) })).json()) as Record<string, unknown>;
-  return { dir, smtp, key, server, api };
+  return { dir, smtp, key, server, api, admin, config: JSON.parse(readFileSync(join(dir, 'server.json'), 'utf8')) as Record<string, unknown> };
 }
 
 t.test('the real sensor\'s failing check with an alert action becomes a DOWN e-mail and a client <sensor>/<check> with its own log', async (t) => {
@@ -130,4 +130,32 @@ t.test('forged, replayed and over-limit CHECK datagrams are refused, make no cli
   const stats = JSON.parse(/stats (\{.*\})/.exec(output)![1]!) as { refused: Record<string, number> };
   t.match(stats.refused, { 'bad-mac': 2, 'unknown-sensor': 1, replay: 1, 'check-limit': 3 }, 'each refusal counted by its reason');
   t.equal(smtp.mails.length, 0, 'and not one alert');
+});
+
+t.test('a kill -9 while a check is failing: after the restart its repeat is no second alert, and the report json lists the check client', async (t) => {
+  const { dir, smtp, key, server, admin, config } = await setUp(t);
+  let sensor = new TestSensor('home-gw', key, server.udpPort);
+  const check = (fields: Partial<CheckReport>): Buffer =>
+    encodeCheck({ sensor: 'home-gw', boot: sensor.boot, seq: sensor.seq++, check: 'route', state: 'failed', notify: 'alert', age: 0, detail: 'default route missing', ...fields }, key);
+  await sensor.send(sensor.heartbeat('BOOT'));
+  await sensor.send(check({}));
+  await smtp.waitFor(1);
+  await until('the delivery on record', () => readLog(join(dir, 'logs', 'home-gw+route.nmlog')).some((r) => r.type === 'delivered'));
+  await server.kill9();
+  sensor.close();
+  const again = await startProcess(dir, config);
+  t.teardown(() => again.kill9());
+  sensor = Object.assign(new TestSensor('home-gw', key, again.udpPort), { seq: sensor.seq });
+  t.teardown(() => sensor.close());
+  const after = async (path: string): Promise<Record<string, unknown>> => (await (await fetch(`${again.base}${path}`, { headers: bearer(admin) })).json()) as Record<string, unknown>;
+  t.match(await after('/api/v1/clients/home-gw%2Froute'), { kind: 'check', check_state: 'down' }, 'the check client is back from its log, still failing');
+  await sensor.send(sensor.heartbeat('PING'));
+  await sensor.send(check({ age: 30 }));
+  await sleep(800);
+  t.equal(smtp.mails.length, 1, 'the repeat after the restart is no second alert');
+  t.match(await after('/api/v1/clients/home-gw%2Froute'), { state: 'down' }, 'with its sensor up, the check shows down');
+  await again.stop();
+  const report = spawnSync(process.execPath, [cliPath, 'report', '--log-dir', join(dir, 'logs'), '--format', 'json'], { encoding: 'utf8' });
+  t.equal(report.status, 0, report.stderr);
+  t.match(report.stdout, /"home-gw\/route"/, 'the report json has the check client');
 });
