@@ -157,5 +157,7 @@ t.test('a kill -9 while a check is failing: after the restart its repeat is no s
   await again.stop();
   const report = spawnSync(process.execPath, [cliPath, 'report', '--log-dir', join(dir, 'logs'), '--format', 'json'], { encoding: 'utf8' });
   t.equal(report.status, 0, report.stderr);
-  t.match(report.stdout, /"home-gw\/route"/, 'the report json has the check client');
+  const json = JSON.parse(report.stdout) as { clients: { client: string }[]; check_failures: { client: string; detail: string; end: string | null }[] };
+  t.same(json.clients.map((c) => c.client), ['home-gw'], 'the check is no connection: not among the clients whose outages count');
+  t.match(json.check_failures, [{ client: 'home-gw/route', detail: 'default route missing', end: null }], 'it is listed as a check failure, still going on');
 });
