@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import { NetmonitorError } from '../shared/errors.js';
 import type { ActionScope } from './actions.js';
 import { mergeHistories, type ClientHistory } from './history.js';
+import { clientOfLogBase } from './logName.js';
 import { readNmlog } from './nmlog.js';
 import { readOriginalLog } from './originalLog.js';
 
@@ -28,7 +29,7 @@ export function clientsOfNames(dir: string, names: readonly string[]): ClientFil
   for (const name of names) {
     // `@` starts the server's own files (its log, state, outbox), never a client.
     if (name.startsWith('@')) continue;
-    if (name.endsWith('.nmlog') && name.length > '.nmlog'.length) entry(name.slice(0, -'.nmlog'.length)).nmlog = join(dir, name);
+    if (name.endsWith('.nmlog') && name.length > '.nmlog'.length) entry(clientOfLogBase(name.slice(0, -'.nmlog'.length))).nmlog = join(dir, name);
     else if (name.endsWith('.json') && isIP(name.slice(0, -'.json'.length)) !== 0) entry(name.slice(0, -'.json'.length)).original = join(dir, name);
   }
   return [...clients.values()].sort((a, b) => (a.client < b.client ? -1 : a.client > b.client ? 1 : 0));

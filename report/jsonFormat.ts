@@ -11,6 +11,8 @@ import type { ClientLabels } from '../server/config/reportLabels.js';
 import { isoIn, seconds } from './timeText.js';
 import { addressChangesPerDay, lossPctJson, lossPerDay } from './evidenceText.js';
 
+import { checkFailureText } from './checkFailureText.js';
+
 export const JSON_SCHEMA_VERSION = 1;
 
 function outageJson(outage: Outage, zone: string): Record<string, unknown> {
@@ -132,6 +134,18 @@ export function formatJson(report: Report): string {
     degraded_loss_pct: report.degradedLossPct,
     correlated_outages: report.correlations.map((correlation) => correlationJson(correlation, zone)),
     clients: report.clients.map((client) => clientJson(client, zone, report.labels.get(client.client))),
+    // Gateway checks' failures, apart from the connections' outages (docs/checks.md).
+    check_failures: report.checkFailures.map((failure) => ({
+      client: failure.client,
+      sensor: failure.sensor,
+      check: failure.check,
+      start: isoIn(failure.start, zone),
+      end: failure.end === null ? null : isoIn(failure.end, zone),
+      duration_s: seconds(failure.durationMs),
+      detail: failure.detail,
+      explains: failure.explains === null ? null : { outage_start: isoIn(failure.explains.outageStart, zone), lead_s: seconds(failure.explains.leadMs) },
+      text: checkFailureText(failure, zone),
+    })),
   };
   return JSON.stringify(document, null, 2) + '\n';
 }

@@ -11,6 +11,7 @@ import type { ClientLabels } from '../server/config/reportLabels.js';
 import { DEFAULT_DEGRADED_LOSS_PCT } from '../log/quality.js';
 import { correlate, type Correlation } from '../log/correlation.js';
 import { readLoggedFindings, type LoggedFinding } from '../log/findingsNear.js';
+import { checkFailures, isCheckClient, type CheckFailure } from '../log/checkFailures.js';
 
 export interface Report {
   generatedAt: number;
@@ -33,6 +34,8 @@ export interface Report {
   correlations: Correlation[];
   /** Log analysis findings with the time of their first line (log/findingsNear.ts), oldest first. */
   findings: LoggedFinding[];
+  /** Gateway checks' failures (clients `<sensor>/<check>`), apart from the connections' outages, each placed next to the outage it may explain. */
+  checkFailures: CheckFailure[];
 }
 
 export interface ReportRequest {
@@ -76,11 +79,14 @@ export async function buildReport(request: ReportRequest): Promise<Report> {
     }
   };
   await Promise.all(Array.from({ length: Math.min(PARALLEL_READS, files.length) }, worker));
-  const everyone = clients.filter((client) => client !== null);
+  const read = clients.filter((client) => client !== null);
+  // A check's client is no connection: its failures are not the ISP's outages (log/checkFailures.ts).
+  const everyone = read.filter((client) => !isCheckClient(client.client));
   const labels = request.labels ?? new Map<string, ClientLabels>();
   const correlations = correlate(everyone, (client) => labels.get(client)?.group ?? null);
   const byName = new Map(everyone.map((client) => [client.client, client]));
   const reported = wanted.map((file) => byName.get(file.client)).filter((client) => client !== undefined);
+  const checks = read.filter((client) => isCheckClient(client.client) && wantedNames.has(client.client));
   return {
     generatedAt: request.now,
     zone: request.zone,
@@ -95,5 +101,6 @@ export async function buildReport(request: ReportRequest): Promise<Report> {
     degradedLossPct,
     correlations: correlations.filter((correlation) => correlation.clients.some((client) => wantedNames.has(client))),
     findings: await readLoggedFindings(request.logDir),
+    checkFailures: checkFailures(checks, byName),
   };
 }

@@ -1,6 +1,7 @@
 /** `--format text` (the default): per client a short summary, a table of outages and what supervision did. */
 import type { ClientReport } from '../log/outages.js';
 import type { Report } from './report.js';
+import { checkFailureText } from './checkFailureText.js';
 import { causeText, labelLine, monitorLines, notesOf, summaryLines, windowLine } from './summaryText.js';
 import { formatDuration, readableIn, uncertaintyText } from './timeText.js';
 import { findingsNear } from '../log/findingsNear.js';
@@ -86,5 +87,11 @@ export function formatText(report: Report): string {
   lines.push('');
   if (report.clients.length === 0) lines.push('no client logs in this folder', '');
   for (const client of report.clients) lines.push(...clientText(client, report));
+  if (report.checkFailures.length > 0) {
+    // Not outages of the connection: what the gateway's own checks found, beside the silences they may explain.
+    lines.push('Gateway check failures (not counted as outages)');
+    for (const failure of report.checkFailures) lines.push(`  ${checkFailureText(failure, report.zone)}`);
+    lines.push('');
+  }
   return lines.join('\n');
 }

@@ -14,7 +14,10 @@ export async function runSensor(configPath: string): Promise<void> {
   if (config.checks.length > 0) {
     // Loaded only when there are checks, so a plain sensor stays as small as it was.
     const checks = await import('./checks/main.js');
-    stopChecks = checks.scheduleChecks(await checks.checkRunnerFor(config, false, (message) => console.warn(message)), config, (message) => console.log(message));
+    const runner = await checks.checkRunnerFor(config, false, (message) => console.warn(message));
+    // Each check's state goes to the server too (CHECK datagrams, docs/protocol.md).
+    const tell: import('./checks/main.js').OutcomeSink = ({ check, result }) => void sensor.reportCheck(check.name, result.status, result.detail, check.alertOn);
+    stopChecks = checks.scheduleChecks(runner, config, (message) => console.log(message), tell);
   }
   await new Promise<void>((resolve) => {
     const stop = (): void => {

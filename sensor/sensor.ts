@@ -17,6 +17,9 @@ import { readFile } from 'node:fs/promises';
 import { request as httpRequest, type IncomingMessage } from 'node:http';
 import { request as httpsRequest } from 'node:https';
 import { encode, type DatagramType } from '../shared/nm1.js';
+import { encodeCheck } from '../shared/nm1Check.js';
+import { CheckReports, type CheckPayload } from './checkReports.js';
+import type { CheckStatus } from './checks/result.js';
 import type { SensorConfig } from './config.js';
 
 export const BOOT_REPEATS = 3;
@@ -55,6 +58,8 @@ export class Sensor {
   private lastAddress: string | null = null;
   private stopped = false;
   sent = 0;
+  /** The gateway checks' states, told to the server (CHECK datagrams) on change and with every heartbeat. */
+  readonly checks = new CheckReports();
 
   constructor(private readonly options: SensorOptions) {}
 
@@ -71,7 +76,7 @@ export class Sensor {
       this.timer = repeats < BOOT_REPEATS ? setTimeout(bootStep, spacing) : setTimeout(pingStep, this.nextDelayMs());
     };
     const pingStep = (): void => {
-      void this.send('PING');
+      void this.send('PING').then(() => this.repeatChecks());
       this.timer = setTimeout(pingStep, this.nextDelayMs());
     };
     bootStep();
@@ -112,12 +117,39 @@ export class Sensor {
     this.problem = problem;
   }
 
-  /** Sends one datagram; resolves once it was handed to the kernel or failed. */
+  /**
+   * A check's run (sensor/checks/main.ts scheduleChecks): when its state changed, the
+   * server is told at once; every state is repeated with the heartbeats anyway.
+   */
+  reportCheck(name: string, status: CheckStatus, detail: string, alertOn: { failure: boolean; recovery: boolean }): Promise<void> {
+    if (!this.checks.update(name, status, detail, alertOn)) return Promise.resolve();
+    return this.sendCheck(this.checks.payload(name)!);
+  }
+
+  /** Repeats every check's state, so that a lost CHECK datagram is repaired an interval later. */
+  async repeatChecks(): Promise<void> {
+    for (const payload of this.checks.all()) await this.sendCheck(payload);
+  }
+
+  /** One CHECK datagram, numbered in the heartbeats' (boot, seq) sequence. */
+  sendCheck(payload: CheckPayload): Promise<void> {
+    const { config, boot } = this.options;
+    return this.sendDatagram(() => encodeCheck({ sensor: config.id, boot, seq: this.seq, ...payload }, config.key));
+  }
+
+  /** Sends one heartbeat; resolves once it was handed to the kernel or failed. */
   async send(type: DatagramType): Promise<void> {
     if (this.stopped) return;
     const { config, boot } = this.options;
     const uptime = await (this.options.uptime ?? procUptime)();
-    const datagram = encode({ sensor: config.id, boot, seq: this.seq, type, uptime, interval: config.intervalS }, config.key);
+    await this.sendDatagram(() => encode({ sensor: config.id, boot, seq: this.seq, type, uptime, interval: config.intervalS }, config.key));
+  }
+
+  /** Makes the next datagram (with the next seq) and sends it by the configured transport. */
+  private async sendDatagram(make: () => Buffer): Promise<void> {
+    if (this.stopped) return;
+    const { config } = this.options;
+    const datagram = make();
     this.seq++;
     if (config.transport === 'http') return this.post(datagram, config.nm1Url!);
     let target: { address: string; family: number };

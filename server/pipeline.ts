@@ -17,6 +17,8 @@ import type { Logger } from 'winston';
 import { iso, type RecordOf } from '../log/records.js';
 import type { NetmonitorError } from '../shared/errors.js';
 import type { RefusalReason } from '../shared/nm1.js';
+import type { CheckReport } from '../shared/nm1Check.js';
+import { CheckClients } from './core/checkClients.js';
 import type { EventBus, MonitorEvent } from './core/events.js';
 import { LogBudget } from './core/logBudget.js';
 import type { Action, ClientState, HeartbeatInfo, Instant, Monitor } from './core/monitor.js';
@@ -53,6 +55,8 @@ export interface PipelineParts {
   onFatal: (error: Error) => void;
   /** The alert channels: a transition's record names those its alert goes to. */
   channels: ChannelsConfig;
+  /** How many gateway checks' clients one sensor may make (max_checks_per_sensor). */
+  maxChecksPerSensor: number;
 }
 
 /** An accepted heartbeat held while the logs are read. */
@@ -68,12 +72,14 @@ export class Pipeline {
   /** Budget for "is UP (first heartbeat)" lines. */
   private readonly firstHeard: LogBudget;
   private readonly limiter: SourceLimiter | null;
+  private readonly checks: CheckClients;
 
   constructor(private readonly parts: PipelineParts) {
     const mono = parts.clock.now().mono;
     this.refusals = new Refusals(mono);
     this.firstHeard = new LogBudget(mono, FIRST_HEARD_BURST, 1000);
     this.limiter = parts.sourceRateLimit > 0 ? new SourceLimiter(mono, parts.sourceRateLimit) : null;
+    this.checks = new CheckClients(parts.directory, parts.maxChecksPerSensor);
   }
 
   /** Handles one datagram. Refused ones are counted and never reach the monitor. */
@@ -99,6 +105,12 @@ export class Pipeline {
       return 'internal';
     }
     if (!verdict.ok) return this.refuse(verdict.reason, source, now, datagram);
+    if (verdict.check !== undefined) {
+      // While the logs are read a check's report is not held: its check's client may not be
+      // restored yet, and the sensor repeats every check's state after each heartbeat.
+      if (this.held !== null) return null;
+      return this.acceptCheck(verdict.client, verdict.check, source, now, datagram);
+    }
     if (this.held !== null) this.hold(verdict.client, verdict.beat);
     else this.accept(verdict.client, verdict.beat, now);
     return null;
@@ -124,6 +136,28 @@ export class Pipeline {
     const now = this.parts.clock.now();
     for (const { client, beat } of held.values()) this.accept(client, beat, now);
     return held.size;
+  }
+
+  /**
+   * An accepted CHECK from `sensor`: its check's own client (made on its first report)
+   * records the transition it makes, if any. It is not a heartbeat of the sensor (its
+   * deadline stays), but its seq is counted in the sensor's heartbeat loss like one.
+   */
+  private acceptCheck(sensor: ClientState, report: CheckReport, source: string, now: Instant, datagram: Buffer): Admission {
+    const client = this.checks.clientOf(sensor, report.check);
+    if (client === null) return this.refuse('check-limit', source, now, datagram);
+    this.parts.counters.accepted++;
+    this.parts.changed.markChanged();
+    if (sensor.status === 'up') this.parts.monitor.clients.quality.count(sensor.row, report.boot, report.seq, now.mono, null, true);
+    const beat: HeartbeatInfo = { type: 'PING', boot: report.boot, seq: report.seq, uptime: null, interval: null, addr: source };
+    const actions = this.parts.monitor.check(client, { state: report.state, detail: report.detail, ageS: report.age, alert: report.notify === 'alert', beat }, now);
+    if (actions.length > 0) this.perform(actions);
+    return null;
+  }
+
+  /** The client of `sensor`'s check, made if new (a restart finding its log, server/store/restore.ts); null over the limit. */
+  checkClientOf(sensor: ClientState, check: string): ClientState | null {
+    return this.checks.clientOf(sensor, check);
   }
 
   /** Counts a refusal and logs it within the log budget; nothing else happens. */

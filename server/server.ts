@@ -141,6 +141,7 @@ export class NetmonitorServer implements ServerHost {
       changed: this.saver,
       onFatal: (error) => options.onFatal?.(error),
       channels: config.channels,
+      maxChecksPerSensor: config.maxChecksPerSensor,
     });
     this.udp = new UdpIntake(this.pipeline, this.logger);
     this.quality = new QualityPeriods(this.clock.now().wall, this.monitor.clients);
@@ -195,6 +196,7 @@ export class NetmonitorServer implements ServerHost {
     const restoring = {
       config, monitor: this.monitor, directory: this.directory, logs: this.logs, logger: this.logger, clock: this.clock,
       onOutage: (client: string, outage: LoggedOutage) => this.reminders.resume(client, outage),
+      checkClientOf: (sensor: ClientState, check: string) => this.pipeline.checkClientOf(sensor, check),
       onQuality: (client: string, last: { expected: number; lost: number }) => this.degraded?.resume(client, last),
     };
     const registered = await registerClients(restoring);

@@ -35,7 +35,9 @@ export type RefusalReason =
   | 'replay'
   | 'rate-limited'
   // A PING/BOOT of the original netmonitor from an address that is not a legacy client.
-  | 'legacy-unlisted';
+  | 'legacy-unlisted'
+  // An authentic CHECK for a new check of a sensor that has max_checks_per_sensor already.
+  | 'check-limit';
 
 const SENSOR_ID = /^[A-Za-z0-9._-]{1,64}$/;
 

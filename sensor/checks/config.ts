@@ -8,6 +8,7 @@ import { isIP } from 'node:net';
 import { checkKnownKeys, integerIn, isObject, oneOf, optionalString, requiredString, type JsonObject } from '../../shared/configCheck.js';
 import { ConfigError } from '../../shared/errors.js';
 import { isSensorId } from '../../shared/nm1.js';
+import { isCheckName } from '../../shared/nm1Check.js';
 import { parseMac } from './dhcpPacket.js';
 
 export type CheckType = 'route' | 'process' | 'conntrack' | 'command' | 'dhcp';
@@ -22,13 +23,19 @@ export type Action =
   | { type: 'exec'; command: readonly string[]; timeoutS: number }
   | { type: 'route'; prefix: string; via: string | null; dev: string | null; table: string; family: 4 | 6; timeoutS: number }
   | { type: 'restart'; service: string; manager: 'systemd' | 'procd'; timeoutS: number };
-export const ACTION_TYPES: readonly Action['type'][] = ['exec', 'route', 'restart'];
+/** `{"type": "alert"}`: the transition goes to the server as an alert (docs/checks.md); not a program. */
+export type AlertAction = { type: 'alert' };
+export type CheckAction = Action | AlertAction;
+export const ACTION_TYPES: readonly CheckAction['type'][] = ['exec', 'route', 'restart', 'alert'];
 
 interface CheckCommon {
   name: string;
   everyS: number;
+  /** The programs to run on failure and recovery (the `alert` entries are in `alertOn`). */
   onFailure: readonly Action[];
   onRecovery: readonly Action[];
+  /** Whether an `alert` action is in `on_failure` / `on_recovery`: the server then alerts on that transition. */
+  alertOn: { failure: boolean; recovery: boolean };
   /** At most `actions` failure actions in any `windowS` seconds; the count resets when the check passes. */
   budget: { actions: number; windowS: number };
 }
@@ -110,12 +117,15 @@ function routePrefix(object: JsonObject, key: string, path: string): string | un
   return prefix;
 }
 
-function action(raw: unknown, path: string): Action {
+function action(raw: unknown, path: string): CheckAction {
   if (!isObject(raw)) throw new ConfigError(path, 'must be an object with a "type"');
   const type = oneOf(raw, 'type', ACTION_TYPES, 'exec', `${path}.type`);
   if (raw.type === undefined) throw new ConfigError(`${path}.type`, `is required: one of ${ACTION_TYPES.map((t) => JSON.stringify(t)).join(', ')}`);
   const timeoutS = (): number => integerIn(raw, 'timeout', 1, MAX_TIMEOUT_S, 30, `${path}.timeout`);
   switch (type) {
+    case 'alert':
+      checkKnownKeys(raw, ['type'], `${path}.`);
+      return { type };
     case 'exec':
       checkKnownKeys(raw, ['type', 'command', 'timeout'], `${path}.`);
       return { type, command: argv(raw.command, `${path}.command`), timeoutS: timeoutS() };
@@ -141,11 +151,12 @@ function action(raw: unknown, path: string): Action {
   }
 }
 
-function actions(raw: JsonObject, key: string, path: string): Action[] {
+function actions(raw: JsonObject, key: string, path: string): { programs: Action[]; alert: boolean } {
   const value = raw[key];
-  if (value === undefined || value === null) return [];
+  if (value === undefined || value === null) return { programs: [], alert: false };
   if (!Array.isArray(value)) throw new ConfigError(path, 'must be a list of actions');
-  return value.map((item, index) => action(item, `${path}[${index}]`));
+  const all = value.map((item, index) => action(item, `${path}[${index}]`));
+  return { programs: all.filter((one): one is Action => one.type !== 'alert'), alert: all.some((one) => one.type === 'alert') };
 }
 
 function percent(raw: JsonObject, key: string, path: string, fallback: number, max = 100): number {
@@ -207,6 +218,8 @@ function check(raw: unknown, path: string, names: Set<string>): CheckConfig {
   const name = requiredString(raw, 'name', `${path}.name`);
   // The name goes into the server's client name `<sensor>/<check>` and into environment variables.
   if (!isSensorId(name)) throw new ConfigError(`${path}.name`, 'must be 1 to 64 of the characters A-Z a-z 0-9 . _ -');
+  // `.` and `..` would be dropped from the server's URLs (/api/v1/clients/home-gw%2F..).
+  if (!isCheckName(name)) throw new ConfigError(`${path}.name`, 'cannot be "." or "..": the server names the check\'s client <sensor>/<check>, and URLs drop those');
   if (names.has(name)) throw new ConfigError(`${path}.name`, `"${name}" is the name of an earlier check`);
   names.add(name);
   if (raw.type === undefined) throw new ConfigError(`${path}.type`, `is required: one of ${CHECK_TYPES.map((t) => JSON.stringify(t)).join(', ')}`);
@@ -219,11 +232,14 @@ function check(raw: unknown, path: string, names: Set<string>): CheckConfig {
     checkKnownKeys(raw.budget, ['actions', 'window'], `${path}.budget.`);
     budget = { actions: integerIn(raw.budget, 'actions', 0, 1000, 3, `${path}.budget.actions`), windowS: integerIn(raw.budget, 'window', 1, 7 * 86400, 3600, `${path}.budget.window`) };
   }
+  const onFailure = actions(raw, 'on_failure', `${path}.on_failure`);
+  const onRecovery = actions(raw, 'on_recovery', `${path}.on_recovery`);
   return {
     name,
     everyS,
-    onFailure: actions(raw, 'on_failure', `${path}.on_failure`),
-    onRecovery: actions(raw, 'on_recovery', `${path}.on_recovery`),
+    onFailure: onFailure.programs,
+    onRecovery: onRecovery.programs,
+    alertOn: { failure: onFailure.alert, recovery: onRecovery.alert },
     budget,
     ...settings(raw, type, path),
   };

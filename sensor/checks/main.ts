@@ -29,8 +29,11 @@ export async function runChecksOnce(configPath: string, dryRun: boolean, print: 
   return exitStatus(outcomes);
 }
 
+/** Where each run's outcome goes besides the log: the sensor, which tells the server (sensor/sensor.ts reportCheck). */
+export type OutcomeSink = (outcome: CheckOutcome) => void;
+
 /** Runs every check now and then every `every` seconds; returns the function that stops them. */
-export function scheduleChecks(runner: CheckRunner, config: SensorConfig, log: (line: string) => void): () => void {
+export function scheduleChecks(runner: CheckRunner, config: SensorConfig, log: (line: string) => void, sink: OutcomeSink = () => undefined): () => void {
   void dhcpPermissionNote(config.checks).then((note) => note !== null && log(note));
   const timers = new Set<NodeJS.Timeout>();
   let stopped = false;
@@ -39,6 +42,7 @@ export function scheduleChecks(runner: CheckRunner, config: SensorConfig, log: (
   for (const check of config.checks) {
     const step = async (): Promise<void> => {
       const outcome = await runner.run(check);
+      sink(outcome);
       const key = `${outcome.result.status} ${outcome.result.detail}`;
       if (last.get(check.name) !== key || outcome.actions.length > 0) for (const line of describe(outcome)) log(line);
       last.set(check.name, key);

@@ -8,7 +8,8 @@ import type { HttpClientConfig } from './http.js';
 import type { SupervisionClientConfig } from './supervision.js';
 
 /** How a client makes itself heard: NM1 datagrams, legacy datagrams, HTTP, or probes run by the server. */
-export type ClientKind = 'nm1' | 'legacy' | 'http' | 'probe';
+/** `check`: a gateway check's client `<sensor>/<check>`, made by the server when the sensor first reports it. */
+export type ClientKind = 'nm1' | 'legacy' | 'http' | 'probe' | 'check';
 
 export interface ClientConfig {
   /** The sensor id (NM1) or, for a legacy client, its IP address. */

@@ -20,6 +20,7 @@ import { clientIdProblem } from './clientId.js';
 import { readClientsFile, SensorFleet } from './clientsFile.js';
 import type { EventType } from '../core/events.js';
 import { SOURCE_LIMIT_PER_SECOND } from '../intake/sourceLimiter.js';
+import { DEFAULT_MAX_CHECKS_PER_SENSOR } from '../core/checkClients.js';
 import { DEFAULT_LIMITS, type StormLimits } from '../alerts/storm.js';
 import { CHANNEL_CLIENT_KEYS, CHANNEL_TOP_KEYS, validateChannels, type ChannelsConfig } from '../alerts/channels/config.js';
 import { REMINDER_KEYS, validateReminders, type RemindersConfig } from '../alerts/reminders/config.js';
@@ -74,6 +75,8 @@ export interface ServerConfig {
   alertLimits: StormLimits;
   /** Datagrams per second accepted from one source address before the rest are dropped unread; 0: no limit. */
   sourceRateLimit: number;
+  /** How many gateway checks' clients (`<sensor>/<check>`) one sensor may make. */
+  maxChecksPerSensor: number;
   /** The HTTP listener; null when not configured. */
   http: HttpConfig | null;
   supervision: SupervisionConfig | null;
@@ -93,7 +96,7 @@ export interface ServerConfig {
 export const SERVER_KEYS: readonly string[] = [
   'username', 'password', 'password_file', 'smtp_server', 'smtp_port', 'smtp_tls', 'smtp_ca_file', 'alert_address',
   'alert_from', 'alert_timezone', 'alert_outbox', 'client_log_dir', 'listen_port', 'listen_address', 'down_interval',
-  'clients', 'clients_file', 'hooks', 'source_rate_limit', 'alert_limits', 'evidence', ...CHANNEL_TOP_KEYS, ...REMINDER_KEYS, ...HTTP_TOP_KEYS, ...SUPERVISION_TOP_KEYS, ...LOG_ANALYSIS_TOP_KEYS,
+  'clients', 'clients_file', 'hooks', 'source_rate_limit', 'max_checks_per_sensor', 'alert_limits', 'evidence', ...CHANNEL_TOP_KEYS, ...REMINDER_KEYS, ...HTTP_TOP_KEYS, ...SUPERVISION_TOP_KEYS, ...LOG_ANALYSIS_TOP_KEYS,
 ];
 /** The keys of a `clients` entry. */
 export const CLIENT_KEYS: readonly string[] = ['key', 'key_file', 'legacy', 'down_interval', ...CLIENT_SETTINGS_KEYS, ...CHANNEL_CLIENT_KEYS, ...REMINDER_KEYS, ...REPORT_CLIENT_KEYS, ...HTTP_CLIENT_KEYS, ...SUPERVISION_CLIENT_KEYS];
@@ -322,6 +325,7 @@ export function validateServerConfig(raw: JsonObject, configPath: string, env: E
     groups: new Map([...labelsOfConfig(raw)].flatMap(([id, labels]) => (labels.group === null ? [] : [[id, labels.group] as const]))),
     alertLimits: alertLimits(raw),
     sourceRateLimit: integerIn(raw, 'source_rate_limit', 0, 10_000_000, SOURCE_LIMIT_PER_SECOND),
+    maxChecksPerSensor: integerIn(raw, 'max_checks_per_sensor', 0, 1000, DEFAULT_MAX_CHECKS_PER_SENSOR),
     http: validateHttpSection(raw, (value, key) => secretPath(value, key, configDir, env)),
     supervision: validateSupervisionSection(raw, configDir),
     channels: validateChannels(raw, (value, key) => secretPath(value, key, configDir, env), env),

@@ -6,7 +6,7 @@
  * Deadlines use the monotonic clock (`Instant.mono`), so a wall-clock step can neither
  * cause nor hide an outage; the wall clock (`Instant.wall`) only stamps what people read.
  */
-import { iso, type LogRecord } from '../../log/records.js';
+import { iso, type LogRecord, type RecordOf } from '../../log/records.js';
 import { ClientTable, type ClientState } from './clientState.js';
 import { DeadlineQueues } from './deadlines.js';
 import type { DownEvent, MonitorEvent } from './events.js';
@@ -62,9 +62,9 @@ export class Monitor {
    * interval from `now` before it can be declared down; a client that was down stays down
    * and nothing is announced.
    */
-  restore(client: ClientState, saved: SavedClient, now: Instant): void {
+  restore(client: ClientState, saved: SavedClient, now: Instant, deadline = true): void {
     Object.assign(client, saved);
-    if (client.status === 'up') this.deadlines.schedule(client.row, now.mono, client.downIntervalMs);
+    if (client.status === 'up' && deadline) this.deadlines.schedule(client.row, now.mono, client.downIntervalMs);
     else this.deadlines.remove(client.row);
   }
 
@@ -155,6 +155,37 @@ export class Monitor {
     if (client.status === 'down' || !isOpen(client.schedule, now.wall)) return NO_ACTIONS;
     this.deadlines.remove(client.row);
     return [this.downTransition(client, now.wall, reason)];
+  }
+
+  /**
+   * A gateway check's reported state (a CHECK datagram, shared/nm1Check.ts) for its own
+   * client `check`: failed makes it down with the detail as the reason, ok makes it up. A
+   * repeat of the state it is in changes nothing, so the repeats that repair a lost datagram
+   * never make a second transition. The transition is stamped `ageS` before `now` (when the
+   * sensor saw it), but never before the check's previous report, which still had the old
+   * state. A check client has no deadline: silence is its sensor's outage, not its own.
+   * `alert` false records the transition without an alert (no event; its record names no
+   * channel, so a restart owes none).
+   */
+  check(client: ClientState, report: { state: 'ok' | 'failed'; detail: string; ageS: number; alert: boolean; beat: HeartbeatInfo }, now: Instant): readonly Action[] {
+    const previous = client.lastHeard;
+    const at = Math.round(Math.min(now.wall, Math.max(now.wall - report.ageS * 1000, previous ?? -Infinity)));
+    client.addr = report.beat.addr;
+    client.boot = report.beat.boot;
+    let action: Action | null = null;
+    if (report.state === 'failed' && client.status !== 'down') {
+      client.lastHeard = at;
+      action = this.downTransition(client, at, report.detail === '' ? 'check failed' : report.detail);
+    } else if (report.state === 'ok' && client.status !== 'up') {
+      action = this.upTransition(client, { mono: now.mono, wall: at }, report.beat);
+    }
+    client.lastHeard = now.wall;
+    if (action === null) return NO_ACTIONS;
+    if (!report.alert) {
+      (action.record as RecordOf<'up' | 'down'>).channels = [];
+      action.event = null;
+    }
+    return [action];
   }
 
   /** Makes room for the states and deadlines of `count` more clients at once. */

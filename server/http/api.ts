@@ -4,6 +4,7 @@
  * down interval, grace and schedule. Times are ISO 8601 in the alert time zone; lengths
  * are seconds.
  */
+import { checkClientParts, shownStatus } from '../../log/logName.js';
 import { isObject, checkKnownKeys } from '../../shared/configCheck.js';
 import { ConfigError, NetmonitorError } from '../../shared/errors.js';
 import { actionJson, clientJson, qualityDaysJson } from '../../report/jsonFormat.js';
@@ -12,7 +13,7 @@ import type { ClientReport } from '../../log/outages.js';
 import { isoIn, seconds } from '../../report/timeText.js';
 import { parseTimeArgument } from '../../report/window.js';
 import type { ClientKind } from '../config/server.js';
-import type { ClientState, Instant } from '../core/monitor.js';
+import type { ClientState, ClientStatus, Instant } from '../core/monitor.js';
 import { scheduleJson } from '../core/schedule.js';
 import type { ServerHost } from '../host.js';
 import type { AckResult } from '../alerts/reminders/reminders.js';
@@ -28,7 +29,7 @@ export const UPTIME_WINDOWS = { '24h': 24 * HOUR, '7d': 7 * 24 * HOUR, '30d': 30
 const DEFAULT_OUTAGE_SPAN_MS = 30 * 24 * HOUR;
 
 /** Pure: one client's state now, as the API shows it. */
-export function clientSummary(state: ClientState, kind: ClientKind, deadline: number | null, now: Instant, zone: string, message: LastMessage | null): Record<string, unknown> {
+export function clientSummary(state: ClientState, kind: ClientKind, deadline: number | null, now: Instant, zone: string, message: LastMessage | null, shown: ClientStatus = state.status): Record<string, unknown> {
   const at = (ms: number | null): string | null => (ms === null ? null : isoIn(ms, zone));
   // A pending deadline is on the monotonic clock; shown on the wall clock it is an estimate.
   const nextDeadline = deadline !== null ? Math.round(now.wall + (deadline - now.mono)) : null;
@@ -36,7 +37,9 @@ export function clientSummary(state: ClientState, kind: ClientKind, deadline: nu
   return {
     id: state.id,
     kind,
-    state: state.status,
+    // A check client while its sensor is silent: unknown, whatever it said last (check_state).
+    state: shown,
+    ...(kind === 'check' ? { check_state: state.status } : {}),
     last_heartbeat: at(state.lastHeard),
     since_last_heartbeat_s: state.lastHeard === null ? null : seconds(Math.max(0, now.wall - state.lastHeard)),
     source_address: state.addr,
@@ -76,8 +79,12 @@ function badRequest(error: unknown): HttpReply {
 export function apiRoutes(context: ApiContext): HttpRoute[] {
   const { server, logs, settings, messages } = context;
   const zone = server.config.alertTimezone;
-  const summary = (state: ClientState, now: Instant): Record<string, unknown> =>
-    clientSummary(state, server.clientConfig(state.id)?.kind ?? 'nm1', server.deadlineOf(state), now, zone, messages.get(state.id) ?? null);
+  const summary = (state: ClientState, now: Instant): Record<string, unknown> => {
+    const isCheck = checkClientParts(state.id) !== null;
+    const kind = isCheck ? 'check' : server.clientConfig(state.id)?.kind ?? 'nm1';
+    const shown = isCheck ? shownStatus(state, (id) => server.clientState(id)) : state.status;
+    return clientSummary(state, kind, server.deadlineOf(state), now, zone, messages.get(state.id) ?? null, shown);
+  };
 
   return [
     {

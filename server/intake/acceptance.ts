@@ -10,6 +10,7 @@
  * (server/intake/hmacSha256.ts).
  */
 import type { HmacKeys } from './hmacSha256.js';
+import { parseCheck, type CheckReport } from '../../shared/nm1Check.js';
 import { MAC_HEX_LENGTH, newScan, parseLegacy, scanDatagram, type RefusalReason } from '../../shared/nm1.js';
 import { ReplayWindows, type ReplayWindow } from './replay.js';
 import { ClientTable, type ClientState } from '../core/clientState.js';
@@ -85,7 +86,11 @@ export class ClientDirectory {
 /** What became of one datagram at the server: null accepted, a refusal's reason, or 'internal' (a bug, logged). */
 export type Admission = RefusalReason | 'internal' | null;
 
-export type Verdict = { ok: true; client: ClientState; beat: HeartbeatInfo } | { ok: false; reason: RefusalReason };
+export type Verdict =
+  | { ok: true; client: ClientState; beat: HeartbeatInfo; check?: undefined }
+  /** An accepted CHECK datagram (shared/nm1Check.ts): `client` is the sensor that sent it. */
+  | { ok: true; client: ClientState; beat?: undefined; check: CheckReport }
+  | { ok: false; reason: RefusalReason };
 
 const NM1_PREFIX = 0x4e4d3120; // "NM1 "
 const scan = newScan();
@@ -111,6 +116,7 @@ export function acceptDatagram(directory: ClientDirectory, datagram: Buffer, sou
     if (legacy !== null) return refusal('legacy-unlisted');
   }
   const malformed = scanDatagram(datagram, scan);
+  if (malformed === 'malformed') return acceptCheck(directory, datagram);
   if (malformed !== null) return refusal(malformed);
   const client = directory.get(datagram.toString('latin1', 4, scan.sensorEnd));
   // Clients without a key (legacy, HTTP, probed) cannot send NM1 datagrams.
@@ -119,4 +125,18 @@ export function acceptDatagram(directory: ClientDirectory, datagram: Buffer, sou
   const { boot, seq } = scan;
   if (!directory.acceptSequence(client.keySlot, boot, seq)) return refusal('replay');
   return { ok: true, client, beat: { type: scan.type, boot, seq, uptime: scan.uptime, interval: scan.interval, addr: sourceAddress } };
+}
+
+/**
+ * A datagram that is not a heartbeat may be a CHECK (docs/protocol.md, "Check results"):
+ * the same steps, the same key and the one replay window of its sensor.
+ */
+function acceptCheck(directory: ClientDirectory, datagram: Buffer): Verdict {
+  const parsed = parseCheck(datagram);
+  if (parsed === null) return refusal('malformed');
+  const client = directory.get(parsed.report.sensor);
+  if (client === undefined || client.keySlot < 0) return refusal('unknown-sensor');
+  if (!directory.macMatches(client.keySlot, datagram, parsed.signedEnd)) return refusal('bad-mac');
+  if (!directory.acceptSequence(client.keySlot, parsed.report.boot, parsed.report.seq)) return refusal('replay');
+  return { ok: true, client, check: parsed.report };
 }

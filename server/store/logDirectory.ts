@@ -20,6 +20,7 @@
 import { mkdir, open as openFile, readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { APPEND, notRegularFile, writeFailure } from '../../shared/fileOpen.js';
+import { clientOfLogBase, logBaseOf } from '../../log/logName.js';
 import { chainedLine, type LogRecord } from '../../log/records.js';
 import { genesis } from '../../log/chain.js';
 import { NetmonitorError } from '../../shared/errors.js';
@@ -99,13 +100,14 @@ export class LogDirectory {
   }
 
   pathOf(client: string): string {
-    return join(this.dir, client + LOG_SUFFIX);
+    // A check client's `/` is written `+` (log/logName.ts): the file stays in this folder.
+    return join(this.dir, logBaseOf(client) + LOG_SUFFIX);
   }
 
   /** The clients that have a log here, by name. */
   async clients(): Promise<string[]> {
     const names = await readdir(this.dir);
-    return names.filter((n) => n.endsWith(LOG_SUFFIX) && !n.startsWith('@')).map((n) => n.slice(0, -LOG_SUFFIX.length));
+    return names.filter((n) => n.endsWith(LOG_SUFFIX) && !n.startsWith('@')).map((n) => clientOfLogBase(n.slice(0, -LOG_SUFFIX.length)));
   }
 
   /** Appends records to `client`'s log; resolves once they are on disk. */

@@ -21,6 +21,8 @@ import type { LoggedOutage } from '../alerts/reminders/reminders.js';
 
 import { MAX_DURATION_MS } from '../../shared/duration.js';
 import { MAX_COUNTER, MAX_INTERVAL_S } from '../../shared/nm1.js';
+import { isCheckName } from '../../shared/nm1Check.js';
+import { checkClientParts } from '../../log/logName.js';
 
 /** Client logs read at once while restoring. */
 const RESTORE_READERS = 16;
@@ -174,12 +176,20 @@ export interface RestoreParts {
   onOutage?: (client: string, outage: LoggedOutage) => void;
   /** Given each client whose log has a `quality` record, with the last one's counts. */
   onQuality?: (client: string, last: { expected: number; lost: number }) => void;
+  /**
+   * Makes the client of a sensor's gateway check (server/core/checkClients.ts) for a check
+   * log found in the folder, so a check that was failing before the restart is still down
+   * after it, and its next report is a repeat, not a second alert. Null: over the limit.
+   */
+  checkClientOf?: (sensor: ClientState, check: string) => ClientState | null;
 }
 
 /** The clients registered and the logs still to read (registerClients, then readLogs). */
 export interface Registered {
   saved: Awaited<ReturnType<typeof loadState>>;
-  toRead: [ClientConfig, ClientState][];
+  toRead: [Pick<ClientConfig, 'id'>, ClientState][];
+  /** The rows of gateway checks' clients: they never go down from silence. */
+  checks: Set<number>;
 }
 
 /**
@@ -193,7 +203,7 @@ export async function registerClients(parts: RestoreParts): Promise<Registered> 
   if (saved.problem !== null) logger.warn(saved.problem);
   // One listing of the folder instead of asking for each configured client's file.
   const logged = new Set(await logs.clients());
-  const toRead: [ClientConfig, ClientState][] = [];
+  const toRead: [Pick<ClientConfig, 'id'>, ClientState][] = [];
   monitor.reserve(config.clients.length + config.fleet.size);
   for (const client of allClients(config)) {
     const state = directory.add(client.id, client.downIntervalMs, client.keySlot ?? -1, client.kind === 'legacy');
@@ -201,8 +211,19 @@ export async function registerClients(parts: RestoreParts): Promise<Registered> 
     if (sensor?.boot != null && sensor.seq != null) directory.restoreWindow(state, restoredWindow(sensor.boot, sensor.seq));
     if (logged.has(client.id)) toRead.push([client, state]);
   }
+  // Check clients (`<sensor>/<check>`, logged as `<sensor>+<check>.nmlog`) of configured NM1 sensors.
+  const checks = new Set<number>();
+  for (const id of logged) {
+    const named = checkClientParts(id);
+    const sensor = named === null ? undefined : directory.get(named.sensor);
+    if (named === null || sensor === undefined || sensor.keySlot < 0 || !isCheckName(named.check)) continue;
+    const state = parts.checkClientOf?.(sensor, named.check) ?? null;
+    if (state === null) continue;
+    checks.add(state.row);
+    toRead.push([{ id }, state]);
+  }
   logged.clear();
-  return { saved, toRead };
+  return { saved, toRead, checks };
 }
 
 /**
@@ -210,12 +231,12 @@ export async function registerClients(parts: RestoreParts): Promise<Registered> 
  * client gets a full down interval from when reading is done). Resolves with the alerts
  * never confirmed sent, each with the channels it is still owed to, in no particular order.
  */
-export async function readLogs(parts: RestoreParts, { saved, toRead }: Registered): Promise<OwedAlert[]> {
+export async function readLogs(parts: RestoreParts, { saved, toRead, checks }: Registered): Promise<OwedAlert[]> {
   const { config, monitor, directory, logs, logger } = parts;
   const counts = { records: 0, corrupt: 0 };
   const undelivered: OwedAlert[] = [];
   const restored: [ClientState, SavedClient][] = [];
-  const readOne = async ([client, state]: [ClientConfig, ClientState]): Promise<void> => {
+  const readOne = async ([client, state]: [Pick<ClientConfig, 'id'>, ClientState]): Promise<void> => {
     const log = await readClientLog(client.id, logs.pathOf(client.id), counts, (problem) => logger.warn(problem));
     const sensor: SavedSensor | undefined = saved.sensors.get(client.id);
     const lastHeard = Math.max(log.lastHeard ?? 0, sensor?.lastHeard ?? 0) || null;
@@ -243,7 +264,8 @@ export async function readLogs(parts: RestoreParts, { saved, toRead }: Registere
   // The grace of a full down interval counts from when reading the logs is done: with many
   // clients that reading alone may take longer than the interval.
   const now = parts.clock.now();
-  for (const [state, saved] of restored) monitor.restore(state, saved, now);
+  // A check client has no deadline: it goes down only when its check reports a failure.
+  for (const [state, saved] of restored) monitor.restore(state, saved, now, !checks.has(state.row));
   if (counts.corrupt > 0) logger.warn(`skipped ${counts.corrupt} damaged log line(s) while restoring state`);
   logger.info(`restored ${directory.size} client(s) from ${counts.records} log record(s)`);
   return undelivered;

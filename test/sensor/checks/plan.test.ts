@@ -8,7 +8,7 @@ const fix = { type: 'exec', command: ['/usr/local/bin/fix-wan'], timeoutS: 30 } 
 const notify = { type: 'exec', command: ['/usr/bin/logger', 'back'], timeoutS: 30 } as const;
 const check: CheckConfig = {
   name: 'wan', type: 'command', command: ['true'], timeoutS: 5, everyS: 60,
-  onFailure: [fix], onRecovery: [notify], budget: { actions: 2, windowS: 600 },
+  onFailure: [fix], onRecovery: [notify], alertOn: { failure: false, recovery: false }, budget: { actions: 2, windowS: 600 },
 };
 
 t.test('failure actions run on every failing run until the budget is spent, then again once the window moved on', async (t) => {
