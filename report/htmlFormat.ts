@@ -6,6 +6,7 @@
  */
 import type { ClientReport } from '../log/outages.js';
 import type { Report } from './report.js';
+import { findingsNearText } from './findingText.js';
 import { escapeHtml } from './escape.js';
 import { causeText, CAUSE_WORDS, labelLine, monitorLines, notesOf, summaryLines, windowLine } from './summaryText.js';
 import { CAUSE_COLOURS, dayRows, timelineSvg, ALL_DAYS_LIMIT } from './timeline.js';
@@ -28,7 +29,7 @@ td.num { text-align: right; white-space: nowrap; } td.time { white-space: nowrap
 `;
 
 function clientHtml(client: ClientReport, report: Report): string {
-  const { zone } = report;
+  const { zone, findings } = report;
   const e = escapeHtml;
   const parts = [`<section><h2>${e(client.client)}</h2>`];
   const label = labelLine(report, client.client);
@@ -78,7 +79,7 @@ function clientHtml(client: ClientReport, report: Report): string {
         `<tr><td class="time">${e(readableIn(outage.start, zone))}</td>` +
           `<td class="time">${outage.end === null ? 'ongoing' : e(readableIn(outage.end, zone))}</td>` +
           `<td class="num">${e(formatDuration(outage.durationMs))}</td><td class="num">${e(uncertaintyText(outage.uncertaintyMs))}</td>` +
-          `<td>${e(causeText(outage))}</td><td>${e(notesOf(outage, zone).join('; '))}</td></tr>`,
+          `<td>${e(causeText(outage))}</td><td>${e([...notesOf(outage, zone), ...findingsNearText(outage.start, findings, zone)].join('; '))}</td></tr>`,
       );
     }
     parts.push('</table>');

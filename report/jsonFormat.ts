@@ -6,6 +6,7 @@
 import { avgMs, type Action } from '../log/actions.js';
 import type { ClientReport, Outage } from '../log/outages.js';
 import type { Correlation } from '../log/correlation.js';
+import { findingsNear, type LoggedFinding } from '../log/findingsNear.js';
 import type { Report } from './report.js';
 import type { ClientLabels } from '../server/config/reportLabels.js';
 import { isoIn, seconds } from './timeText.js';
@@ -15,8 +16,12 @@ import { checkFailureText } from './checkFailureText.js';
 
 export const JSON_SCHEMA_VERSION = 1;
 
-function outageJson(outage: Outage, zone: string): Record<string, unknown> {
+function outageJson(outage: Outage, zone: string, findings: readonly LoggedFinding[]): Record<string, unknown> {
   return {
+    // Log analysis findings whose first line came shortly before or after the outage began.
+    log_findings: findingsNear(outage.start, findings).map(({ finding, beforeS }) => ({
+      source: finding.source, title: finding.title, severity: finding.severity, at: isoIn(finding.at, zone), before_s: beforeS,
+    })),
     start: isoIn(outage.start, zone),
     end: outage.end === null ? null : isoIn(outage.end, zone),
     duration_s: seconds(outage.durationMs),
@@ -69,7 +74,7 @@ function qualityJson(client: ClientReport, zone: string): Record<string, unknown
   };
 }
 
-export function clientJson(client: ClientReport, zone: string, labels: ClientLabels | undefined = undefined): Record<string, unknown> {
+export function clientJson(client: ClientReport, zone: string, labels: ClientLabels | undefined = undefined, findings: readonly LoggedFinding[] = []): Record<string, unknown> {
   return {
     client: client.client,
     label: labels?.label ?? null,
@@ -102,7 +107,7 @@ export function clientJson(client: ClientReport, zone: string, labels: ClientLab
     broken_reason: client.integrity?.brokenReason ?? null,
     chained_from_line: client.integrity?.chainedFrom ?? null,
     chain_head: client.integrity?.head ?? null,
-    outages: client.outages.map((outage) => outageJson(outage, zone)),
+    outages: client.outages.map((outage) => outageJson(outage, zone, findings)),
     actions: client.actions.map((action) => actionJson(action, zone)),
     actions_omitted: client.actionsOmitted,
   };
@@ -133,7 +138,7 @@ export function formatJson(report: Report): string {
     },
     degraded_loss_pct: report.degradedLossPct,
     correlated_outages: report.correlations.map((correlation) => correlationJson(correlation, zone)),
-    clients: report.clients.map((client) => clientJson(client, zone, report.labels.get(client.client))),
+    clients: report.clients.map((client) => clientJson(client, zone, report.labels.get(client.client), report.findings)),
     // Gateway checks' failures, apart from the connections' outages (docs/checks.md).
     check_failures: report.checkFailures.map((failure) => ({
       client: failure.client,

@@ -4,7 +4,7 @@ import type { Report } from './report.js';
 import { checkFailureText } from './checkFailureText.js';
 import { causeText, labelLine, monitorLines, notesOf, summaryLines, windowLine } from './summaryText.js';
 import { formatDuration, readableIn, uncertaintyText } from './timeText.js';
-import { findingsNear } from '../log/findingsNear.js';
+import { findingsNearText } from './findingText.js';
 import { addressChangesPerDay, correlationText, degradedHours, pctText, qualityLine } from './evidenceText.js';
 
 function table(rows: string[][]): string[] {
@@ -25,15 +25,8 @@ function actionLines(client: ClientReport, zone: string): string[] {
 
 /** Log analysis findings whose first line came shortly before or after an outage began. */
 function findingLines(client: ClientReport, report: Report): string[] {
-  const lines: string[] = [];
-  for (const outage of client.outages) {
-    for (const { finding, beforeS } of findingsNear(outage.start, report.findings)) {
-      if (lines.length === 0) lines.push('', '  Log findings near outages');
-      const when = beforeS >= 0 ? `${beforeS} s before the outage of ${readableIn(outage.start, report.zone)}` : `${-beforeS} s after the outage of ${readableIn(outage.start, report.zone)} began`;
-      lines.push(`    ${finding.title} (${finding.source}, ${finding.severity}) from ${readableIn(finding.at, report.zone)}, ${when}`);
-    }
-  }
-  return lines;
+  const lines = client.outages.flatMap((outage) => findingsNearText(outage.start, report.findings, report.zone).map((text) => `    ${text}`));
+  return lines.length === 0 ? [] : ['', '  Log findings near outages', ...lines];
 }
 
 function clientText(client: ClientReport, report: Report): string[] {

@@ -29,6 +29,15 @@ t.test('the text report places log findings beside the outage they came shortly 
   t.match(text, /Log findings near outages\n    PPPoE\/LCP timeouts \(router, high\) from 2026-12-02 02:11:05 \+00:00, 90 s before the outage of 2026-12-02 02:12:35 \+00:00\n/);
   t.match(text, /Link down on eth1 \(router, high\) from 2026-12-02 02:13:35 \+00:00, 60 s after the outage of 2026-12-02 02:12:35 \+00:00 began/);
   t.notMatch(text, /Authentication failures/, 'a finding hours away is not placed beside it');
+
+  const json = JSON.parse(await report({ logDir: dir, tz: 'UTC', format: 'json' }, NOW)) as { clients: { outages: { log_findings: unknown[] }[] }[] };
+  t.same(json.clients[0]!.outages[0]!.log_findings, [
+    { source: 'router', title: 'PPPoE/LCP timeouts', severity: 'high', at: '2026-12-02T02:11:05.000+00:00', before_s: 90 },
+    { source: 'router', title: 'Link down on eth1', severity: 'high', at: '2026-12-02T02:13:35.000+00:00', before_s: -60 },
+  ], 'json gives each outage the findings near it, with seconds before it (negative: after)');
+  const html = await report({ logDir: dir, tz: 'UTC', format: 'html' }, NOW);
+  t.match(html, /PPPoE\/LCP timeouts \(router, high\) from 2026-12-02 02:11:05 \+00:00, 90 s before the outage/, 'html notes the finding in the outage row');
+  t.notMatch(html, /Authentication failures/);
 });
 
 t.test('findings are read leniently: a missing or damaged state file means none', async (t) => {
