@@ -149,12 +149,12 @@ export class Pipeline {
   }
 
   /** A record of the server's own (start, alive, stop) in `@server.nmlog`. */
-  appendServerRecord(record: RecordOf<'alive' | 'stop'>): Promise<void> {
+  appendServerRecord(record: RecordOf<'alive' | 'stop' | 'maintenance'>): Promise<void> {
     return this.appendRecord(SERVER_LOG, record);
   }
 
   /** A record no event follows (the server's own, a client's quality period): a failed write is counted and logged. */
-  async appendRecord(log: string, record: RecordOf<'alive' | 'stop' | 'quality'>): Promise<void> {
+  async appendRecord(log: string, record: RecordOf<'alive' | 'stop' | 'quality' | 'maintenance'>): Promise<void> {
     try {
       await this.parts.logs.append(log, [record]);
     } catch (error) {

@@ -128,7 +128,8 @@ async function foldClientLog(client: string, path: string, counts: ReadCounts, s
         state.addr = record.addr ?? state.addr;
         break;
       case 'delivered':
-      case 'undeliverable': {
+      case 'undeliverable':
+      case 'withheld': {
         if (record.ref === null) break;
         const left = channels.get(record.ref);
         left?.delete(record.channel ?? LEGACY_CHANNEL);
