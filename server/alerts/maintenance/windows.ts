@@ -119,6 +119,13 @@ export function covers(occurrence: Occurrence, client: string): boolean {
   return occurrence.clients === null || occurrence.clients.includes(client);
 }
 
+/** Of `occurrences`, the one covering `client` that ends last; null: none. */
+export function coveringOf(occurrences: readonly Occurrence[], client: string): Occurrence | null {
+  let found: Occurrence | null = null;
+  for (const occurrence of occurrences) if (covers(occurrence, client) && (found === null || occurrence.until > found.until)) found = occurrence;
+  return found;
+}
+
 /** The windows of a server: the configured ones and the one-offs, asked about by time. */
 export class MaintenanceSchedule {
   constructor(readonly recurring: readonly RecurringWindow[], readonly oneOffs: readonly OneOffWindow[] = []) {}
@@ -137,9 +144,7 @@ export class MaintenanceSchedule {
 
   /** The window `client` is in at `at` (the one that ends last when several overlap); null: none. */
   of(client: string, at: number): Occurrence | null {
-    let found: Occurrence | null = null;
-    for (const occurrence of this.at(at)) if (covers(occurrence, client) && (found === null || occurrence.until > found.until)) found = occurrence;
-    return found;
+    return coveringOf(this.at(at), client);
   }
 
   get empty(): boolean {
