@@ -8,7 +8,8 @@
 import t from 'tap';
 import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
-import { readLog, tempDir } from '../../../helpers.js';
+import { spawnSync } from 'node:child_process';
+import { cliPath, readLog, tempDir } from '../../../helpers.js';
 import { startSmtpPeer } from '../../../peers/smtp.js';
 import { sleep, TestSensor } from '../../../peers/udp.js';
 import { bearer, newToken, sha256Hex, startProcess } from '../../http/peer.js';
@@ -30,7 +31,7 @@ t.test('a client down and back inside a window gets no alert; one still down whe
   let server = await startProcess(dir, config);
   t.teardown(() => server.kill9());
   const reply = await fetch(`${server.base}/api/v1/maintenance`, {
-    method: 'POST', headers: { ...bearer(admin), 'content-type': 'application/json' }, body: JSON.stringify({ duration: '9s', clients: ['flaky', 'dead'], reason: 'firmware update' }),
+    method: 'POST', headers: { ...bearer(admin), 'content-type': 'application/json' }, body: JSON.stringify({ duration: '25s', clients: ['flaky', 'dead'], reason: 'firmware update' }),
   });
   t.equal(reply.status, 201);
   const window = (await reply.json()) as { id: string; until: string };
@@ -83,4 +84,21 @@ t.test('a client down and back inside a window gets no alert; one still down whe
   t.equal(deadLog.filter((r) => r.type === 'withheld').length, 0);
   clearInterval(beat);
   await server.kill9();
+
+  // The report of these logs: the window is listed, and flaky's outage inside it is not counted.
+  const run = spawnSync(process.execPath, [cliPath, 'report', '--log-dir', logDir, '--format', 'json'], { encoding: 'utf8' });
+  t.equal(run.status, 0, run.stderr);
+  const report = JSON.parse(run.stdout) as { maintenance: Record<string, unknown>[]; clients: Record<string, any>[] };
+  t.match(report.maintenance, [{ id: window.id, clients: ['flaky', 'dead'], reason: 'firmware update' }], 'the report lists the window');
+  t.equal(Date.parse(report.maintenance[0]!.end as string), ends, 'with its end');
+  const flakyReport = report.clients.find((c) => c.client === 'flaky')!;
+  t.equal(flakyReport.outage_count, 0, 'the outage inside the window is not counted');
+  t.equal(flakyReport.maintenance_outage_count, 1);
+  t.match(flakyReport.outages, [{ maintenance: true }], 'it is listed, marked as maintenance');
+  t.equal(flakyReport.downtime_s, 0);
+  t.equal(flakyReport.uptime_pct, 100, 'nothing is counted against the ISP');
+  t.ok(flakyReport.maintenance_s > 0);
+  const deadReport = report.clients.find((c) => c.client === 'dead')!;
+  t.equal(deadReport.outage_count, 1, 'dead is still down after the window: counted');
+  t.ok(deadReport.downtime_s < deadReport.outages[0].duration_s, 'but only for the time after the window');
 });
