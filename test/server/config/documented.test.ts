@@ -14,6 +14,7 @@ import {
 } from '../../../server/config/supervision.js';
 import { SENSOR_KEYS } from '../../../sensor/config.js';
 import { EVIDENCE_KEYS } from '../../../server/config/evidence.js';
+import { MAINTENANCE_KEYS } from '../../../server/alerts/maintenance/windows.js';
 import { repoRoot } from '../../helpers.js';
 
 /** Where each validator's table sits, as the page writes the path to it. */
@@ -25,6 +26,7 @@ const SERVER_SECTIONS: [string, readonly string[]][] = [
   ['alert_limits.', ALERT_LIMITS_KEYS],
   ['evidence.', EVIDENCE_KEYS],
   ['hooks[n].', HOOK_KEYS],
+  ['maintenance[n].', MAINTENANCE_KEYS],
   ['clients.<id>.probe.', PROBE_KEYS],
   ['clients.<id>.healing.', HEALING_KEYS],
   ['clients.<id>.healing.steps[n].', [...LOCAL_STEP_KEYS, ...SSH_STEP_KEYS, ...HTTP_STEP_KEYS]],
