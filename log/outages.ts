@@ -8,11 +8,16 @@
  * - Downtime is the outages' time in the window less the monitor's own off time in them.
  * - Uptime % = (observed − downtime) / observed; mean time between outages =
  *   (observed − downtime) / number of outages.
+ * - Maintenance (the client's windows, from the server log) is never counted against the
+ *   connection: it is left out of the observed time like the monitor's off time, the part
+ *   of an outage in it is no downtime, and an outage wholly inside one is listed, marked
+ *   `maintenance`, and counted nowhere (not in the causes, not in the mean time between).
  */
 import type { Action } from './actions.js';
 import type { ChainResult } from './chain.js';
 import { CAUSES, decideCause, type Cause } from './cause.js';
 import type { AddressChange, ClientHistory, LogFormat, RawOutage } from './history.js';
+import { unionSpans } from './monitorLog.js';
 import { DEFAULT_DEGRADED_LOSS_PCT, qualitySummary, type QualitySummary } from './quality.js';
 import { clip, overlapMs, type Span } from './spans.js';
 
@@ -32,6 +37,10 @@ export interface Outage {
   clippedEnd: boolean;
   /** Part of the outage (in the window) when the monitor itself was off. */
   monitorOffMs: number;
+  /** Part of the outage (in the window) in a maintenance window of the client. */
+  maintenanceMs: number;
+  /** Wholly inside maintenance: listed, never counted against the connection. */
+  maintenance: boolean;
   sensorOffMs: number | null;
   offlineMs: number | null;
   endInferred: boolean;
@@ -66,7 +75,13 @@ export interface ClientReport {
   period: Span | null;
   observedMs: number;
   monitorOffMs: number;
+  /** Time of the period in the client's maintenance windows (not observed either). */
+  maintenanceMs: number;
+  /** The client's maintenance windows as given (sorted, disjoint), for figures by month. */
+  maintenance: readonly Span[];
   outages: Outage[];
+  /** Outages counted against the connection: those not wholly in maintenance. */
+  countedOutages: number;
   downtimeMs: number;
   uptimePct: number | null;
   longest: Outage | null;
@@ -99,7 +114,10 @@ function uncertainty(outage: RawOutage): number | null {
 }
 
 /** `degradedLossPct`: `evidence.degraded_loss_pct`, the loss that makes an hour degraded. */
-export function clientReport(history: ClientHistory, monitorOff: readonly Span[], window: ReportWindow, now: number, degradedLossPct = DEFAULT_DEGRADED_LOSS_PCT): ClientReport {
+/** `maintenance`: the client's maintenance windows, sorted and disjoint (monitorLog.ts maintenanceSpans). */
+export function clientReport(history: ClientHistory, monitorOff: readonly Span[], window: ReportWindow, now: number, degradedLossPct = DEFAULT_DEGRADED_LOSS_PCT, maintenance: readonly Span[] = []): ClientReport {
+  // Time the connection is not judged on: the monitor was off, or the client was in maintenance.
+  const excluded = maintenance.length === 0 ? monitorOff : unionSpans(monitorOff, maintenance);
   const windowEnd = Math.min(window.until ?? now, now);
   // A log that was cut at the front may hold an outage that started before its first record.
   const firstKnown = Math.min(history.firstSeen ?? Infinity, history.outages[0]?.start ?? Infinity);
@@ -115,6 +133,7 @@ export function clientReport(history: ClientHistory, monitorOff: readonly Span[]
     const inWindow = clip({ start: raw.start, end: fullEnd }, windowSpan);
     if (inWindow === null) continue;
     const monitorOffMs = overlapMs(inWindow, monitorOff);
+    const maintenanceMs = overlapMs(inWindow, maintenance);
     const finding = decideCause(raw, overlapMs({ start: raw.start, end: fullEnd }, monitorOff));
     const clippedEnd = raw.end === null ? fullEnd > windowSpan.end : raw.end > windowSpan.end;
     const outage: Outage = {
@@ -128,6 +147,8 @@ export function clientReport(history: ClientHistory, monitorOff: readonly Span[]
       clippedStart: raw.start < inWindow.start,
       clippedEnd,
       monitorOffMs,
+      maintenanceMs,
+      maintenance: maintenanceMs >= inWindow.end - inWindow.start,
       sensorOffMs: finding.sensorOffMs,
       offlineMs: finding.offlineMs,
       endInferred: raw.endInferred,
@@ -135,28 +156,33 @@ export function clientReport(history: ClientHistory, monitorOff: readonly Span[]
       correlation: null,
     };
     outages.push(outage);
-    const counted = outage.durationMs - monitorOffMs;
+    if (outage.maintenance) continue;
+    const counted = outage.durationMs - overlapMs(inWindow, excluded);
     downtimeMs += counted;
     byCause[outage.cause].count++;
     byCause[outage.cause].downtimeMs += counted;
   }
+  const countedOutages = outages.filter((outage) => !outage.maintenance).length;
 
   const periodOffMs = period === null ? 0 : overlapMs(period, monitorOff);
-  const observedMs = period === null ? 0 : period.end - period.start - periodOffMs;
+  const observedMs = period === null ? 0 : period.end - period.start - overlapMs(period, excluded);
   const upMs = Math.max(0, observedMs - downtimeMs);
   let longest: Outage | null = null;
-  for (const outage of outages) if (longest === null || outage.durationMs > longest.durationMs) longest = outage;
+  for (const outage of outages) if (!outage.maintenance && (longest === null || outage.durationMs > longest.durationMs)) longest = outage;
   return {
     client: history.client,
     formats: history.formats,
     period,
     observedMs,
     monitorOffMs: periodOffMs,
+    maintenanceMs: period === null ? 0 : overlapMs(period, maintenance),
+    maintenance,
     outages,
+    countedOutages,
     downtimeMs,
     uptimePct: observedMs > 0 ? (100 * upMs) / observedMs : null,
     longest,
-    meanTimeBetweenMs: outages.length > 0 && observedMs > 0 ? upMs / outages.length : null,
+    meanTimeBetweenMs: countedOutages > 0 && observedMs > 0 ? upMs / countedOutages : null,
     byCause,
     addressChanges: history.addressChanges.filter((change) => change.at >= windowSpan.start && change.at <= windowSpan.end),
     firstAddress: history.firstAddress,

@@ -1,7 +1,8 @@
 /**
  * `--format csv`: a header row, then one row per outage (RFC 4180 quoting), for a
- * spreadsheet. Times are ISO 8601 in the chosen zone with the offset. The last two columns
- * are the client's (its heartbeat loss between outages), repeated on each of its rows.
+ * spreadsheet. Times are ISO 8601 in the chosen zone with the offset. The client_… columns
+ * columns but three are the client's (its heartbeat loss between outages), repeated on each of its
+ * rows; `maintenance` marks an outage wholly in a maintenance window (not counted against the ISP).
  */
 import type { Report } from './report.js';
 import { formatDuration, isoIn, seconds } from './timeText.js';
@@ -10,7 +11,7 @@ import { lossPctJson } from './evidenceText.js';
 export const CSV_COLUMNS = [
   'client', 'start', 'end', 'duration_s', 'duration', 'uncertainty_s', 'cause', 'ongoing',
   'clipped_start', 'clipped_end', 'monitor_off_s', 'sensor_off_s', 'offline_s', 'failure',
-  'client_heartbeat_loss_pct', 'client_degraded_hours', 'correlation',
+  'client_heartbeat_loss_pct', 'client_degraded_hours', 'correlation', 'maintenance', 'maintenance_s',
 ] as const;
 
 /** Quotes a field when it needs it; a leading = + - @ is defused so a spreadsheet never runs it as a formula. */
@@ -44,6 +45,8 @@ export function formatCsv(report: Report): string {
         lossPctJson(client.quality.lossPct),
         client.quality.lossPct === null ? null : client.quality.degradedHours,
         outage.correlation?.kind ?? null,
+        outage.maintenance,
+        seconds(outage.maintenanceMs),
       ];
       rows.push(fields.map(csvField).join(','));
     }

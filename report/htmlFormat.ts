@@ -8,7 +8,7 @@ import type { ClientReport } from '../log/outages.js';
 import type { Report } from './report.js';
 import { findingsNearText } from './findingText.js';
 import { escapeHtml } from './escape.js';
-import { causeText, CAUSE_WORDS, labelLine, monitorLines, notesOf, summaryLines, windowLine } from './summaryText.js';
+import { causeText, CAUSE_WORDS, labelLine, maintenanceText, monitorLines, notesOf, summaryLines, windowLine } from './summaryText.js';
 import { CAUSE_COLOURS, dayRows, timelineSvg, ALL_DAYS_LIMIT } from './timeline.js';
 import { formatDuration, percentText, readableIn, uncertaintyText } from './timeText.js';
 import { addressChangesPerDay, correlationText, degradedHours, METHOD, pctText, qualityLine } from './evidenceText.js';
@@ -120,6 +120,14 @@ export function formatHtml(report: Report): string {
     ...(report.correlations.length === 0
       ? []
       : ['<h2>Outages of several clients at once</h2><ul>', ...report.correlations.map((c) => `<li>${e(correlationText(c, report.zone))} (${e(c.clients.join(', '))})</li>`), '</ul>']),
+    ...(report.maintenance.length === 0
+      ? []
+      : [
+        '<h2>Maintenance windows</h2><p class="note">Time in maintenance is not counted as up or down; outages wholly inside it are listed and not counted.</p>',
+        '<table class="maintenance"><tr><th>start</th><th>end</th><th>length</th><th>clients</th><th>reason</th></tr>',
+        ...report.maintenance.map((window) => `<tr>${maintenanceText(window, report.zone).map((cell) => `<td>${e(cell)}</td>`).join('')}</tr>`),
+        '</table>',
+      ]),
     `<p class="legend">${legend}</p>`,
     ...report.clients.map((client) => clientHtml(client, report)),
     report.clients.length === 0 ? '<p>No client logs in this folder.</p>' : '',

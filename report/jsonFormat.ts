@@ -7,6 +7,7 @@ import { avgMs, type Action } from '../log/actions.js';
 import type { ClientReport, Outage } from '../log/outages.js';
 import type { Correlation } from '../log/correlation.js';
 import { findingsNear, type LoggedFinding } from '../log/findingsNear.js';
+import type { MaintenanceWindow } from '../log/monitorLog.js';
 import type { Report } from './report.js';
 import type { ClientLabels } from '../server/config/reportLabels.js';
 import { isoIn, seconds } from './timeText.js';
@@ -32,12 +33,19 @@ function outageJson(outage: Outage, zone: string, findings: readonly LoggedFindi
     clipped_end: outage.clippedEnd,
     full_duration_s: seconds(outage.fullDurationMs),
     monitor_off_s: seconds(outage.monitorOffMs),
+    maintenance: outage.maintenance,
+    maintenance_s: seconds(outage.maintenanceMs),
     sensor_off_s: outage.sensorOffMs === null ? null : seconds(outage.sensorOffMs),
     offline_s: outage.offlineMs === null ? null : seconds(outage.offlineMs),
     end_inferred: outage.endInferred,
     failure: outage.failure,
     correlation: outage.correlation === null ? null : correlationJson(outage.correlation, zone),
   };
+}
+
+/** A maintenance window, as the report's JSON lists it. */
+export function maintenanceWindowJson(window: MaintenanceWindow, zone: string): Record<string, unknown> {
+  return { id: window.id, start: isoIn(window.start, zone), end: isoIn(window.end, zone), duration_s: seconds(window.end - window.start), clients: window.clients, reason: window.reason };
 }
 
 function correlationJson(correlation: Correlation, zone: string): Record<string, unknown> {
@@ -85,7 +93,10 @@ export function clientJson(client: ClientReport, zone: string, labels: ClientLab
     period_end: client.period === null ? null : isoIn(client.period.end, zone),
     observed_s: seconds(client.observedMs),
     monitor_off_s: seconds(client.monitorOffMs),
-    outage_count: client.outages.length,
+    maintenance_s: seconds(client.maintenanceMs),
+    // Counted against the connection; those wholly in maintenance are listed but not counted.
+    outage_count: client.countedOutages,
+    maintenance_outage_count: client.outages.length - client.countedOutages,
     downtime_s: seconds(client.downtimeMs),
     uptime_pct: client.uptimePct === null ? null : Math.round(client.uptimePct * 10000) / 10000,
     longest_outage_s: client.longest === null ? null : seconds(client.longest.durationMs),
@@ -136,6 +147,7 @@ export function formatJson(report: Report): string {
       broken_line: report.monitor.integrity?.brokenLine ?? null,
       chain_head: report.monitor.integrity?.head ?? null,
     },
+    maintenance: report.maintenance.map((window) => maintenanceWindowJson(window, zone)),
     degraded_loss_pct: report.degradedLossPct,
     correlated_outages: report.correlations.map((correlation) => correlationJson(correlation, zone)),
     clients: report.clients.map((client) => clientJson(client, zone, report.labels.get(client.client), report.findings)),

@@ -14,7 +14,7 @@ import type { ClientReport } from '../log/outages.js';
 import type { Report } from './report.js';
 import { addressChangesPerDay, correlationText, degradedHours, METHOD, pctText, qualityLine } from './evidenceText.js';
 import { monthlyUptime } from './months.js';
-import { causeText, labelLine, monitorLines, summaryLines, windowLine } from './summaryText.js';
+import { causeText, labelLine, maintenanceText, monitorLines, summaryLines, windowLine } from './summaryText.js';
 import { dayRows } from './timeline.js';
 import { formatDuration, percentText, readableIn, uncertaintyText } from './timeText.js';
 
@@ -168,6 +168,24 @@ function clientPages(w: Writer, client: ClientReport, report: Report): void {
   const perDay = addressChangesPerDay(client, zone);
   if (perDay.length === 0) w.text('None in this window.');
   else w.table(['day', 'changes'], perDay.map(({ day, count }) => [day, String(count)]), [0, 150]);
+
+  // The PDF lists no supervision actions; acknowledgements it does: the ISP may ask when you knew.
+  const acks = client.actions.filter((action) => action.kind === 'ack');
+  if (acks.length > 0) {
+    w.gap();
+    w.text(`Acknowledgements (${acks.length})`, { bold: true });
+    w.table(['time', 'what'], acks.map((ack) => [readableIn(ack.at, zone), ack.detail]), [0, 130]);
+  }
+}
+
+/** The maintenance windows of the report: time not counted against the ISP, said on a page of its own. */
+function maintenancePage(w: Writer, report: Report): void {
+  if (report.maintenance.length === 0) return;
+  w.newPage();
+  w.text(`Maintenance windows (${report.maintenance.length})`, { size: 14, bold: true });
+  w.text('Planned work: time in these windows is not counted as up or down, and outages wholly inside one are listed as maintenance and not counted.', { colour: GREY });
+  w.gap();
+  w.table(['start', 'end', 'length', 'clients', 'reason'], report.maintenance.map((window) => maintenanceText(window, report.zone)), [0, 120, 240, 320, 410]);
 }
 
 export async function formatPdf(report: Report): Promise<Uint8Array> {
@@ -193,6 +211,7 @@ export async function formatPdf(report: Report): Promise<Uint8Array> {
   for (const line of monitorLines(report)) w.text(line, { colour: GREY });
   for (const correlation of report.correlations) w.text(correlationText(correlation, report.zone));
   for (const client of report.clients) clientPages(w, client, report);
+  maintenancePage(w, report);
   w.newPage();
   const [heading, ...paragraphs] = METHOD;
   w.text(heading!, { size: 14, bold: true });

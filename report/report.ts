@@ -6,7 +6,7 @@
 import type { ClientReport, ReportWindow } from '../log/outages.js';
 import { clientReport } from '../log/outages.js';
 import { listClients, readClientHistory, unlessNotAFile } from '../log/logSet.js';
-import { readMonitorLog, type MonitorHistory } from '../log/monitorLog.js';
+import { maintenanceSpans, readMonitorLog, type MaintenanceWindow, type MonitorHistory } from '../log/monitorLog.js';
 import type { ClientLabels } from '../server/config/reportLabels.js';
 import { DEFAULT_DEGRADED_LOSS_PCT } from '../log/quality.js';
 import { correlate, type Correlation } from '../log/correlation.js';
@@ -30,6 +30,8 @@ export interface Report {
   labels: ReadonlyMap<string, ClientLabels>;
   /** `evidence.degraded_loss_pct`: above it, an hour is degraded. */
   degradedLossPct: number;
+  /** The maintenance windows in the report's window that covered at least one reported client, by start. */
+  maintenance: MaintenanceWindow[];
   /** Outages several clients began together: ISP-wide in a group, or every client (the monitor's uplink). */
   correlations: Correlation[];
   /** Log analysis findings with the time of their first line (log/findingsNear.ts), oldest first. */
@@ -67,7 +69,7 @@ export async function buildReport(request: ReportRequest): Promise<Report> {
   const skipped: string[] = [];
   const skip = (problem: string): void => void skipped.push(problem);
   const skipWanted = (client: string) => (problem: string): void => void (wantedNames.has(client) && skip(problem));
-  const monitor = (await unlessNotAFile(() => readMonitorLog(request.logDir, request.now), skip)) ?? { known: false, off: [], corrupt: 0 };
+  const monitor = (await unlessNotAFile(() => readMonitorLog(request.logDir, request.now), skip)) ?? { known: false, off: [], maintenance: [], corrupt: 0 };
   const clients: (ClientReport | null)[] = new Array(files.length);
   const actionScope = { since: request.window.since, until: Math.min(request.window.until ?? request.now, request.now), limit: REPORT_ACTION_LIMIT };
   let next = 0;
@@ -75,7 +77,8 @@ export async function buildReport(request: ReportRequest): Promise<Report> {
     while (next < files.length) {
       const index = next++;
       const history = await readClientHistory(files[index]!, actionScope, skipWanted(files[index]!.client));
-      clients[index] = history === null ? null : clientReport(history, monitor.off, request.window, request.now, degradedLossPct);
+      const client = files[index]!.client;
+      clients[index] = history === null ? null : clientReport(history, monitor.off, request.window, request.now, degradedLossPct, maintenanceSpans(monitor.maintenance, client));
     }
   };
   await Promise.all(Array.from({ length: Math.min(PARALLEL_READS, files.length) }, worker));
@@ -99,6 +102,8 @@ export async function buildReport(request: ReportRequest): Promise<Report> {
     title: request.title ?? null,
     labels,
     degradedLossPct,
+    maintenance: monitor.maintenance.filter((window) => window.end > (request.window.since ?? -Infinity) && window.start < Math.min(request.window.until ?? request.now, request.now)
+      && (window.clients === null || window.clients.some((client) => wantedNames.has(client)))),
     correlations: correlations.filter((correlation) => correlation.clients.some((client) => wantedNames.has(client))),
     findings: await readLoggedFindings(request.logDir),
     checkFailures: checkFailures(checks, byName),

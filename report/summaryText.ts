@@ -3,6 +3,7 @@ import type { ClientReport, Outage } from '../log/outages.js';
 import type { Report } from './report.js';
 import { formatDuration, percentText, readableIn } from './timeText.js';
 import { correlationText, integrityLine } from './evidenceText.js';
+import type { MaintenanceWindow } from '../log/monitorLog.js';
 
 export const CAUSE_WORDS: Record<string, string> = {
   network: 'network (the sensor kept running but could not get out)',
@@ -18,11 +19,12 @@ export function causeText(outage: Outage): string {
   }
   if (outage.cause === 'monitor') text += `: monitor off ${formatDuration(outage.monitorOffMs)}`;
   if (outage.endInferred) text += ' (end inferred: a log line was damaged)';
-  return text;
+  return outage.maintenance ? `in maintenance, not counted (${text})` : text;
 }
 
 export function notesOf(outage: Outage, zone: string): string[] {
   const notes: string[] = [];
+  if (!outage.maintenance && outage.maintenanceMs >= 500) notes.push(`${formatDuration(outage.maintenanceMs)} of it in maintenance, not counted`);
   if (outage.correlation !== null) notes.push(correlationText(outage.correlation, zone));
   if (outage.failure !== null) notes.push(outage.failure);
   if (outage.clippedStart) notes.push('began before the window');
@@ -34,7 +36,7 @@ export function notesOf(outage: Outage, zone: string): string[] {
 
 export function summaryLines(client: ClientReport): string[] {
   const lines: string[] = [];
-  const n = client.outages.length;
+  const n = client.countedOutages;
   lines.push(
     `${n} outage${n === 1 ? '' : 's'}, ${formatDuration(client.downtimeMs)} down, ${percentText(client.uptimePct)} up` +
       (client.longest === null ? '' : `, longest ${formatDuration(client.longest.durationMs)}`) +
@@ -42,6 +44,10 @@ export function summaryLines(client: ClientReport): string[] {
   );
   const causes = Object.entries(client.byCause).filter(([, total]) => total.count > 0);
   if (causes.length > 0) lines.push('by cause: ' + causes.map(([cause, total]) => `${cause} ${total.count} (${formatDuration(total.downtimeMs)})`).join(', '));
+  const inMaintenance = client.outages.length - n;
+  if (client.maintenanceMs >= 500) {
+    lines.push(`in maintenance for ${formatDuration(client.maintenanceMs)} of this time; that time is not counted as up or down` + (inMaintenance === 0 ? '' : ` (${inMaintenance} outage${inMaintenance === 1 ? '' : 's'} in it, listed and not counted)`));
+  }
   if (client.monitorOffMs >= 500) lines.push(`the monitor itself was off for ${formatDuration(client.monitorOffMs)} of this time; that time is not counted as up or down`);
   if (client.corrupt > 0) lines.push(`skipped ${client.corrupt} damaged log line${client.corrupt === 1 ? '' : 's'}`);
   const integrity = integrityLine(client.integrity, client.client);
@@ -50,6 +56,17 @@ export function summaryLines(client: ClientReport): string[] {
 }
 
 /** `Jane Doe, account 0012345`: who a client is, from the config's `label` and `account`; null when neither is set. */
+/** `Sun 2026-12-06 03:00 to 04:00 (1h 00m 00s), home-gw: router update`: one maintenance window, for every format. */
+export function maintenanceText(window: MaintenanceWindow, zone: string): string[] {
+  return [
+    readableIn(window.start, zone),
+    readableIn(window.end, zone),
+    formatDuration(window.end - window.start),
+    window.clients === null ? 'every client' : window.clients.join(', '),
+    window.reason ?? '',
+  ];
+}
+
 export function labelLine(report: Report, client: string): string | null {
   const labels = report.labels.get(client);
   if (labels === undefined) return null;

@@ -2,7 +2,7 @@
 import type { ClientReport } from '../log/outages.js';
 import type { Report } from './report.js';
 import { checkFailureText } from './checkFailureText.js';
-import { causeText, labelLine, monitorLines, notesOf, summaryLines, windowLine } from './summaryText.js';
+import { causeText, labelLine, maintenanceText, monitorLines, notesOf, summaryLines, windowLine } from './summaryText.js';
 import { formatDuration, readableIn, uncertaintyText } from './timeText.js';
 import { findingsNearText } from './findingText.js';
 import { addressChangesPerDay, correlationText, degradedHours, pctText, qualityLine } from './evidenceText.js';
@@ -76,6 +76,10 @@ export function formatText(report: Report): string {
   if (report.correlations.length > 0) {
     lines.push('', 'Outages of several clients at once');
     for (const correlation of report.correlations) lines.push(`  ${correlationText(correlation, report.zone)} (${correlation.clients.join(', ')})`);
+  }
+  if (report.maintenance.length > 0) {
+    lines.push('', 'Maintenance windows (not counted as up or down)');
+    for (const line of table([['start', 'end', 'length', 'clients', 'reason'], ...report.maintenance.map((window) => maintenanceText(window, report.zone))])) lines.push(`  ${line}`);
   }
   lines.push('');
   if (report.clients.length === 0) lines.push('no client logs in this folder', '');

@@ -8,6 +8,8 @@ import type { Logger } from 'winston';
 import type { DeliveryStates } from './alerts/channels/states.js';
 import type { ChannelStats } from './alerts/channels/wiring.js';
 import type { AckResult } from './alerts/reminders/reminders.js';
+import type { MaintenanceBook } from './alerts/maintenance/book.js';
+import type { Occurrence } from './alerts/maintenance/windows.js';
 import type { LogRecord } from '../log/records.js';
 import type { ClientConfig, ServerConfig } from './config/server.js';
 import type { DownEvent, EventConsumer, UpEvent } from './core/events.js';
@@ -24,7 +26,7 @@ export interface Stats {
   accepted: number;
   refused: Record<string, number>;
   clients: { up: number; down: number; unknown: number };
-  alerts: { sent: number; failed: number; retried: number; held: number; summaries: number; queued: number; held_now: number };
+  alerts: { sent: number; failed: number; retried: number; held: number; summaries: number; withheld: number; queued: number; held_now: number };
   /** Per push channel (e-mail is `alerts`); absent without push channels. */
   channels?: ChannelStats;
   log_errors: number;
@@ -79,6 +81,10 @@ export interface ServerHost {
   readonly ackSecret: Buffer | null;
   /** Acknowledges a client's current outage (only outage `down`, if given): no more reminders for it. */
   acknowledge(id: string, by: string, down?: string): Promise<AckResult>;
+  /** The maintenance windows: running and upcoming ones, and the API's one-offs to add and delete. */
+  readonly maintenance: Pick<MaintenanceBook, 'list' | 'add' | 'remove'>;
+  /** The maintenance window `id` is in at `at` (default: now); null when none. No alert goes out and no healing runs in one. */
+  maintenanceOf(id: string, at?: number): Occurrence | null;
   /** A failure reported by the client itself or found by a probe: down now. False for an unknown id. */
   failureOf(id: string, reason: string): boolean;
   /** New down interval, grace or schedule for a client, from now on (HTTP PATCH, saved overrides). False for an unknown id. */

@@ -220,12 +220,12 @@ export class Pipeline {
   }
 
   /** A record of the server's own (start, alive, stop) in `@server.nmlog`. */
-  async appendServerRecord(record: RecordOf<'alive' | 'stop'>): Promise<void> {
-    await this.appendRecord(SERVER_LOG, record);
+  appendServerRecord(record: RecordOf<'alive' | 'stop' | 'maintenance'>): Promise<boolean> {
+    return this.appendRecord(SERVER_LOG, record);
   }
 
   /** A record no event follows (the server's own, a client's quality period): a failed write is counted and logged. Whether it was written. */
-  async appendRecord(log: string, record: RecordOf<'alive' | 'stop' | 'quality'>): Promise<boolean> {
+  async appendRecord(log: string, record: RecordOf<'alive' | 'stop' | 'quality' | 'maintenance'>): Promise<boolean> {
     try {
       await this.parts.logs.append(log, [record]);
       return true;

@@ -12,7 +12,8 @@
  *  2. read every client's log and put each client back as it was (an up client gets a full
  *     down interval from when reading ends), with its settings: the configuration, then the
  *     changes saved in @settings.json;
- *  3. record the server's start in `@server.nmlog`, re-queue undelivered alerts;
+ *  3. record the server's start in `@server.nmlog`, read the maintenance windows (and record
+ *     one running now), re-queue undelivered alerts;
  *  4. start the timers, put the held heartbeats through, start each registered extension (in
  *     the order registered), and say `listening`.
  * Stop (SIGTERM): stop the extensions (last first) and the timers, close the socket, close
@@ -52,6 +53,9 @@ import { loadSettings } from './store/settingsFile.js';
 import { StateSaver } from './store/stateSaver.js';
 import { ServerTimers } from './timers.js';
 import { QualityPeriods } from './qualityPeriods.js';
+import { MaintenanceBook } from './alerts/maintenance/book.js';
+import { MaintenanceGate } from './alerts/maintenance/gate.js';
+import type { Occurrence } from './alerts/maintenance/windows.js';
 
 const systemClock: Clock = {
   now: () => ({ mono: performance.now(), wall: Date.now() }),
@@ -83,6 +87,8 @@ export class NetmonitorServer implements ServerHost {
   readonly routes = new RouteTable();
   readonly outbox: AlertOutbox;
   readonly reminders: Reminders;
+  /** Maintenance windows: the configured ones, the API's one-offs, and their records. */
+  readonly maintenance: MaintenanceBook;
   /** The secret of the acknowledgement links; loaded at start when an HTTP listener is configured. */
   ackSecret: Buffer | null = null;
   /** This server's clients: their states (in a table of its own), deadlines and keys. */
@@ -114,6 +120,13 @@ export class NetmonitorServer implements ServerHost {
     this.logs = new LogDirectory(config.clientLogDir, options.openFile);
     this.logs.onDrained = () => this.logger.warn('log writes resumed: every kept record is now on disk');
     this.mailer = options.mailer ?? (config.smtp === null ? fileMailer(config.outboxFile) : smtpMailer(config.smtp));
+    this.maintenance = new MaintenanceBook({
+      recurring: config.maintenance,
+      dir: config.clientLogDir,
+      logger: this.logger,
+      now: () => this.clock.now().wall,
+      record: (record) => this.logs.append(SERVER_LOG, [record]),
+    });
     this.outbox = new AlertOutbox({
       ...outboxChannels(config, this.logs, this.logger),
       mailer: this.mailer,
@@ -127,6 +140,7 @@ export class NetmonitorServer implements ServerHost {
       storm: new StormControl(config.alertLimits),
       correlate: (clients) => correlationNote(clients, this.fleetNow()),
       correlateAlone: (client) => aloneNote(client, this.fleetNow()),
+      maintenance: new MaintenanceGate(() => this.maintenance.schedule),
     });
     this.saver = new StateSaver(config.clientLogDir, this.directory, this.logger, this.counters);
     this.pipeline = new Pipeline({
@@ -220,6 +234,8 @@ export class NetmonitorServer implements ServerHost {
     await this.logs.append(SERVER_LOG, [{ type: 'start', at: iso(now.wall), pid: process.pid, version: VERSION }]).catch((error: unknown) => {
       throw folderError((error as { cause?: unknown }).cause ?? error, 'client_log_dir', serverLog);
     });
+    await this.maintenance.load();
+    await this.maintenance.tick();
     undelivered.sort((a, b) => a.event.at - b.event.at);
     for (const { event, channels } of undelivered) this.outbox.enqueue(event, channels);
     if (undelivered.length > 0) this.logger.warn(`${undelivered.length} alert(s) from before the restart were not confirmed sent; sending them now`);
@@ -232,6 +248,7 @@ export class NetmonitorServer implements ServerHost {
         if (this.logs.backlog > 0) void this.logs.retryUnwritten();
       },
       everySecond: () => {
+        void this.maintenance.tick();
         this.outbox.releaseSummaries();
         void this.reminders.tick();
         this.pipeline.logFirstHeardSummary();
@@ -286,6 +303,10 @@ export class NetmonitorServer implements ServerHost {
 
   acknowledge(id: string, by: string, down?: string): Promise<AckResult> {
     return this.reminders.acknowledge(id, by, down);
+  }
+
+  maintenanceOf(id: string, at: number = this.clock.now().wall): Occurrence | null {
+    return this.maintenance.schedule.of(id, at);
   }
 
   failureOf(id: string, reason: string): boolean {

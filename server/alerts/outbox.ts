@@ -22,6 +22,10 @@
  * to go out with others of its kind, or for a summary; a summary is queued like an alert, and
  * when it is delivered every alert it covers is marked delivered (`via: "summary"`). Held alerts are still undelivered in the logs until then.
  *
+ * Before storm control, maintenance (server/alerts/maintenance/gate.ts) may keep an alert
+ * back until its client's window ends, or withhold it for good: a `withheld` record per
+ * channel, so a restart does not send it either.
+ *
  * Channels: this queue is the `email` channel. An alert (or summary) routed to push channels
  * as well is handed, after storm control, to the ChannelDispatcher (server/alerts/channels/),
  * whose per-channel queues deliver and record it independently of this one.
@@ -39,6 +43,7 @@ import { summaryId, type ChannelDispatcher } from './channels/dispatcher.js';
 import { OutcomeRecorder, type Outcome } from './channels/recorder.js';
 import { DeliveryStates } from './channels/states.js';
 import type { AlertItem } from './channels/types.js';
+import type { GatedAlert, MaintenanceGate } from './maintenance/gate.js';
 
 export const FIRST_RETRY_MS = 1000;
 export const MAX_RETRY_MS = 300_000;
@@ -79,6 +84,8 @@ export interface OutboxOptions {
   correlate?: (clients: readonly string[]) => string | null;
   /** What a down alert sent alone adds about its client's group (or every client) down too; none by default. */
   correlateAlone?: (client: string) => AloneNote | null;
+  /** Maintenance windows; none by default. */
+  maintenance?: MaintenanceGate;
 }
 
 /** One message to send: a single alert, or a summary of held ones. */
@@ -135,7 +142,7 @@ export class AlertOutbox implements EventConsumer {
   private wake: (() => void) | null = null;
   private timer: NodeJS.Timeout | null = null;
   private stopped = false;
-  readonly counts = { sent: 0, failed: 0, retried: 0, held: 0, summaries: 0 };
+  readonly counts = { sent: 0, failed: 0, retried: 0, held: 0, summaries: 0, withheld: 0 };
   lastError: string | null = null;
 
   constructor(private readonly options: OutboxOptions) {
@@ -172,6 +179,31 @@ export class AlertOutbox implements EventConsumer {
     if (this.queued.has(event.transitionId) || channels.length === 0) return;
     this.queued.add(event.transitionId);
     this.channelsOf.set(event.transitionId, channels);
+    const gate = this.options.maintenance;
+    if (gate === undefined) return this.admit(event, channels);
+    const { send, withhold } = gate.offer({ event, channels });
+    for (const alert of withhold) this.withhold(alert);
+    for (const alert of send) this.admit(alert.event, alert.channels);
+    if (send.length === 0 && withhold.length === 0) {
+      this.options.logger.info(`alert for ${event.client} (${event.type}) waits for the end of its maintenance window`);
+      for (const channel of channels) this.states.set(event, channel, { state: 'maintenance' });
+    }
+  }
+
+  /** Records an alert that maintenance keeps from every channel for good, so no restart sends it. */
+  private withhold({ event, channels }: GatedAlert): void {
+    this.forget(event);
+    this.counts.withheld++;
+    this.options.logger.info(`alert for ${event.client} (${event.type}) not sent: the client is in maintenance`);
+    const at = iso(this.now());
+    for (const channel of channels) {
+      this.recorder.record([event], { type: 'withheld', channel, why: 'maintenance' }, at);
+      this.states.set(event, channel, { state: 'withheld' });
+    }
+  }
+
+  /** Past maintenance: storm control, then the queues. */
+  private admit(event: AlertEvent, channels: readonly string[]): void {
     // A reminder is no transition: it neither counts towards flapping nor waits for a storm.
     if (event.type === 'down' && event.reminder !== undefined) return this.send({ kind: 'alert', event });
     const decision = this.storm.offer(event, this.monotonic());
@@ -191,6 +223,10 @@ export class AlertOutbox implements EventConsumer {
 
   /** Queues the alerts and summaries that storm control has ready; call about once a second. */
   releaseSummaries(): number {
+    for (const alert of this.options.maintenance?.due(this.now()) ?? []) {
+      this.options.logger.info(`${alert.event.client} is still down at the end of its maintenance window: its down alert goes out now`);
+      this.admit(alert.event, alert.channels);
+    }
     const ready = this.storm.due(this.monotonic());
     for (const item of ready) {
       if (item.kind === 'summary' && item.summary.reason === 'storm' && item.summary.events[0]?.type === 'down') {

@@ -24,6 +24,7 @@ import { DEFAULT_MAX_CHECKS_PER_SENSOR } from '../core/checkClients.js';
 import { DEFAULT_LIMITS, type StormLimits } from '../alerts/storm.js';
 import { CHANNEL_CLIENT_KEYS, CHANNEL_TOP_KEYS, validateChannels, type ChannelsConfig } from '../alerts/channels/config.js';
 import { REMINDER_KEYS, validateReminders, type RemindersConfig } from '../alerts/reminders/config.js';
+import { parseMaintenance, type RecurringWindow } from '../alerts/maintenance/windows.js';
 import { HTTP_CLIENT_KEYS, HTTP_TOP_KEYS, isHttpClient, validateHttpClient, validateHttpSection, type HttpClientConfig, type HttpConfig } from './http.js';
 import type { ClientConfig, ClientKind } from './client.js';
 import { LOG_ANALYSIS_TOP_KEYS, validateLogAnalysis, type LogAnalysisConfig } from '../analysis/config.js';
@@ -90,13 +91,15 @@ export interface ServerConfig {
   reminders: RemindersConfig;
   /** Log analysis (server/analysis/); null when not configured. */
   logAnalysis: LogAnalysisConfig | null;
+  /** Recurring maintenance windows (server/alerts/maintenance/windows.ts). */
+  maintenance: RecurringWindow[];
 }
 
 /** The top-level keys. */
 export const SERVER_KEYS: readonly string[] = [
   'username', 'password', 'password_file', 'smtp_server', 'smtp_port', 'smtp_tls', 'smtp_ca_file', 'alert_address',
   'alert_from', 'alert_timezone', 'alert_outbox', 'client_log_dir', 'listen_port', 'listen_address', 'down_interval',
-  'clients', 'clients_file', 'hooks', 'source_rate_limit', 'max_checks_per_sensor', 'alert_limits', 'evidence', ...CHANNEL_TOP_KEYS, ...REMINDER_KEYS, ...HTTP_TOP_KEYS, ...SUPERVISION_TOP_KEYS, ...LOG_ANALYSIS_TOP_KEYS,
+  'clients', 'clients_file', 'hooks', 'source_rate_limit', 'max_checks_per_sensor', 'alert_limits', 'evidence', 'maintenance', ...CHANNEL_TOP_KEYS, ...REMINDER_KEYS, ...HTTP_TOP_KEYS, ...SUPERVISION_TOP_KEYS, ...LOG_ANALYSIS_TOP_KEYS,
 ];
 /** The keys of a `clients` entry. */
 export const CLIENT_KEYS: readonly string[] = ['key', 'key_file', 'legacy', 'down_interval', ...CLIENT_SETTINGS_KEYS, ...CHANNEL_CLIENT_KEYS, ...REMINDER_KEYS, ...REPORT_CLIENT_KEYS, ...HTTP_CLIENT_KEYS, ...SUPERVISION_CLIENT_KEYS];
@@ -331,6 +334,7 @@ export function validateServerConfig(raw: JsonObject, configPath: string, env: E
     channels: validateChannels(raw, (value, key) => secretPath(value, key, configDir, env), env),
     reminders: validateReminders(raw),
     logAnalysis: validateLogAnalysis(raw, (value, key) => secretPath(value, key, configDir, env), env),
+    maintenance: parseMaintenance(raw.maintenance, alertTimezone),
   };
   checkSupervisionTogether(config.supervision, config.clients);
   return deepFreeze(config);

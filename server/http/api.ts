@@ -1,7 +1,7 @@
 /**
  * The JSON API over clients (docs/api.md): their state now, their recent transitions,
  * supervision actions and uptime from the logs, their outages as the report computes them, and changes to their
- * down interval, grace and schedule. Times are ISO 8601 in the alert time zone; lengths
+ * down interval, grace and schedule; maintenance windows. Times are ISO 8601 in the alert time zone; lengths
  * are seconds.
  */
 import { checkClientParts, shownStatus } from '../../log/logName.js';
@@ -23,13 +23,15 @@ import type { HttpReply, HttpRequest, HttpRoute } from './routes.js';
 import { ACK_PATH, verifyAckLink } from '../alerts/ackLink.js';
 import type { SettingsWriter } from './settingsWriter.js';
 import { OVERRIDE_KEYS, parseOverride } from '../store/settingsFile.js';
+import { parseOneOff } from '../store/maintenanceFile.js';
+import { coveringOf, type Occurrence } from '../alerts/maintenance/windows.js';
 
 const HOUR = 3_600_000;
 export const UPTIME_WINDOWS = { '24h': 24 * HOUR, '7d': 7 * 24 * HOUR, '30d': 30 * 24 * HOUR } as const;
 const DEFAULT_OUTAGE_SPAN_MS = 30 * 24 * HOUR;
 
 /** Pure: one client's state now, as the API shows it. */
-export function clientSummary(state: ClientState, kind: ClientKind, deadline: number | null, now: Instant, zone: string, message: LastMessage | null, shown: ClientStatus = state.status): Record<string, unknown> {
+export function clientSummary(state: ClientState, kind: ClientKind, deadline: number | null, now: Instant, zone: string, message: LastMessage | null, shown: ClientStatus = state.status, maintenance: Occurrence | null = null): Record<string, unknown> {
   const at = (ms: number | null): string | null => (ms === null ? null : isoIn(ms, zone));
   // A pending deadline is on the monotonic clock; shown on the wall clock it is an estimate.
   const nextDeadline = deadline !== null ? Math.round(now.wall + (deadline - now.mono)) : null;
@@ -52,6 +54,7 @@ export function clientSummary(state: ClientState, kind: ClientKind, deadline: nu
       duration_s: outageStart === null ? null : seconds(Math.max(0, now.wall - outageStart)),
     },
     last_message: message === null ? null : { at: at(message.at), status: message.status, text: message.text },
+    maintenance: maintenance === null ? null : { id: maintenance.id, until: at(maintenance.until), reason: maintenance.reason },
   };
 }
 
@@ -70,6 +73,26 @@ export function ackReply(client: string, result: AckResult): HttpReply {
   return { status: 200, json: { client, outage: result.down, acknowledged: true, already: result.already } };
 }
 
+/** A maintenance window as the API shows it. */
+export function maintenanceJson(window: Occurrence, zone: string, now: number): Record<string, unknown> {
+  return {
+    id: window.id, source: window.source, from: isoIn(window.from, zone), until: isoIn(window.until, zone),
+    clients: window.clients, reason: window.reason, running: window.from <= now && now < window.until,
+  };
+}
+
+/** The body of a POST or PATCH: a JSON object, or a NetmonitorError saying so. */
+function jsonBody(request: HttpRequest): Record<string, unknown> {
+  let body: unknown;
+  try {
+    body = JSON.parse(request.body.toString('utf8'));
+  } catch {
+    throw new NetmonitorError('EUSAGE', 'the body must be a JSON object');
+  }
+  if (!isObject(body)) throw new NetmonitorError('EUSAGE', 'the body must be a JSON object');
+  return body;
+}
+
 function badRequest(error: unknown): HttpReply {
   if (error instanceof ConfigError) return { status: 400, json: { error: 'invalid', code: error.code, key: error.key, message: error.message.replace(/^invalid configuration: /, '') } };
   if (error instanceof NetmonitorError) return { status: 400, json: { error: 'invalid', code: error.code, message: error.message } };
@@ -79,11 +102,13 @@ function badRequest(error: unknown): HttpReply {
 export function apiRoutes(context: ApiContext): HttpRoute[] {
   const { server, logs, settings, messages } = context;
   const zone = server.config.alertTimezone;
-  const summary = (state: ClientState, now: Instant): Record<string, unknown> => {
+  // The windows running now, looked up once per request: a list of a million clients walks them, not the schedule.
+  const running = (now: Instant): Occurrence[] => server.maintenance.list(now.wall).filter((window) => window.from <= now.wall);
+  const summary = (state: ClientState, now: Instant, windows = running(now)): Record<string, unknown> => {
     const isCheck = checkClientParts(state.id) !== null;
     const kind = isCheck ? 'check' : server.clientConfig(state.id)?.kind ?? 'nm1';
     const shown = isCheck ? shownStatus(state, (id) => server.clientState(id)) : state.status;
-    return clientSummary(state, kind, server.deadlineOf(state), now, zone, messages.get(state.id) ?? null, shown);
+    return clientSummary(state, kind, server.deadlineOf(state), now, zone, messages.get(state.id) ?? null, shown, coveringOf(windows, state.id));
   };
 
   return [
@@ -93,7 +118,8 @@ export function apiRoutes(context: ApiContext): HttpRoute[] {
       access: 'read',
       handle() {
         const now = server.clock.now();
-        return { status: 200, json: { generated_at: isoIn(now.wall, zone), timezone: zone, clients: Array.from(server.eachClientState(), (state) => summary(state, now)) } };
+        const windows = running(now);
+        return { status: 200, json: { generated_at: isoIn(now.wall, zone), timezone: zone, clients: Array.from(server.eachClientState(), (state) => summary(state, now, windows)) } };
       },
     },
     {
@@ -194,13 +220,7 @@ export function apiRoutes(context: ApiContext): HttpRoute[] {
         if (state === undefined) return notFound;
         let change;
         try {
-          let body: unknown;
-          try {
-            body = JSON.parse(request.body.toString('utf8'));
-          } catch {
-            throw new NetmonitorError('EUSAGE', 'the body must be a JSON object');
-          }
-          if (!isObject(body)) throw new NetmonitorError('EUSAGE', 'the body must be a JSON object');
+          const body = jsonBody(request);
           checkKnownKeys(body, OVERRIDE_KEYS);
           change = parseOverride(body, '');
         } catch (error) {
@@ -208,6 +228,44 @@ export function apiRoutes(context: ApiContext): HttpRoute[] {
         }
         await settings.change(state.id, change);
         return { status: 200, json: summary(state, server.clock.now()) };
+      },
+    },
+    {
+      method: 'GET',
+      pattern: '/api/v1/maintenance',
+      access: 'read',
+      handle() {
+        const now = server.clock.now().wall;
+        return { status: 200, json: { timezone: zone, windows: server.maintenance.list(now).map((window) => maintenanceJson(window, zone, now)) } };
+      },
+    },
+    {
+      method: 'POST',
+      pattern: '/api/v1/maintenance',
+      access: 'admin',
+      async handle(request) {
+        const now = server.clock.now().wall;
+        let window;
+        try {
+          window = parseOneOff(jsonBody(request), '', zone, now);
+          if (window.until <= now) throw new ConfigError('until', 'is in the past: a window must end after now');
+          const unknown = window.clients?.find((id) => server.clientState(id) === undefined);
+          if (unknown !== undefined) throw new ConfigError('clients', `names ${JSON.stringify(unknown)}, which is no configured client`);
+        } catch (error) {
+          return badRequest(error);
+        }
+        const { id: _unset, ...rest } = window;
+        const added = await server.maintenance.add(rest);
+        return { status: 201, json: maintenanceJson({ ...added, source: 'api' }, zone, now) };
+      },
+    },
+    {
+      method: 'DELETE',
+      pattern: '/api/v1/maintenance/:id',
+      access: 'admin',
+      async handle(_request, params) {
+        if (params.id!.startsWith('maintenance[')) return { status: 409, json: { error: 'a window of the configuration: change `maintenance` in the configuration file' } };
+        return (await server.maintenance.remove(params.id!)) ? { status: 200, json: { id: params.id, deleted: true } } : notFound;
       },
     },
   ];

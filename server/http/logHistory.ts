@@ -10,7 +10,7 @@ import { timeOf, type ReadRecord } from '../../log/records.js';
 import { readRecords } from '../../log/reader.js';
 import { ChainCheck } from '../../log/chain.js';
 import { addRecord, finishHistory, newBuilder, newHistory, type ClientHistory } from '../../log/history.js';
-import { addServerRecord, finishMonitor, newMonitorBuilder, SERVER_LOG_NAME, type MonitorBuilder } from '../../log/monitorLog.js';
+import { addServerRecord, finishMonitor, maintenanceOf, maintenanceSpans, newMonitorBuilder, SERVER_LOG_NAME, type MaintenanceWindow, type MonitorBuilder } from '../../log/monitorLog.js';
 import { clientReport, type ClientReport } from '../../log/outages.js';
 import type { Span } from '../../log/spans.js';
 
@@ -79,22 +79,26 @@ export class LogHistory {
     return value;
   }
 
-  /** When the monitor itself was off, up to `now`. */
+  /** When the monitor itself was off, up to `now`, and the maintenance windows that ran. */
   async monitorOff(now: number): Promise<Span[]> {
+    return (await this.monitorLog(now)).off;
+  }
+
+  private async monitorLog(now: number): Promise<{ off: Span[]; maintenance: MaintenanceWindow[] }> {
     const path = join(this.dir, SERVER_LOG_NAME);
     const info = await stat(path).catch(() => null);
-    if (info === null) return [];
+    if (info === null) return { off: [], maintenance: [] };
     if (this.monitor === null || this.monitor.size !== info.size || this.monitor.mtimeMs !== info.mtimeMs) {
       const builder = newMonitorBuilder();
       for await (const record of readRecords(path)) addServerRecord(builder, record);
       this.monitor = { size: info.size, mtimeMs: info.mtimeMs, value: builder };
     }
-    return finishMonitor(this.monitor.value, now);
+    return { off: finishMonitor(this.monitor.value, now), maintenance: maintenanceOf(this.monitor.value) };
   }
 
   /** The report's account of one client over [since, until ?? now]; `degradedLossPct` is `evidence.degraded_loss_pct`. */
   async report(id: string, since: number | null, until: number | null, now: number, degradedLossPct?: number): Promise<ClientReport> {
-    const [view, off] = await Promise.all([this.client(id), this.monitorOff(now)]);
-    return clientReport(view.history, off, { since, until }, now, degradedLossPct);
+    const [view, monitor] = await Promise.all([this.client(id), this.monitorLog(now)]);
+    return clientReport(view.history, monitor.off, { since, until }, now, degradedLossPct, maintenanceSpans(monitor.maintenance, id));
   }
 }

@@ -136,7 +136,8 @@ async function foldClientLog(client: string, path: string, counts: ReadCounts, s
         if (record.expected !== null && record.lost !== null) state.lastQuality = { expected: record.expected, lost: record.lost };
         break;
       case 'delivered':
-      case 'undeliverable': {
+      case 'undeliverable':
+      case 'withheld': {
         if (record.ref === null) break;
         const left = channels.get(record.ref);
         left?.delete(record.channel ?? LEGACY_CHANNEL);

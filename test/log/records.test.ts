@@ -75,6 +75,8 @@ const EVERY_TYPE: LogRecord[] = [
   { type: 'reminder', at: AT, id: 'down-gw-2~r1', down: 'down-gw-2', n: 1, last_up: '2026-11-25T06:10:17.380Z', channels: ['email', 'phone'] },
   { type: 'delivered', at: AT, ref: 'down-gw-2', channel: 'email', via: 'summary' },
   { type: 'undeliverable', at: AT, ref: 'down-gw-2', channel: 'email', error: '550 no such user' },
+  { type: 'withheld', at: AT, ref: 'down-gw-3', channel: 'phone', why: 'maintenance' },
+  { type: 'maintenance', at: AT, id: 'm-0123456789ab', from: AT, until: '2026-11-25T07:13:21.380Z', clients: ['gw'], reason: 'new modem' },
   { type: 'rtt', at: AT, from: '2026-11-25T06:08:21.380Z', count: 10, lost: 1, min_ms: 1.5, avg_ms: 2, max_ms: 4 },
   { type: 'quality', at: AT, from: '2026-11-25T05:00:00.000Z', expected: 120, heard: 117, lost: 3, jitter_ms: 12.5, jitter_max_ms: 80.2 },
   { type: 'healing', at: AT, phase: 'attempt', down: 'down-gw-2', attempt: 1, of: 3 },

@@ -1,5 +1,5 @@
 /**
- * Writes delivery outcomes (`delivered`, `undeliverable`) into the logs of the clients they
+ * Writes delivery outcomes (`delivered`, `undeliverable`, `withheld` in maintenance) into the logs of the clients they
  * concern, in the background: the next message does not wait for these fsyncs. A client's
  * appends stay in order (LogDirectory). Shared by the e-mail outbox and the push channels.
  */
@@ -9,8 +9,8 @@ import type { LogDirectory } from '../../store/logDirectory.js';
 import type { AlertEvent } from '../storm.js';
 
 /** An outcome record but for the transition it is about and its time. */
-export type Outcome = Omit<RecordOf<'delivered'>, 'at' | 'ref'> | Omit<RecordOf<'undeliverable'>, 'at' | 'ref'>;
-type OutcomeRecord = RecordOf<'delivered'> | RecordOf<'undeliverable'>;
+export type Outcome = Omit<RecordOf<'delivered'>, 'at' | 'ref'> | Omit<RecordOf<'undeliverable'>, 'at' | 'ref'> | Omit<RecordOf<'withheld'>, 'at' | 'ref'>;
+type OutcomeRecord = RecordOf<'delivered'> | RecordOf<'undeliverable'> | RecordOf<'withheld'>;
 
 /** The log records for an outcome of some transitions, grouped by client so each log gets one append. */
 export function outcomeRecords(events: readonly AlertEvent[], outcome: Outcome, at: string): Map<string, OutcomeRecord[]> {

@@ -1,14 +1,15 @@
 /**
  * Each recent alert's state on each of its channels, for GET /api/v1/clients/{id} and the
  * dashboard: queued, retrying (with the next attempt), delivered, undeliverable (with the
- * provider's answer), or held by storm control. In memory only, and bounded: the latest
+ * provider's answer), held by storm control, or kept back by maintenance. In memory only, and bounded: the latest
  * TRACKED_ALERTS alerts over all clients (a storm over a million sensors must not grow this
  * without end). After a restart it shows the alerts sent again; the logs keep every outcome.
  */
 import type { AlertEvent } from '../storm.js';
 import type { DeliveryState } from './queue.js';
 
-export type ChannelState = DeliveryState | { state: 'held' } | { state: 'deferred'; until: number };
+/** `maintenance`: waiting for the end of the client's maintenance window; `withheld`: never sent, the client was in maintenance. */
+export type ChannelState = DeliveryState | { state: 'held' } | { state: 'deferred'; until: number } | { state: 'maintenance' } | { state: 'withheld' };
 
 interface AlertStates {
   client: string;

@@ -20,6 +20,8 @@ interface ClientJson {
   schedule: 'always' | { days: string[]; start: string; end: string; timezone: string };
   current_outage: { start: string | null; duration_s: number | null } | null;
   last_message: { at: string; status: string; text: string } | null;
+  /** The maintenance window the client is in now: no alerts, no healing (absent from older servers). */
+  maintenance?: { id: string; until: string; reason: string | null } | null;
 }
 
 interface DetailJson extends ClientJson {
@@ -145,6 +147,10 @@ class Card {
     this.root.dataset.state = data.state;
     this.state.dataset.state = data.state;
     this.state.textContent = data.state.toUpperCase();
+    const maintenance = data.maintenance ?? null;
+    this.root.dataset.maintenance = maintenance === null ? 'no' : 'yes';
+    if (maintenance !== null) this.state.textContent += ' · MAINTENANCE';
+    this.state.title = maintenance === null ? '' : `In maintenance until ${localTime(maintenance.until)}${maintenance.reason === null ? '' : `: ${maintenance.reason}`} (no alerts, no healing)`;
     this.outage.hidden = data.current_outage === null;
     this.outage.textContent = data.current_outage?.start != null ? `Down since ${localTime(data.current_outage.start)}` : 'Down';
     this.message.hidden = data.last_message === null || data.last_message.text === '';

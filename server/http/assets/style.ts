@@ -15,6 +15,7 @@ h1 { font-size: 1.25rem; margin: 0; }
 .client { background: var(--card); border: 1px solid var(--line); border-left: 6px solid var(--unknown); border-radius: 8px; padding: 12px 14px; overflow-wrap: anywhere; }
 .client[data-state="up"] { border-left-color: var(--up); }
 .client[data-state="down"] { border-left-color: var(--down); }
+.client[data-maintenance="yes"] { border-left-style: dashed; border-left-color: var(--muted, #888); }
 .client header { display: flex; align-items: center; justify-content: space-between; gap: 8px; }
 .client h2 { font-size: 1.1rem; margin: 0; }
 .client p { margin: 4px 0; }

@@ -22,6 +22,8 @@ export interface HealingHost {
   clock: { now(): { mono: number; wall: number } };
   outbox: { enqueue(event: DownEvent): void };
   clientState(id: string): { status: string } | undefined;
+  /** Non-null while the client is in a maintenance window (absent: never). */
+  maintenanceOf?(id: string, at: number): unknown;
 }
 
 interface ClientHealing {
@@ -107,6 +109,8 @@ export class HealingRunner implements EventConsumer {
     const now = this.host.clock.now();
     for (const client of this.clients.values()) {
       if (client.running !== null) continue;
+      // No healing in maintenance: what is due waits for the end of the window (docs/alerts.md#maintenance).
+      if (client.plan.phase !== 'idle' && (this.host.maintenanceOf?.(client.id, now.wall) ?? null) !== null) continue;
       const due = client.plan.due(now.mono);
       if (due.kind === 'attempt') {
         started++;

@@ -15,6 +15,7 @@ import {
 import { SENSOR_KEYS } from '../../../sensor/config.js';
 import { EVIDENCE_KEYS } from '../../../server/config/evidence.js';
 import { ENDPOINT_KEYS, LOG_ANALYSIS_KEYS, SOURCE_KEYS } from '../../../server/analysis/config.js';
+import { MAINTENANCE_KEYS } from '../../../server/alerts/maintenance/windows.js';
 import { repoRoot } from '../../helpers.js';
 
 /** Where each validator's table sits, as the page writes the path to it. */
@@ -26,6 +27,7 @@ const SERVER_SECTIONS: [string, readonly string[]][] = [
   ['alert_limits.', ALERT_LIMITS_KEYS],
   ['evidence.', EVIDENCE_KEYS],
   ['hooks[n].', HOOK_KEYS],
+  ['maintenance[n].', MAINTENANCE_KEYS],
   ['clients.<id>.probe.', PROBE_KEYS],
   ['clients.<id>.healing.', HEALING_KEYS],
   ['clients.<id>.healing.steps[n].', [...LOCAL_STEP_KEYS, ...SSH_STEP_KEYS, ...HTTP_STEP_KEYS]],

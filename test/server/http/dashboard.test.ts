@@ -108,3 +108,19 @@ t.test('the dashboard shows a client going down and up live with what healing di
   t.same(requests.filter((url) => !url.startsWith(peer.base)), [], 'no request left the monitor');
   t.same(problems, [], 'no script errors and no CSP violations');
 });
+
+t.test('the dashboard shows a client in a maintenance window as in maintenance', { skip: missingProgram('chromium') }, async (t) => {
+  const peer = await startInProcess();
+  t.teardown(() => peer.stop());
+  const made = await fetch(`${peer.base}/api/v1/maintenance`, { method: 'POST', headers: bearer(peer.tokens.admin), body: JSON.stringify({ duration: '1h', clients: ['home-gw'], reason: 'new modem' }) });
+  t.equal(made.status, 201);
+  const context = await chromium.launchPersistentContext(mkdtempSync(join(tempDir(), 'chromium-')), { executablePath: CHROMIUM!, headless: true, args: ARGS });
+  t.teardown(() => context.close());
+  const page = await context.newPage();
+  await page.goto(peer.base + '/');
+  const card = page.locator('[data-client="home-gw"][data-maintenance="yes"]');
+  await card.waitFor({ timeout: 10_000 });
+  t.match(await card.locator('.state').textContent(), /MAINTENANCE$/);
+  t.match(await card.locator('.state').getAttribute('title'), /^In maintenance until .*: new modem \(no alerts, no healing\)$/);
+  t.equal(await page.locator('[data-client="cron-job"][data-maintenance="no"]').count(), 1, 'a client outside the window is not');
+});

@@ -188,3 +188,24 @@ t.test('an outage that ended before the restart leaves healing idle', async (t) 
   await runner.restore();
   t.equal(runner.planOf('gw')!.phase, 'idle');
 });
+
+t.test('no healing runs while the client is in maintenance: the attempt that was due starts when the window ends', async (t) => {
+  const env = host();
+  await env.logs.create();
+  let windowEnds = T0 + 60_000;
+  env.h.maintenanceOf = (id, at) => (id === 'gw' && at < windowEnds ? { id: 'm-1' } : null);
+  const ran: string[] = [];
+  const runner = new HealingRunner(env.h, new Map([['gw', { ...CONFIG, afterMs: 0 }]]), async (s) => {
+    ran.push((s as { command: string[] }).command[0]!);
+    return OK;
+  });
+  runner.handle(DOWN);
+  t.equal(runner.tick(), 0, 'due, but in maintenance');
+  env.advance(30_000);
+  t.equal(runner.tick(), 0);
+  t.same(ran, []);
+  windowEnds = env.now.wall;
+  t.equal(runner.tick(), 1, 'the window is over: the attempt starts');
+  await runner.stop();
+  t.same(ran, ['a', 'b']);
+});
