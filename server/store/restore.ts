@@ -108,7 +108,9 @@ async function foldClientLog(client: string, path: string, counts: ReadCounts, s
       case 'down':
         state.status = 'down';
         state.lastUpBeforeOutage = timeOf(record.last_up);
-        if (at !== null && record.id !== null) state.outage = { down: record.id, downAt: at, lastUp: state.lastUpBeforeOutage, sent: 0, lastAt: at, acked: false };
+        // A down recorded for no channel (a gateway check that only logs, a client routed
+        // nowhere) was never alerted: no reminder is owed for it after a restart either.
+        if (at !== null && record.id !== null) state.outage = channelsOfRecord(record).length === 0 ? null : { down: record.id, downAt: at, lastUp: state.lastUpBeforeOutage, sent: 0, lastAt: at, acked: false };
         break;
       case 'ack':
         if (state.outage !== null && record.down === state.outage.down) state.outage.acked = true;

@@ -27,6 +27,13 @@ t.test('a client whose last transition was down is restored down, with the last 
   t.match(state, { status: 'down', lastUpBeforeOutage: T + 420_000, boot: 7, addr: '192.0.2.1', sensorInterval: 30 });
 });
 
+t.test('a down alerted on some channel carries its outage over for reminders; one recorded for no channel does not', async (t) => {
+  t.match((await readClientLog('gw', logOf([firstUp, { ...down, channels: ['phone'] } as LogRecord]), { records: 0, corrupt: 0 })).outage, { down: 'down-gw-2', downAt: T + 600_000, sent: 0 });
+  const logged = await readClientLog('gw', logOf([firstUp, { ...down, channels: [] } as LogRecord]), { records: 0, corrupt: 0 });
+  t.equal(logged.status, 'down', 'still down');
+  t.equal(logged.outage, null, 'but no reminder is owed for an outage no one was told of');
+});
+
 t.test('a client whose last transition was up is restored up, at its latest address', async (t) => {
   const state = await readClientLog('gw', logOf([firstUp, boot, down, up]), { records: 0, corrupt: 0 });
   t.match(state, { status: 'up', lastHeard: T + 900_000, lastUpBeforeOutage: null, addr: '198.51.100.9' });
