@@ -2,7 +2,8 @@
  * Log analysis on the server: each source of `log_analysis.sources` read every `every`
  * (the first pass shortly after start), one pass at a time so the state file has one
  * writer; the findings that alert sent through the e-mail path and the push channels
- * (notifier.ts), pending ones again after a restart or a failed send; and
+ * (notifier.ts), pending ones again after a restart or a failed send, and those held by a
+ * channel's quiet hours (quiet.ts) once a minute, so they go out when the window ends; and
  * `GET /api/v1/findings` for the dashboard and scripts. stop() ends every timer.
  */
 import { join } from 'node:path';
@@ -10,18 +11,23 @@ import type { Extension, ServerHost } from '../host.js';
 import type { LogAnalysisConfig, LogSource } from './config.js';
 import { runPass } from './analyzer.js';
 import { configuredSenders, findingChannels, findingMessages, type Senders } from './notifier.js';
+import { planDelivery } from './quiet.js';
 import { ANALYSIS_STATE_FILE, AnalysisStateFile, type AnalysisState } from './state.js';
 import type { HttpReply, HttpRequest } from '../http/routes.js';
 
 /** The first pass of each source waits this long after start, so the server is up first. */
 export const FIRST_PASS_DELAY_MS = 5000;
-/** Pending finding alerts are tried again this often. */
+/** Pending finding alerts are tried again this often (a failed send, the end of quiet hours). */
 export const RETRY_PENDING_MS = 60_000;
 
 export interface AnalysisOptions {
   senders?: Senders;
   firstPassDelayMs?: number;
   journalctl?: string;
+  /** The wall clock for quiet hours (tests); the host's clock otherwise. */
+  now?: () => number;
+  /** How often pending alerts are tried again; RETRY_PENDING_MS otherwise. */
+  retryMs?: number;
 }
 
 export class LogAnalysisService implements Extension {
@@ -41,7 +47,7 @@ export class LogAnalysisService implements Extension {
 
   start(): void {
     for (const source of this.config.sources) this.schedule(source, this.options.firstPassDelayMs ?? FIRST_PASS_DELAY_MS);
-    this.every(RETRY_PENDING_MS, () => this.deliverPending());
+    this.every(this.options.retryMs ?? RETRY_PENDING_MS, () => this.deliverPending());
     void this.enqueue(() => this.deliverPending());
   }
 
@@ -78,7 +84,7 @@ export class LogAnalysisService implements Extension {
     try {
       const result = await runPass(this.config, source, {
         state: this.state,
-        now: () => this.host.clock.now().wall,
+        now: () => this.now(),
         fetch: globalThis.fetch,
         sleep: (ms) => new Promise((r) => setTimeout(r, ms)),
         pending: (alerts) => findingMessages(alerts, this.host.config.alertTimezone).map((message) => ({ message, channels })),
@@ -95,17 +101,39 @@ export class LogAnalysisService implements Extension {
     await this.deliverPending();
   }
 
-  /** Sends every pending finding alert on each channel that has not taken it; saves after each message. */
+  private now(): number {
+    return this.options.now === undefined ? this.host.clock.now().wall : this.options.now();
+  }
+
+  /**
+   * Sends every pending finding alert on each channel that has not taken it, except on a
+   * channel in its quiet hours: there the pair is marked held and stays pending; once the
+   * window is over the held ones go out, several as one message. Saves after each message.
+   */
   async deliverPending(): Promise<void> {
     const state = await this.state.load();
     if (state.pending.length === 0) return;
-    for (const pending of [...state.pending]) {
-      const left: string[] = [];
-      for (const channel of pending.channels) {
-        if (!(await this.senders.send(channel, pending.message))) left.push(channel);
+    const plan = planDelivery(state.pending, this.now(), this.host.config.channels.attention);
+    for (const { index, channel, until } of plan.holds) {
+      const entry = state.pending[index]!;
+      entry.held = { ...entry.held, [channel]: until };
+      this.host.logger.info(`finding alert "${entry.message.subject}" held on ${channel} for its quiet hours until ${new Date(until).toISOString()}`);
+    }
+    if (plan.holds.length > 0) await this.state.save(state);
+    const entries = [...state.pending];
+    for (const send of plan.sends) {
+      if (!(await this.senders.send(send.channel, send.message))) {
+        this.host.logger.warn(`finding alert "${send.message.subject}" not yet taken by ${send.channel}; tried again later`);
+        continue;
       }
-      if (left.length > 0) this.host.logger.warn(`finding alert "${pending.message.subject}" not yet taken by ${left.join(', ')}; tried again later`);
-      pending.channels = left;
+      for (const index of send.entries) {
+        const entry = entries[index]!;
+        entry.channels = entry.channels.filter((c) => c !== send.channel);
+        if (entry.held !== undefined) {
+          delete entry.held[send.channel];
+          if (Object.keys(entry.held).length === 0) delete entry.held;
+        }
+      }
       state.pending = state.pending.filter((p) => p.channels.length > 0);
       await this.state.save(state);
     }

@@ -4,6 +4,8 @@
  * with the channels' own code. Storm control for findings: at most FINDINGS_ALONE alerts
  * per pass go out one by one; more become one digest, so a noisy log cannot flood a phone.
  *
+ * Quiet hours: a channel's `quiet_hours` hold its pairs until the window ends (quiet.ts).
+ *
  * Durability: a finding that alerts is saved with the channels it still has to reach
  * (`pending`) before anything is sent; each channel that accepts it is removed and the state
  * saved again. A restart sends exactly the pending pairs again, with the same message id,
@@ -40,6 +42,7 @@ export function findingMessages(alerts: readonly FindingRecord[], zone: string):
       subject: `${r.severity.toUpperCase()}: ${r.title} (${r.source})`,
       body: [lineOf(r, zone), ...r.evidence.slice(0, 3).map((e) => `> ${e}`), ...(r.explanation === null ? [] : [r.explanation])].join('\n'),
       high: high(r),
+      ...(r.severity === 'critical' ? { critical: true } : {}),
       at: r.alertedAt ?? r.lastSeen,
     }));
   }
@@ -50,6 +53,7 @@ export function findingMessages(alerts: readonly FindingRecord[], zone: string):
     subject: `${alerts.length} log findings (${[...new Set(alerts.map((r) => r.source))].join(', ')})`,
     body: alerts.map((r) => lineOf(r, zone)).join('\n'),
     high: alerts.some(high),
+    ...(alerts.some((r) => r.severity === 'critical') ? { critical: true } : {}),
     at,
   }];
 }

@@ -54,8 +54,11 @@ export interface RunRecord {
 
 /** A finding alert saved before it is sent, with the channels that have not taken it yet. */
 export interface PendingMessage {
-  message: { id: string; fingerprints: string[]; subject: string; body: string; high: boolean; at: number };
+  /** `critical`: it holds a critical finding (an `urgent` channel takes it in its quiet hours); absent in older state files. */
+  message: { id: string; fingerprints: string[]; subject: string; body: string; high: boolean; critical?: boolean; at: number };
   channels: string[];
+  /** The channels in `channels` that wait for the end of their quiet hours, and until when (wall ms). */
+  held?: Record<string, number>;
 }
 
 export interface AnalysisState {
