@@ -56,7 +56,7 @@ export function digestText(events: readonly AlertEvent[], zone: string): AlertTe
  */
 export function digestAlert(events: readonly AlertEvent[], zone: string): AlertText {
   const text = digestText(events, zone);
-  const lines = ascii(text.body.replace(/\u2013/g, '-').replace(/\u2026/g, '...')).split('\n');
+  const lines = text.body.split('\n').map((line) => ascii(line.replace(/\u2013/g, '-').replace(/\u2026/g, '...')));
   const tail = lines.pop()!;
   // digestText's own "… and N more" line is folded into the count.
   const cut = /^\.\.\. and (\d+) more$/.exec(lines.at(-1) ?? '');
@@ -68,5 +68,6 @@ export function digestAlert(events: readonly AlertEvent[], zone: string): AlertT
   };
   let shown = lines.length;
   while (shown > 0 && body(shown).length > SMS_LIMIT) shown--;
+  // A still-down list longer than an SMS is cut there: the subject has the count.
   return { subject: ascii(text.subject), body: body(shown).slice(0, SMS_LIMIT) };
 }
