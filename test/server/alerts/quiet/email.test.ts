@@ -56,14 +56,15 @@ t.test('the e-mail digest is ASCII, fits one SMS, and counts the lines it leaves
   t.ok(/^[\x20-\x7e\n]*$/.test(long.body + short.body), 'printable ASCII only');
 });
 
-function quietOutbox(attention: { urgent: boolean }, dir = tempDir()) {
+function quietOutbox(attention: { urgent: boolean }, dir = tempDir(), holdMs = 0) {
   let now = at('01:30');
+  let monotonic = 0;
   const mbox = join(dir, 'outbox.mbox');
   const { logger } = captureLogger();
-  const storm = new StormControl({ ...DEFAULT_LIMITS, holdMs: 0 });
+  const storm = new StormControl({ ...DEFAULT_LIMITS, holdMs });
   const box = new AlertOutbox({
     mailer: fileMailer(mbox), logs: new LogDirectory(dir), logger, from: 'm@example.net', to: ['me@example.net'], timezone: 'UTC', storm,
-    now: () => now, attention: { quiet: night, urgent: attention.urgent },
+    now: () => now, monotonic: () => monotonic, attention: { quiet: night, urgent: attention.urgent },
   });
   (box as unknown as { kick(): void }).kick = () => undefined;
   const headers = (name: string): string[] => {
@@ -76,7 +77,7 @@ function quietOutbox(attention: { urgent: boolean }, dir = tempDir()) {
     return [...text.matchAll(new RegExp(`^${name}: (.*)$`, 'gim'))].map((m) => m[1]!);
   };
   const delivered = (client: string) => readLog(join(dir, `${client}.nmlog`)).filter((r) => r.type === 'delivered').map((r) => `${String(r.ref)} ${String(r.via)}`);
-  return { box, dir, headers, delivered, setNow: (ms: number) => (now = ms) };
+  return { box, dir, headers, delivered, setNow: (ms: number) => (now = ms), tick: (ms: number) => (monotonic += ms) };
 }
 
 t.test('during quiet hours e-mail alerts wait, and when the window ends one digest covers them, recorded delivered via digest', async (t) => {
@@ -139,4 +140,22 @@ t.test('alerts offered again after a restart in quiet hours wait again and reach
   t.same(second.headers('Subject'), ['QUIET HOURS OVER: 1 change, 1 down']);
   t.equal(first.box.releaseSummaries(), 1, 'the same alerts give the same digest');
   t.equal(first.box.mailOf({ kind: 'summary', summary: { reason: 'digest', events: [down('home-gw', '01:00')] } }, new Date()).messageId, second.headers('Message-ID')[0], 'the same Message-ID: a repeat is recognisable');
+});
+
+t.test('a storm_hold summary of downs waits for the digest on a quiet e-mail channel and goes out at once on an urgent one', async (t) => {
+  for (const urgent of [false, true]) {
+    const { box, headers, delivered, setNow, tick } = quietOutbox({ urgent }, tempDir(), 10_000);
+    box.enqueue(down('home-gw', '01:00'));
+    box.enqueue(down('cabin', '01:00'));
+    tick(10_000);
+    box.releaseSummaries();
+    await box.deliverBatch();
+    t.same(headers('Subject'), urgent ? ['DOWN: 2 clients'] : [], urgent ? 'urgent: the summary of downs is mailed' : 'quiet: the summary waits');
+    setNow(at('07:00'));
+    box.releaseSummaries();
+    await box.deliverBatch();
+    await box.recorded();
+    t.same(headers('Subject'), urgent ? ['DOWN: 2 clients'] : ['QUIET HOURS OVER: 2 changes, 2 down'], 'and no digest repeats what went out');
+    t.same(delivered('cabin'), [`d-cabin-0100 ${urgent ? 'summary' : 'digest'}`]);
+  }
 });
