@@ -24,7 +24,7 @@ function clock(ms: number, zone: string): string {
 }
 
 /** Only printable ASCII survives SMS gateways intact. */
-function ascii(text: string): string {
+export function ascii(text: string): string {
   return text.replace(/[^\x20-\x7e]/g, '?');
 }
 

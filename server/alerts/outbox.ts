@@ -26,6 +26,11 @@
  * back until its client's window ends, or withhold it for good: a `withheld` record per
  * channel, so a restart does not send it either.
  *
+ * Quiet hours (server/alerts/quiet/): during the e-mail channel's window its alerts wait in
+ * a QuietDeferral instead of this queue (downs too, unless it is `urgent`); when the window
+ * ends one digest covers them all, and its delivery marks each `delivered` with `via: "digest"`.
+ * Until then they are undelivered in the logs: a restart offers them again, and they wait again.
+ *
  * Channels: this queue is the `email` channel. An alert (or summary) routed to push channels
  * as well is handed, after storm control, to the ChannelDispatcher (server/alerts/channels/),
  * whose per-channel queues deliver and record it independently of this one.
@@ -44,6 +49,9 @@ import { OutcomeRecorder, type Outcome } from './channels/recorder.js';
 import { DeliveryStates } from './channels/states.js';
 import type { AlertItem } from './channels/types.js';
 import type { GatedAlert, MaintenanceGate } from './maintenance/gate.js';
+import { digestAlert } from './quiet/digest.js';
+import { QuietDeferral } from './quiet/deferral.js';
+import type { ChannelAttention } from './quiet/hours.js';
 
 export const FIRST_RETRY_MS = 1000;
 export const MAX_RETRY_MS = 300_000;
@@ -86,6 +94,8 @@ export interface OutboxOptions {
   correlateAlone?: (client: string) => AloneNote | null;
   /** Maintenance windows; none by default. */
   maintenance?: MaintenanceGate;
+  /** The e-mail channel's quiet hours and urgency; none by default. */
+  attention?: ChannelAttention;
 }
 
 /** One message to send: a single alert, or a summary of held ones. */
@@ -125,6 +135,7 @@ function refsOf(item: OutboxItem): AlertEvent[] {
 }
 
 function describe(item: OutboxItem): string {
+  if (item.kind === 'summary' && item.summary.reason === 'digest') return `quiet-hours digest of ${item.summary.events.length} alerts`;
   return item.kind === 'alert' ? `alert for ${item.event.client} (${item.event.type})` : `summary of ${item.summary.events.length} ${item.summary.reason} alerts`;
 }
 
@@ -136,6 +147,8 @@ export class AlertOutbox implements EventConsumer {
   /** Each queued or held alert's channels, until it has gone out on all of them. */
   private readonly channelsOf = new Map<string, readonly string[]>();
   private readonly recorder: OutcomeRecorder;
+  /** E-mail alerts waiting for the end of its quiet hours. */
+  private readonly quiet: QuietDeferral;
   readonly states: DeliveryStates;
   private failures = 0;
   private running: Promise<void> | null = null;
@@ -149,6 +162,7 @@ export class AlertOutbox implements EventConsumer {
     this.storm = options.storm ?? new StormControl();
     this.recorder = new OutcomeRecorder(options.logs, options.logger);
     this.states = options.states ?? new DeliveryStates();
+    this.quiet = new QuietDeferral(options.attention === undefined ? {} : { [EMAIL]: options.attention });
   }
 
   /** The push channels' dispatcher, if any. */
@@ -235,7 +249,12 @@ export class AlertOutbox implements EventConsumer {
       }
       this.send(item);
     }
-    return ready.length + (this.options.channels?.releaseDeferred() ?? 0);
+    const digests = this.quiet.due(this.now());
+    for (const { events, zone } of digests) {
+      this.options.logger.info(`quiet hours of the e-mail channel are over: one digest of ${events.length} alerts goes out`);
+      this.push({ kind: 'summary', summary: { reason: 'digest', events, zone } });
+    }
+    return ready.length + digests.length + (this.options.channels?.releaseDeferred() ?? 0);
   }
 
   /** Hands an item to each of its channels: the e-mail part to this queue, the rest to the dispatcher. */
@@ -250,8 +269,20 @@ export class AlertOutbox implements EventConsumer {
       if (!route(event).includes(EMAIL)) this.forget(event);
     }
     if (email.length === 0) return;
-    for (const event of email) this.states.set(event, EMAIL, { state: 'queued' });
-    this.queue.push(item.kind === 'alert' ? item : { kind: 'summary', summary: { ...item.summary, events: email } });
+    const down = item.kind === 'alert' ? item.event.type === 'down' : email.at(-1)!.type === 'down';
+    const until = this.quiet.defer(EMAIL, email, down, this.now());
+    if (until !== null) {
+      this.options.logger.info(`${describe(item)} waits for the end of the e-mail channel's quiet hours`);
+      for (const event of email) this.states.set(event, EMAIL, { state: 'deferred', until });
+      return;
+    }
+    this.push(item.kind === 'alert' ? item : { kind: 'summary', summary: { ...item.summary, events: email } });
+  }
+
+  /** Queues an item for e-mail now. */
+  private push(item: OutboxItem): void {
+    for (const event of refsOf(item)) this.states.set(event, EMAIL, { state: 'queued' });
+    this.queue.push(item);
     this.kick();
   }
 
@@ -272,6 +303,7 @@ export class AlertOutbox implements EventConsumer {
   }
 
   textOf(item: OutboxItem): AlertText {
+    if (item.kind === 'summary' && item.summary.reason === 'digest') return digestAlert(item.summary.events, item.summary.zone ?? this.options.timezone);
     return textOfItem(item, this.options.timezone);
   }
 
@@ -365,9 +397,11 @@ export class AlertOutbox implements EventConsumer {
       this.options.logger.info(`${describe(item)} sent: ${mails[index]!.subject}`);
     }
     const alerts = items.filter((item) => item.kind === 'alert');
-    const summaries = items.filter((item) => item.kind === 'summary');
+    const summaries = items.filter((item) => item.kind === 'summary' && item.summary.reason !== 'digest');
+    const digests = items.filter((item) => item.kind === 'summary' && item.summary.reason === 'digest');
     this.record(alerts, { type: 'delivered', channel: EMAIL }, at);
     this.record(summaries, { type: 'delivered', channel: EMAIL, via: 'summary' }, at);
+    this.record(digests, { type: 'delivered', channel: EMAIL, via: 'digest' }, at);
     for (const event of items.flatMap(refsOf)) this.states.set(event, EMAIL, { state: 'delivered', at });
   }
 

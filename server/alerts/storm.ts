@@ -45,11 +45,14 @@ export const DEFAULT_LIMITS: StormLimits = Object.freeze({
 });
 
 export interface Summary {
-  reason: HoldReason;
+  /** Why the alerts were held; `digest`: e-mail's quiet hours (server/alerts/quiet/), never from storm control. */
+  reason: HoldReason | 'digest';
   /** The held alerts, oldest first. */
   events: AlertEvent[];
   /** For a storm of downs: ISP-wide, or the monitor's uplink (server/alerts/correlationNote.ts). */
   note?: string;
+  /** For a digest: the quiet hours' time zone. */
+  zone?: string;
 }
 
 /** What storm control lets out: one alert, or one summary of several. */

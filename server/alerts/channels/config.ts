@@ -11,7 +11,7 @@ import { parseDuration } from '../../../shared/duration.js';
 import { ConfigError } from '../../../shared/errors.js';
 import { DEFAULT_TIMEOUT_MS } from './http.js';
 import { urlOrigin } from '../../../shared/redact.js';
-import { parseQuietHours, type QuietHours } from '../quiet/hours.js';
+import { parseQuietHours, type ChannelAttention } from '../quiet/hours.js';
 import type { AppriseConfig } from './apprise.js';
 import type { DiscordConfig } from './discord.js';
 import type { NtfyConfig } from './ntfy.js';
@@ -38,16 +38,11 @@ export interface ChannelsConfig {
   defaultRoute: string[];
   /** Per-client `channels`, for the clients that have them. */
   clientRoutes: Record<string, string[]>;
-  /** `quiet_hours` and `urgent` of the push channels that set them. */
+  /** `quiet_hours` and `urgent` of the channels given as objects (the e-mail channel too, as `email`). */
   attention: Record<string, ChannelAttention>;
 }
 
-/** When a channel wants to be disturbed (server/alerts/quiet/). */
-export interface ChannelAttention {
-  quiet: QuietHours | null;
-  /** Down alerts ignore the quiet hours. */
-  urgent: boolean;
-}
+export type { ChannelAttention };
 
 export const ATTENTION_KEYS = ['quiet_hours', 'urgent'];
 
@@ -169,7 +164,7 @@ function fromObject(name: string, r: Reader): PushChannelConfig {
       return { name, type, urls, command, timeoutMs, description: `apprise (${urls.map((u) => u.replace(/:\/\/.*$/s, '://')).join(', ')})` };
     }
   }
-  throw new ConfigError(`${r.prefix}type`, '"email" is the e-mail channel: it takes no other keys and is set by smtp_server and alert_address');
+  throw new ConfigError(`${r.prefix}type`, '"email" is the e-mail channel: it takes only quiet_hours and urgent and is set by smtp_server and alert_address');
 }
 
 /** One Apprise-style URL for a native type; the same object form, or an error naming only its scheme. */
@@ -251,7 +246,8 @@ export function validateChannels(raw: JsonObject, secretPath: SecretPath, env: R
       if (!NAME.test(name)) throw new ConfigError(key, 'a channel name is 1 to 40 of the characters A-Z a-z 0-9 _ -');
       if (isObject(settings) && settings.type === 'email') {
         if (name !== EMAIL) throw new ConfigError(key, 'the e-mail channel is named "email"');
-        checkKnownKeys(settings, ['type'], `${key}.`);
+        checkKnownKeys(settings, ['type', ...ATTENTION_KEYS], `${key}.`);
+        attention[EMAIL] = attentionOf(settings, `${key}.`, defaultZone);
         email = true;
         continue;
       }

@@ -26,7 +26,7 @@ import type { AlertItem, Channel, PushMessage } from './types.js';
 import { createHash } from 'node:crypto';
 import type { ChannelAttention } from './config.js';
 import { digestText } from '../quiet/digest.js';
-import { quietUntil } from '../quiet/hours.js';
+import { QuietDeferral } from '../quiet/deferral.js';
 
 export interface DispatcherOptions {
   channels: readonly Channel[];
@@ -49,11 +49,12 @@ export class ChannelDispatcher {
   private readonly recorder: OutcomeRecorder;
   /** Makes the signed acknowledgement link of an outage (server/alerts/ackLink.ts); null: no links. */
   ackLink: ((client: string, down: string) => string) | null = null;
-  /** By channel: the alerts waiting for the end of its quiet hours, oldest first. */
-  private readonly deferred = new Map<string, { until: number; events: AlertEvent[] }>();
+  /** By channel: the alerts waiting for the end of its quiet hours. */
+  private readonly deferred: QuietDeferral;
 
   constructor(private readonly options: DispatcherOptions) {
     this.recorder = new OutcomeRecorder(options.logs, options.logger);
+    this.deferred = new QuietDeferral(options.attention);
     for (const channel of options.channels) {
       this.queues.set(channel.name, new ChannelQueue(channel, { timing: options.timing, logger: options.logger, onState: (item, state) => this.changed(channel.name, item, state) }));
     }
@@ -77,32 +78,22 @@ export class ChannelDispatcher {
 
   /** Keeps `events` for the digest when `channel` is in its quiet hours (urgent channels let downs through). */
   private defer(channel: string, events: readonly AlertEvent[], down: boolean): boolean {
-    const attention = this.options.attention?.[channel];
-    if (attention?.quiet == null || (down && attention.urgent)) return false;
-    const until = quietUntil(this.now(), attention.quiet);
+    const until = this.deferred.defer(channel, events, down, this.now());
     if (until === null) return false;
-    const waiting = this.deferred.get(channel) ?? { until, events: [] };
-    waiting.events.push(...events);
-    this.deferred.set(channel, waiting);
     for (const event of events) this.options.states.set(event, channel, { state: 'deferred', until });
     return true;
   }
 
   /** Queues one digest on each channel whose quiet hours have ended; call about once a second. */
   releaseDeferred(): number {
-    let released = 0;
     const now = this.now();
-    for (const [name, waiting] of this.deferred) {
-      const quiet = this.options.attention?.[name]?.quiet;
-      if (now < waiting.until && quiet != null && quietUntil(now, quiet) !== null) continue;
-      this.deferred.delete(name);
-      const text = digestText(waiting.events, quiet?.timezone ?? 'UTC');
-      const id = summaryId(waiting.events, 'digest');
-      const message = { id, kind: 'summary' as const, client: null, title: text.subject, body: text.body, priority: 'default' as const, tags: ['bell'], at: now, outageS: null };
-      this.queues.get(name)?.push({ message, refs: waiting.events, via: 'digest', notBefore: null });
-      released++;
+    const due = this.deferred.due(now);
+    for (const { channel, events, zone } of due) {
+      const text = digestText(events, zone);
+      const message = { id: summaryId(events, 'digest'), kind: 'summary' as const, client: null, title: text.subject, body: text.body, priority: 'default' as const, tags: ['bell'], at: now, outageS: null };
+      this.queues.get(channel)?.push({ message, refs: events, via: 'digest', notBefore: null });
     }
-    return released;
+    return due.length;
   }
 
   /** Adds the acknowledgement link to a down alert or a reminder (not to "action needed": healing gave up, a person acts anyway). */

@@ -16,7 +16,7 @@ import { makeChannel } from './index.js';
 import { DeliveryStates } from './states.js';
 
 /** The outbox options for the configured channels: routes, the push dispatcher (if any), the states. */
-export function outboxChannels(config: ServerConfig, logs: LogDirectory, logger: Logger): Pick<OutboxOptions, 'route' | 'channels' | 'states'> {
+export function outboxChannels(config: ServerConfig, logs: LogDirectory, logger: Logger): Pick<OutboxOptions, 'route' | 'channels' | 'states' | 'attention'> {
   const states = new DeliveryStates();
   const channels = config.channels.push.length === 0 ? undefined : new ChannelDispatcher({
     channels: config.channels.push.map(makeChannel),
@@ -26,7 +26,7 @@ export function outboxChannels(config: ServerConfig, logs: LogDirectory, logger:
     textOf: (item) => textOfItem(item, config.alertTimezone),
     attention: config.channels.attention,
   });
-  return { route: (client) => routeOf(config.channels, client), channels, states };
+  return { route: (client) => routeOf(config.channels, client), channels, states, attention: config.channels.attention[EMAIL] };
 }
 
 /**

@@ -5,7 +5,7 @@
  */
 import { DateTime } from 'luxon';
 import { formatDuration } from '../../../shared/duration.js';
-import type { AlertText } from '../alertText.js';
+import { ascii, SMS_LIMIT, type AlertText } from '../alertText.js';
 import type { AlertEvent } from '../storm.js';
 
 /** Lines of a digest before the rest is only counted. */
@@ -47,4 +47,27 @@ export function digestText(events: readonly AlertEvent[], zone: string): AlertTe
   // Providers cap a message (ntfy and Telegram at 4096): a night of a large fleet is cut short, with the count.
   const shown = outages > DIGEST_LINES ? [...lines.slice(0, DIGEST_LINES), `… and ${outages - DIGEST_LINES} more`] : lines;
   return { subject: `QUIET HOURS OVER: ${outages} ${outages === 1 ? 'change' : 'changes'}, ${still.length} down`, body: [...shown, tail].join('\n') };
+}
+
+/**
+ * The e-mail digest at the end of quiet hours (digestText, in ASCII for SMS gateways): the
+ * subject alone says how many changes and how many clients are down; the body keeps as many
+ * lines as fit one SMS with what is still down, and counts the rest ("+3 more").
+ */
+export function digestAlert(events: readonly AlertEvent[], zone: string): AlertText {
+  const text = digestText(events, zone);
+  const lines = text.body.split('\n').map((line) => ascii(line.replace(/\u2013/g, '-').replace(/\u2026/g, '...')));
+  const tail = lines.pop()!;
+  // digestText's own "… and N more" line is folded into the count.
+  const cut = /^\.\.\. and (\d+) more$/.exec(lines.at(-1) ?? '');
+  if (cut !== null) lines.pop();
+  const hidden = cut === null ? 0 : Number(cut[1]);
+  const body = (shown: number): string => {
+    const rest = lines.length - shown + hidden;
+    return [...lines.slice(0, shown), ...(rest > 0 ? [`+${rest} more`] : []), tail].join('\n');
+  };
+  let shown = lines.length;
+  while (shown > 0 && body(shown).length > SMS_LIMIT) shown--;
+  // A still-down list longer than an SMS is cut there: the subject has the count.
+  return { subject: ascii(text.subject), body: body(shown).slice(0, SMS_LIMIT) };
 }

@@ -15,6 +15,13 @@ export interface QuietHours {
   timezone: string;
 }
 
+/** When a channel wants to be disturbed (server/alerts/quiet/). */
+export interface ChannelAttention {
+  quiet: QuietHours | null;
+  /** Down alerts ignore the quiet hours. */
+  urgent: boolean;
+}
+
 export const QUIET_HOURS_KEYS: readonly string[] = ['from', 'to', 'timezone'];
 
 const CLOCK = /^([01]\d|2[0-3]):([0-5]\d)(?::([0-5]\d))?$/;
