@@ -12,19 +12,8 @@ import type { RuleFinding } from './rules.js';
 import type { FindingRecord } from './state.js';
 import { maskLine } from './templates.js';
 
-export interface Finding {
-  fingerprint: string;
-  source: string;
-  origin: 'rule' | 'model';
-  severity: Severity;
-  title: string;
-  template: string;
-  evidence: string[];
-  count: number;
-  explanation: string | null;
-  /** Wall ms of its first evidence line when the line carries a time. */
-  lineTime: number | null;
-}
+/** A finding of one run: what its record (state.ts) keeps, without the times it was seen and alerted. */
+export type Finding = Omit<FindingRecord, 'firstSeen' | 'lastSeen' | 'alertedSeverity' | 'alertedAt'>;
 
 export const severityRank = (severity: Severity): number => SEVERITIES.indexOf(severity);
 
