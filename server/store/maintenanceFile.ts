@@ -6,8 +6,8 @@
  * one is reported and skipped, never fatal. Windows over for a day are dropped when the
  * file is next written: the server log keeps the record of each one that ran.
  */
-import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { readKeptJson } from './keptJson.js';
 import { DateTime } from 'luxon';
 import { checkKnownKeys, isObject, optionalLine, type JsonObject } from '../../shared/configCheck.js';
 import { ConfigError } from '../../shared/errors.js';
@@ -53,21 +53,7 @@ export function oneOffJson(window: OneOffWindow): JsonObject {
 
 /** The saved one-off windows in `dir`; each problem goes to `warn` and is skipped. */
 export async function loadMaintenance(dir: string, warn: (problem: string) => void): Promise<OneOffWindow[]> {
-  let text: string;
-  try {
-    text = await readFile(join(dir, MAINTENANCE_FILE), 'utf8');
-  } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code;
-    if (code !== 'ENOENT') warn(`cannot read ${MAINTENANCE_FILE}: ${code}`);
-    return [];
-  }
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(text);
-  } catch {
-    warn(`${MAINTENANCE_FILE} is damaged; no one-off maintenance windows`);
-    return [];
-  }
+  const parsed = await readKeptJson(dir, MAINTENANCE_FILE, 'no one-off maintenance windows', warn);
   const entries = isObject(parsed) && Array.isArray(parsed.windows) ? (parsed.windows as unknown[]) : [];
   const windows: OneOffWindow[] = [];
   for (const [i, entry] of entries.entries()) {

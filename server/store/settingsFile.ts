@@ -6,8 +6,8 @@
  * validators; a bad entry is reported and skipped, never fatal. The server reads the file
  * at start whether or not HTTP is configured; PATCH over HTTP is what writes it.
  */
-import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { readKeptJson } from './keptJson.js';
 import { isObject, type JsonObject } from '../../shared/configCheck.js';
 import { parseDuration } from '../../shared/duration.js';
 import { writeFileAtomic } from '../../shared/atomicFile.js';
@@ -41,21 +41,7 @@ export function overrideJson(override: SettingsOverride): JsonObject {
 /** The saved changes in `dir`; each problem (an unreadable file, a bad entry) goes to `warn` and is skipped. */
 export async function loadSettings(dir: string, warn: (problem: string) => void): Promise<Map<string, SettingsOverride>> {
   const overrides = new Map<string, SettingsOverride>();
-  let text: string;
-  try {
-    text = await readFile(join(dir, SETTINGS_FILE), 'utf8');
-  } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code;
-    if (code !== 'ENOENT') warn(`cannot read ${SETTINGS_FILE}: ${code}`);
-    return overrides;
-  }
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(text);
-  } catch {
-    warn(`${SETTINGS_FILE} is damaged; using the configured settings`);
-    return overrides;
-  }
+  const parsed = await readKeptJson(dir, SETTINGS_FILE, 'using the configured settings', warn);
   const clients = isObject(parsed) && isObject(parsed.clients) ? parsed.clients : {};
   for (const [id, entry] of Object.entries(clients)) {
     try {
