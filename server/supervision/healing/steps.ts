@@ -3,12 +3,12 @@
  * exec hook runner), an SSH command (ssh2, host key pinned by SHA-256), or an HTTP request.
  * Each ends in a StepOutcome with output kept short enough for a log record; none throws.
  */
-import { createHash } from 'node:crypto';
 import type { MonitorEvent } from '../../core/events.js';
 import { runHook } from '../../hooks/execHook.js';
 import { CAPTURE_LIMIT, outputCapture, squeeze } from '../../../shared/outputCapture.js';
 import type { HealingStep, HttpStep, LocalStep, SshStep } from '../../config/supervision.js';
 import { urlOrigin } from '../../../shared/redact.js';
+import { hostKeyRefusal, sshExec } from '../sshExec.js';
 
 
 export type StepCode = 'ok' | 'exit' | 'timeout' | 'spawn' | 'hostkey' | 'auth' | 'connect' | 'status';
@@ -38,66 +38,28 @@ export async function runLocalStep(step: LocalStep, event: MonitorEvent): Promis
   return { ok, code: ok ? 'ok' : 'exit', status: result.exitCode, output: result.output, error: ok ? null : `exit status ${result.exitCode}` };
 }
 
-/** `SHA256:<base64 without padding>` of a raw SSH public key, as ssh-keygen -l prints it. */
-export function sshFingerprint(key: Buffer): string {
-  return `SHA256:${createHash('sha256').update(key).digest('base64').replace(/=+$/, '')}`;
-}
-
-/** Quotes one argument for a POSIX shell: the remote sshd hands the command to the user's shell. */
-export function shellQuote(arg: string): string {
-  return /^[A-Za-z0-9_@%+=:,./-]+$/.test(arg) ? arg : `'${arg.replace(/'/g, `'\\''`)}'`;
-}
-
 export async function runSshStep(step: SshStep): Promise<StepOutcome> {
-  // Loaded on first use: ssh2 brings a 16 MiB WebAssembly heap that only SSH healing needs.
-  const { Client } = await import('ssh2');
-  return new Promise((resolve) => {
-    const client = new Client();
-    let seenKey: string | null = null;
-    let settled = false;
-    const captured = outputCapture();
-    const keep = captured.keep;
-    const finish = (outcome: Omit<StepOutcome, 'output'> & { output?: string }): void => {
-      if (settled) return;
-      settled = true;
-      clearTimeout(timer);
-      client.end();
-      resolve({ output: squeeze(captured.text()), ...outcome });
-    };
-    const timer = setTimeout(() => finish({ ok: false, code: 'timeout', status: null, error: `no result within ${step.timeoutMs} ms` }), step.timeoutMs);
-    client.on('ready', () => {
-      client.exec(step.command.map(shellQuote).join(' '), (error, stream) => {
-        if (error) return finish({ ok: false, code: 'connect', status: null, error: `exec refused: ${error.message}` });
-        stream.on('data', keep);
-        stream.stderr.on('data', keep);
-        stream.on('close', (code: number | null, signal?: string) => {
-          if (code === 0) finish({ ok: true, code: 'ok', status: 0, error: null });
-          else finish({ ok: false, code: 'exit', status: code ?? null, error: code === null || code === undefined ? `ended by signal ${signal ?? '?'}` : `exit status ${code}` });
-        });
-      });
-    });
-    client.on('error', (error: Error & { level?: string }) => {
-      if (seenKey !== null && seenKey !== step.hostKeySha256) {
-        finish({ ok: false, code: 'hostkey', status: null, error: `refused: the host key of ${step.host}:${step.port} is ${seenKey}, not the pinned ${step.hostKeySha256} (unknown or changed key)` });
-      } else if (error.level === 'client-authentication') {
-        finish({ ok: false, code: 'auth', status: null, error: `${step.username}@${step.host} was not accepted (${step.privateKey !== null ? 'key' : 'password'} authentication)` });
-      } else finish({ ok: false, code: 'connect', status: null, error: error.message });
-    });
-    client.on('close', () => finish({ ok: false, code: 'connect', status: null, error: 'connection closed before the command ended' }));
-    client.connect({
-      host: step.host,
-      port: step.port,
-      username: step.username,
-      ...(step.privateKey !== null ? { privateKey: step.privateKey } : {}),
-      ...(step.password !== null ? { password: step.password } : {}),
-      readyTimeout: step.timeoutMs,
-      // The pinned fingerprint is the only trust: an unknown or changed key ends the connection.
-      hostVerifier: (key: Buffer) => {
-        seenKey = sshFingerprint(key);
-        return seenKey === step.hostKeySha256;
-      },
-    });
-  });
+  const captured = outputCapture();
+  const outcome = await sshExec(step, step.command, captured.keep, captured.keep);
+  const output = squeeze(captured.text());
+  const failed = (code: StepCode, error: string, status: number | null = null): StepOutcome => ({ ok: false, code, status, output, error });
+  switch (outcome.kind) {
+    case 'exit':
+      if (outcome.code === 0) return { ok: true, code: 'ok', status: 0, output, error: null };
+      return failed('exit', outcome.code === null ? `ended by signal ${outcome.signal ?? '?'}` : `exit status ${outcome.code}`, outcome.code);
+    case 'timeout':
+      return failed('timeout', `no result within ${step.timeoutMs} ms`);
+    case 'hostkey':
+      return failed('hostkey', hostKeyRefusal(step, outcome.seen));
+    case 'auth':
+      return failed('auth', `${step.username}@${step.host} was not accepted (${step.privateKey !== null ? 'key' : 'password'} authentication)`);
+    case 'exec-refused':
+      return failed('connect', `exec refused: ${outcome.message}`);
+    case 'connect':
+      return failed('connect', outcome.message);
+    case 'closed':
+      return failed('connect', 'connection closed before the command ended');
+  }
 }
 
 export async function runHttpStep(step: HttpStep): Promise<StepOutcome> {
