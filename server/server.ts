@@ -44,7 +44,7 @@ import { RouteTable } from './http/routes.js';
 import { ClientDirectory, type Admission } from './intake/acceptance.js';
 import { UdpIntake } from './intake/udp.js';
 import { Pipeline, type Counters } from './pipeline.js';
-import { LogDirectory, SERVER_LOG, type OpenFile } from './store/logDirectory.js';
+import { LogDirectory, SERVER_LOG, type SyncFileOps } from './store/logDirectory.js';
 import { readLogs, registerClients } from './store/restore.js';
 import { lockFolder, type FolderLock } from './store/folderLock.js';
 import { folderError } from './environmentErrors.js';
@@ -66,8 +66,8 @@ export interface ServerOptions {
   logger: Logger;
   clock?: Clock;
   mailer?: Mailer;
-  /** The log folder's file operations (tests inject an fsync failure through this only). */
-  openFile?: OpenFile;
+  /** The log writer's file operations, run on the main thread (tests inject an fsync failure through this only). */
+  fileOps?: SyncFileOps;
   /**
    * Called when the server cannot go on safely (a failed fsync). `netmonitor server` exits
    * with status 1 so systemd restarts it and state is read back from what is really on disk.
@@ -117,7 +117,7 @@ export class NetmonitorServer implements ServerHost {
     this.logger = options.logger;
     this.directory = new ClientDirectory(config.keys, this.monitor.clients);
     this.configured = new Map(config.clients.map((client) => [client.id, client]));
-    this.logs = new LogDirectory(config.clientLogDir, options.openFile);
+    this.logs = new LogDirectory(config.clientLogDir, options.fileOps);
     this.logs.onDrained = () => this.logger.warn('log writes resumed: every kept record is now on disk');
     this.mailer = options.mailer ?? (config.smtp === null ? fileMailer(config.outboxFile) : smtpMailer(config.smtp));
     this.maintenance = new MaintenanceBook({
@@ -398,6 +398,7 @@ export class NetmonitorServer implements ServerHost {
     await this.outbox.stop(3000);
     this.pipeline.logFirstHeardSummary();
     await this.pipeline.appendServerRecord({ type: 'stop', at: iso(this.clock.now().wall) });
+    await this.logs.close();
     await this.releaseLock();
     this.mailer.close();
     const stats = this.stats();

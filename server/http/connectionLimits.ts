@@ -8,7 +8,7 @@
  * at start it raises the soft limit to the hard limit itself (POSIX), so what
  * /proc/self/limits shows here is already the most this process can get; the unit file
  * sets the hard limit (LimitNOFILE=). A quarter of it goes to HTTP connections, at most
- * PER_SOURCE from one address: the rest stays for logs (MAX_OPEN_WRITES), the mbox or SMTP
+ * PER_SOURCE from one address: the rest stays for logs (MAX_BATCH_FILES), the mbox or SMTP
  * pool, hooks, TLS files and the state file. Connections over either bound are closed
  * as soon as they are accepted.
  */

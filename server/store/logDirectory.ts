@@ -4,40 +4,38 @@
  * written, then fdatasync'd, and the folder fsync'd when the file is new, so that an alert
  * is only ever sent for a transition that a crash cannot take back.
  *
+ * This side only queues: the file work is done in batches by the log writer, on a thread of
+ * its own (server/store/logWriter.ts, logBatch.ts), so that a burst of transitions costs the
+ * thread that reads the socket a queue entry per record, not a file's system calls.
+ *
  * When a write fails (disk full, folder unwritable) the records are kept in memory, up to
  * MAX_UNWRITTEN_BYTES, and written before anything else for that client on the next append
  * or retryUnwritten(): monitoring goes on, and the log catches up, in order, once space
  * returns. A failed fsync is different: after one, the kernel may have dropped the data while
  * reporting the pages clean, so retrying would lie. It throws EFSYNC, which is fatal.
  *
- * Every line is chained (log/chain.ts) when it is written, not when it is appended: the
- * queue and the unwritten buffer hold records' JSON, and a write links them after the
- * file's last chain value (ChainHeads), so records given up on a full buffer, or a failed
- * write that left part of itself on disk, never leave a gap in the chain. The first write
- * to a file after a start, or after a failed write, finds that value in the file's last
- * whole line; every other write hashes its own records and reads nothing back.
+ * The queue and the unwritten buffer hold records' JSON; the writer chains each line when it
+ * writes it (log/chain.ts), so records given up on a full buffer, or a failed write that
+ * left part of itself on disk, never leave a gap in the chain.
  */
-import { mkdir, open as openFile, readdir } from 'node:fs/promises';
-import { join } from 'node:path';
-import { APPEND, notRegularFile, writeFailure } from '../../shared/fileOpen.js';
-import { clientOfLogBase, logBaseOf } from '../../log/logName.js';
-import { chainedLine, type LogRecord } from '../../log/records.js';
-import { genesis } from '../../log/chain.js';
+import { mkdir, readdir } from 'node:fs/promises';
+import { clientOfLogBase } from '../../log/logName.js';
+import type { LogRecord } from '../../log/records.js';
 import { NetmonitorError } from '../../shared/errors.js';
 import { Fifo } from './fifo.js';
-import { ChainHeads, tailHead } from './chainHeads.js';
+import { LOG_SUFFIX, logPath, type AppendOutcome, type FileAppend, type SyncFileOps } from './logBatch.js';
+import { logWriter, type LogWriter } from './logWriter.js';
 
-export const LOG_SUFFIX = '.nmlog';
+export { LOG_SUFFIX, type SyncFileOps };
 export const SERVER_LOG = '@server';
 export const MAX_UNWRITTEN_BYTES = 16 * 1024 * 1024;
-/** Files written at once: a storm of transitions must not run the process out of file handles. */
-export const MAX_OPEN_WRITES = 64;
-
-/** The file operations used; tests replace them only to inject an fsync failure. */
-export type OpenFile = typeof openFile;
-
-/** The first read of a file's end when its chain value is not known; doubled until a whole line is in it. */
-const TAIL_READ_BYTES = 4096;
+/**
+ * Files in one batch: the writer holds them open together until their fdatasync round, so
+ * a storm of transitions must not run the process out of file handles.
+ */
+export const MAX_BATCH_FILES = 256;
+/** Batches out at once: the next is gathered and sent while the writer works on one. */
+const MAX_BATCHES_OUT = 2;
 
 /** Records (their JSON) waiting for a client's next write, and the promise of that write. */
 interface QueuedWrite {
@@ -45,6 +43,13 @@ interface QueuedWrite {
   done: Promise<void>;
   resolve: () => void;
   reject: (error: unknown) => void;
+}
+
+/** A client's write sent to the writer: what was kept from failed writes, then the new records. */
+interface SentWrite {
+  client: string;
+  waiting: string[];
+  fresh: QueuedWrite;
 }
 
 export class LogDirectory {
@@ -59,26 +64,25 @@ export class LogDirectory {
   private readonly ready = new Fifo<string>();
   /** Clients with a write in flight. */
   private readonly inFlight = new Set<string>();
+  private batchesOut = 0;
+  private writesScheduled = false;
   private idleWaiters: (() => void)[] = [];
-  /** A folder fsync running, and one waiting to start after it (group commit). */
-  private runningFolderSync: Promise<void> | null = null;
-  private queuedFolderSync: Promise<void> | null = null;
-  /** A new file's folder entry could not be synced yet (the folder could not be opened). */
-  private folderUnsynced = false;
   /** Records' JSON that could not be written yet, per client. */
   private readonly unwritten = new Map<string, string[]>();
-  /** Each file's last chain value, once known. */
-  private readonly heads = new ChainHeads();
   private unwrittenBytes = 0;
+  private readonly writer: LogWriter;
   /** Records given up because the unwritten buffer was full (reported in stats). */
   dropped = 0;
   /** Called when the last kept record reached the disk, however that happened. */
   onDrained: (() => void) | null = null;
 
+  /** `ops`: the writer's file operations, on this thread (tests inject disk faults through them only). */
   constructor(
     readonly dir: string,
-    private readonly open: OpenFile = openFile,
-  ) {}
+    ops?: SyncFileOps,
+  ) {
+    this.writer = logWriter(dir, ops);
+  }
 
   /** How many logs have appends in flight (being written, or waiting for their turn). */
   get pending(): number {
@@ -100,8 +104,7 @@ export class LogDirectory {
   }
 
   pathOf(client: string): string {
-    // A check client's `/` is written `+` (log/logName.ts): the file stays in this folder.
-    return join(this.dir, logBaseOf(client) + LOG_SUFFIX);
+    return logPath(this.dir, client);
   }
 
   /** The clients that have a log here, by name. */
@@ -131,7 +134,15 @@ export class LogDirectory {
       if (!this.inFlight.has(client)) this.ready.push(client);
     }
     for (const json of jsons) queued.jsons.push(json);
-    this.startWrites();
+    if (!this.writesScheduled) {
+      // Sent when the code that appended is done (a microtask), so that the records one
+      // heartbeat makes (a first-heard BOOT's `up` and `boot`) go out in one write, not two.
+      this.writesScheduled = true;
+      queueMicrotask(() => {
+        this.writesScheduled = false;
+        this.startWrites();
+      });
+    }
     return queued.done;
   }
 
@@ -140,135 +151,58 @@ export class LogDirectory {
     while (this.inFlight.size > 0 || this.ready.length > 0) await new Promise<void>((resolve) => this.idleWaiters.push(resolve));
   }
 
-  /** Starts queued writes while fewer than MAX_OPEN_WRITES files are being written. */
+  /** Stops the writer's thread once every append started so far has finished. */
+  async close(): Promise<void> {
+    await this.settle();
+    await this.writer.close();
+  }
+
+  /** Sends the ready clients' writes in batches, while fewer than MAX_BATCHES_OUT are out. */
   private startWrites(): void {
-    while (this.inFlight.size < MAX_OPEN_WRITES) {
-      const client = this.ready.take();
-      if (client === undefined) break;
-      const write = this.queued.get(client)!;
-      this.queued.delete(client);
-      this.inFlight.add(client);
-      this.writeNow(client, write.jsons).then(write.resolve, write.reject).finally(() => {
-        this.inFlight.delete(client);
-        if (this.queued.has(client)) this.ready.push(client);
-        this.startWrites();
-        if (this.inFlight.size === 0 && this.ready.length === 0) {
-          const waiters = this.idleWaiters;
-          this.idleWaiters = [];
-          for (const wake of waiters) wake();
+    while (this.batchesOut < MAX_BATCHES_OUT && this.ready.length > 0) {
+      const sent: SentWrite[] = [];
+      const batch: FileAppend[] = [];
+      for (let client = this.ready.take(); client !== undefined; client = sent.length < MAX_BATCH_FILES ? this.ready.take() : undefined) {
+        const fresh = this.queued.get(client)!;
+        this.queued.delete(client);
+        this.inFlight.add(client);
+        const waiting = this.unwritten.get(client) ?? [];
+        sent.push({ client, waiting, fresh });
+        batch.push({ client, jsons: waiting.length === 0 ? fresh.jsons : [...waiting, ...fresh.jsons] });
+      }
+      this.batchesOut++;
+      void this.writer.write(batch).then((outcomes) => this.finish(sent, outcomes));
+    }
+  }
+
+  /** A batch is answered: each append resolves, or keeps its records and fails. */
+  private finish(sent: readonly SentWrite[], outcomes: readonly AppendOutcome[]): void {
+    this.batchesOut--;
+    for (let index = 0; index < sent.length; index++) {
+      const { client, waiting, fresh } = sent[index]!;
+      const outcome = outcomes[index] ?? null;
+      this.inFlight.delete(client);
+      if (this.queued.has(client)) this.ready.push(client);
+      if (outcome === null) {
+        if (waiting.length > 0) {
+          this.unwrittenBytes -= bytesOf(waiting);
+          this.unwritten.delete(client);
+          if (this.unwritten.size === 0) this.onDrained?.();
         }
-      });
-    }
-  }
-
-  private async writeNow(client: string, fresh: string[]): Promise<void> {
-    const path = this.pathOf(client);
-    const waiting = this.unwritten.get(client) ?? [];
-    if (waiting.length === 0 && fresh.length === 0) return;
-    let text = '';
-    let head = '';
-    let file;
-    let created = false;
-    try {
-      // A link, FIFO or folder in the log's place is refused (ENOTREG), never written
-      // through: its records are kept in memory like on a full disk, and reported.
-      file = await this.open(path, APPEND, 0o640);
-      const stat = await file.stat();
-      if (!stat.isFile()) throw notRegularFile(path);
-      const { size } = stat;
-      // Empty: most likely created just now, so its folder entry must be made durable too.
-      created = size === 0;
-      let prev = size === 0 ? genesis(client) : this.heads.get(client);
-      if (size > 0) {
-        // A crash may have torn the last line; start on a fresh line so this record
-        // is not glued to the torn one and lost with it.
-        const last = Buffer.alloc(1);
-        await file.read(last, 0, 1, size - 1);
-        if (last[0] !== 0x0a) text = '\n';
-        prev ??= await this.headOfFile(client, file, size);
+        fresh.resolve();
+        continue;
       }
-      head = prev!;
-      for (const json of waiting.length === 0 ? fresh : [...waiting, ...fresh]) {
-        const line = chainedLine(json, head);
-        text += line.text;
-        head = line.chain;
-      }
-      // One write(2) may take only part of the text (a disk filling up): go on until the
-      // rest is taken or refused, so that a refusal keeps the records instead of losing them.
-      const bytes = Buffer.from(text);
-      for (let offset = 0; offset < bytes.length; ) offset += (await file.write(bytes, offset)).bytesWritten;
-    } catch (error) {
-      await file?.close().catch(() => undefined);
-      // Part of the text may be on disk: the next write finds the chain's end in the file.
-      this.heads.forget(client);
-      this.keep(client, waiting, fresh);
-      throw new NetmonitorError('ELOG', `cannot write ${path}: ${writeFailure(error)}`, { cause: error });
+      // The kept records stay counted; the new ones join them if there is room.
+      if (outcome.code === 'ELOG') this.keep(client, waiting, fresh.jsons);
+      // The system's code comes along as the cause, so a start can say what stands in the way (server/environmentErrors.ts).
+      const cause = outcome.errno === undefined ? undefined : Object.assign(new Error(outcome.message), { code: outcome.errno });
+      fresh.reject(new NetmonitorError(outcome.code, outcome.message, { cause }));
     }
-    this.heads.set(client, head);
-    try {
-      await file.datasync();
-    } catch (error) {
-      throw new NetmonitorError('EFSYNC', `the disk could not make ${path} durable (${(error as NodeJS.ErrnoException).code ?? String(error)})`, { cause: error });
-    } finally {
-      await file.close().catch(() => undefined);
-    }
-    if (created || this.folderUnsynced) await this.syncFolder();
-    if (waiting.length > 0) {
-      this.unwrittenBytes -= bytesOf(waiting);
-      this.unwritten.delete(client);
-      if (this.unwritten.size === 0) this.onDrained?.();
-    }
-  }
-
-  /**
-   * Makes new folder entries durable. Syncs are shared: a caller waits for a sync that
-   * starts after its file was created, and every caller that arrives while one runs waits
-   * for the same next one, so a burst of new files costs a few folder fsyncs, not one each.
-   */
-  private syncFolder(): Promise<void> {
-    if (this.queuedFolderSync !== null) return this.queuedFolderSync;
-    const start = (): Promise<void> => {
-      const run = this.fsyncFolder().finally(() => {
-        if (this.runningFolderSync === run) this.runningFolderSync = null;
-      });
-      this.runningFolderSync = run;
-      return run;
-    };
-    if (this.runningFolderSync === null) return start();
-    const queued = this.runningFolderSync.catch(() => undefined).then(() => {
-      this.queuedFolderSync = null;
-      return start();
-    });
-    this.queuedFolderSync = queued;
-    return queued;
-  }
-
-  private async fsyncFolder(): Promise<void> {
-    this.folderUnsynced = false;
-    // Only a failed fsync of the folder is fatal; failing to open it (EMFILE) is not: the
-    // next append tries again.
-    const folder = await this.open(this.dir, 'r').catch(() => null);
-    if (folder === null) {
-      this.folderUnsynced = true;
-      return;
-    }
-    try {
-      await folder.sync();
-    } catch (error) {
-      throw new NetmonitorError('EFSYNC', `the disk could not make ${this.dir} durable (${(error as NodeJS.ErrnoException).code ?? String(error)})`, { cause: error });
-    } finally {
-      await folder.close().catch(() => undefined);
-    }
-  }
-
-  /** The chain value after the file's last whole line, reading back from its end as far as needed. */
-  private async headOfFile(client: string, file: Awaited<ReturnType<OpenFile>>, size: number): Promise<string> {
-    for (let length = TAIL_READ_BYTES; ; length *= 2) {
-      const bytes = Math.min(length, size);
-      const tail = Buffer.alloc(bytes);
-      await file.read(tail, 0, bytes, size - bytes);
-      const head = tailHead(client, tail, bytes === size);
-      if (head !== null) return head;
+    this.startWrites();
+    if (this.inFlight.size === 0 && this.ready.length === 0) {
+      const waiters = this.idleWaiters;
+      this.idleWaiters = [];
+      for (const wake of waiters) wake();
     }
   }
 

@@ -1,7 +1,7 @@
 import t from 'tap';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { decodeLine, encodeLine, FIELDS, type LogRecord } from '../../log/records.js';
+import { decodeLine, encodeLine, FIELDS, iso, LAST_TIME_MS, type LogRecord } from '../../log/records.js';
 import { repoRoot } from '../helpers.js';
 import { addRecord, finishHistory, newBuilder } from '../../log/history.js';
 
@@ -157,4 +157,16 @@ t.test('docs/log-format.md lists every record type of the union with each of its
     }
     t.same(Object.keys(fields).filter((field) => !row.includes(`\`${field}\``)), [], `${name}: fields missing from its row`);
   }
+});
+
+t.test('iso() writes every time exactly as toISOString does', async (t) => {
+  const times = [0, 1, 999, 1000, 86_399_999, 86_400_000, Date.UTC(2026, 2, 29, 0, 59, 59, 7), Date.UTC(2024, 1, 29, 23, 59, 59, 999), LAST_TIME_MS, -1, LAST_TIME_MS + 1, 1.5];
+  let seed = 7;
+  for (let n = 0; n < 2000; n++) {
+    seed = (seed * 1_103_515_245 + 12_345) % 2 ** 31;
+    times.push(Math.floor((seed / 2 ** 31) * 4_102_444_800_000));
+  }
+  const wrong = times.filter((ms) => iso(ms) !== new Date(ms).toISOString());
+  t.same(wrong, [], `${times.length} times, from 1970 to 2100 and at the edges`);
+  t.throws(() => iso(Number.NaN), RangeError, 'an invalid time still throws');
 });

@@ -8,11 +8,12 @@ import t, { type Test } from 'tap';
 import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdirSync, openSync, rmSync, writeFileSync, writeSync, closeSync } from 'node:fs';
-import { open } from 'node:fs/promises';
+import * as fs from 'node:fs';
 import { join } from 'node:path';
 import { encodeLine } from '../../log/records.js';
 import { validateServerConfig } from '../../server/config/server.js';
 import { createServer } from '../../server/main.js';
+import type { SyncFileOps } from '../../server/store/logDirectory.js';
 import type { NetmonitorError } from '../../shared/errors.js';
 import { tempDir, readLog } from '../helpers.js';
 import { captureLogger } from '../peers/logger.js';
@@ -100,16 +101,17 @@ t.test('with the log folder read-only, the server keeps alerting and writes the 
 t.test('a failed fsync is fatal: the server asks to stop instead of trusting the disk', async (t) => {
   const dir = tempDir();
   let failSync = false;
-  const faulty = (async (...args: Parameters<typeof open>) => {
-    const handle = await open(...args);
-    const datasync = handle.datasync.bind(handle);
-    handle.datasync = () => (failSync ? Promise.reject(Object.assign(new Error('EIO: i/o error'), { code: 'EIO' })) : datasync());
-    return handle;
-  }) as typeof open;
+  const faulty: SyncFileOps = {
+    ...fs,
+    fdatasyncSync: (fd) => {
+      if (failSync) throw Object.assign(new Error('EIO: i/o error'), { code: 'EIO' });
+      fs.fdatasyncSync(fd);
+    },
+  };
   const fatal: NetmonitorError[] = [];
   const { logger, lines } = captureLogger();
   const config = validateServerConfig({ client_log_dir: join(dir, 'logs'), listen_address: '127.0.0.1', listen_port: 0, clients: { 'home-gw': { key: randomBytes(32).toString('hex') } } }, join(dir, 'server.json'));
-  const server = createServer({ config, logger, openFile: faulty, onFatal: (error) => fatal.push(error as NetmonitorError) });
+  const server = createServer({ config, logger, fileOps: faulty, onFatal: (error) => fatal.push(error as NetmonitorError) });
   await server.start();
   t.teardown(() => server.stop());
   failSync = true;

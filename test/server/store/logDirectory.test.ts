@@ -2,10 +2,11 @@ import t from 'tap';
 import { appendFileSync, existsSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import { execFileSync } from 'node:child_process';
 import { join } from 'node:path';
-import { encodeLine, type LogRecord } from '../../../log/records.js';
+import { decodeLineParts, encodeLine, type LogRecord } from '../../../log/records.js';
+import { ChainCheck } from '../../../log/chain.js';
 import { readRecords, type ReadCounts } from '../../../log/reader.js';
-import { LogDirectory, type OpenFile } from '../../../server/store/logDirectory.js';
-import { open as realOpen } from 'node:fs/promises';
+import * as fs from 'node:fs';
+import { LogDirectory, MAX_BATCH_FILES, type SyncFileOps } from '../../../server/store/logDirectory.js';
 import { asWritten, tempDir, type LooseRecord } from '../../helpers.js';
 
 /** A whole `addr` record numbered by an extra field `n` (extra fields are kept as written). */
@@ -71,27 +72,31 @@ t.test('clients() lists the client logs and not the server files', async (t) => 
   t.same((await logs.clients()).sort(), ['203.0.113.7', 'gw']);
 });
 
-/** The real fs/promises open, counting how often the log folder itself is opened (for its fsync). */
-function countingFolderOpens(dir: string): { open: OpenFile; folderOpens: () => number; failFolderOpens: (n: number) => void } {
+/** The real file operations, counting how often the log folder itself is opened (for its fsync) and the logs are. */
+function countingOps(dir: string): { ops: SyncFileOps; folderOpens: () => number; fileOpens: () => number; failFolderOpens: (n: number) => void } {
   let opens = 0;
+  let files = 0;
   let failures = 0;
-  const open = (async (path: Parameters<OpenFile>[0], ...rest: unknown[]) => {
-    if (path === dir) {
-      if (failures > 0) {
-        failures--;
-        throw Object.assign(new Error('too many open files'), { code: 'EMFILE' });
-      }
-      opens++;
-    }
-    return (realOpen as (...args: unknown[]) => ReturnType<OpenFile>)(path, ...rest);
-  }) as OpenFile;
-  return { open, folderOpens: () => opens, failFolderOpens: (n) => (failures = n) };
+  const ops: SyncFileOps = {
+    ...fs,
+    openSync: (path: fs.PathLike, ...rest: unknown[]) => {
+      if (path === dir) {
+        if (failures > 0) {
+          failures--;
+          throw Object.assign(new Error('too many open files'), { code: 'EMFILE' });
+        }
+        opens++;
+      } else files++;
+      return (fs.openSync as (...args: unknown[]) => number)(path, ...rest);
+    },
+  };
+  return { ops, folderOpens: () => opens, fileOpens: () => files, failFolderOpens: (n) => (failures = n) };
 }
 
 t.test('a burst of new logs shares folder fsyncs, and every file and record is there', async (t) => {
   const dir = join(tempDir(), 'logs');
-  const counter = countingFolderOpens(dir);
-  const logs = new LogDirectory(dir, counter.open);
+  const counter = countingOps(dir);
+  const logs = new LogDirectory(dir, counter.ops);
   await logs.create();
   await Promise.all(Array.from({ length: 300 }, (_, n) => logs.append(`client-${n}`, [rec(n)])));
   t.ok(counter.folderOpens() >= 1, 'the folder was synced');
@@ -103,8 +108,8 @@ t.test('a burst of new logs shares folder fsyncs, and every file and record is t
 
 t.test('appending to a log that already has records does not sync the folder again', async (t) => {
   const dir = join(tempDir(), 'logs');
-  const counter = countingFolderOpens(dir);
-  const logs = new LogDirectory(dir, counter.open);
+  const counter = countingOps(dir);
+  const logs = new LogDirectory(dir, counter.ops);
   await logs.create();
   await logs.append('gw', [rec(1)]);
   const afterCreate = counter.folderOpens();
@@ -116,8 +121,8 @@ t.test('appending to a log that already has records does not sync the folder aga
 
 t.test('a folder that cannot be opened for its fsync (EMFILE) is synced on the next append instead', async (t) => {
   const dir = join(tempDir(), 'logs');
-  const counter = countingFolderOpens(dir);
-  const logs = new LogDirectory(dir, counter.open);
+  const counter = countingOps(dir);
+  const logs = new LogDirectory(dir, counter.ops);
   await logs.create();
   counter.failFolderOpens(1);
   await logs.append('new-client', [rec(1)]);
@@ -128,21 +133,63 @@ t.test('a folder that cannot be opened for its fsync (EMFILE) is synced on the n
   t.equal(counter.folderOpens(), 1, 'and then no more');
 });
 
-t.test("appends made while a client's write is in flight go out together in its next write, in order", async (t) => {
+t.test("appends made in one turn go out in one write, and those made while it is written in the next", async (t) => {
   const dir = join(tempDir(), 'logs');
-  let opens = 0;
-  const open = (async (path: Parameters<OpenFile>[0], ...rest: unknown[]) => {
-    if (path !== dir) opens++;
-    return (realOpen as (...args: unknown[]) => ReturnType<OpenFile>)(path, ...rest);
-  }) as OpenFile;
-  const logs = new LogDirectory(dir, open);
+  const counter = countingOps(dir);
+  const logs = new LogDirectory(dir, counter.ops);
   await logs.create();
-  const appends = Array.from({ length: 50 }, (_, n) => logs.append('gw', [rec(n)]));
-  t.equal(logs.pending, 1, 'one log is being written');
-  await Promise.all(appends);
+  const together = Array.from({ length: 10 }, (_, n) => logs.append('gw', [rec(n)]));
+  t.equal(logs.pending, 1, 'one log waits to be written');
+  await Promise.all(together);
+  t.equal(counter.fileOpens(), 1, 'ten appends in one turn: one write');
+  const first = logs.append('gw', [rec(10)]);
+  await new Promise((resolve) => setImmediate(resolve));
+  const later = Array.from({ length: 39 }, (_, n) => logs.append('gw', [rec(11 + n)]));
+  await Promise.all([first, ...later]);
   t.equal(logs.pending, 0);
-  t.equal(opens, 2, 'the first append alone, then the 49 that came while it was written');
+  t.equal(counter.fileOpens(), 3, 'then the next append alone, and the 39 that came while it was written');
   t.same((await readAll(logs.pathOf('gw'))).read.map((r) => r.n), Array.from({ length: 50 }, (_, n) => n));
+});
+
+t.test('a burst of transitions is written in batches of at most MAX_BATCH_FILES files', async (t) => {
+  const dir = join(tempDir(), 'logs');
+  let open = 0;
+  let most = 0;
+  const ops: SyncFileOps = {
+    ...fs,
+    openSync: (...args: Parameters<typeof fs.openSync>) => {
+      const fd = fs.openSync(...args);
+      most = Math.max(most, ++open);
+      return fd;
+    },
+    closeSync: (fd) => {
+      open--;
+      fs.closeSync(fd);
+    },
+  };
+  const logs = new LogDirectory(dir, ops);
+  await logs.create();
+  await Promise.all(Array.from({ length: 1000 }, (_, n) => logs.append(`client-${n}`, [rec(n)])));
+  t.ok(most <= MAX_BATCH_FILES + 1, `at most ${MAX_BATCH_FILES} logs and the folder open at once (${most})`);
+  t.ok(most > 1, 'the files of a batch are synced together');
+  t.equal(open, 0, 'every file is closed again');
+});
+
+t.test("the writer runs on a thread of its own, started with the first append and ended by close()", async (t) => {
+  const threads = (): number => fs.readdirSync('/proc/self/task').length;
+  const logs = new LogDirectory(join(tempDir(), 'logs'));
+  await logs.create();
+  const before = threads();
+  await Promise.all(Array.from({ length: 2000 }, (_, n) => logs.append(`client-${n}`, [rec(n)])));
+  t.ok(threads() > before, `a thread was started for the writes (${before} threads before, ${threads()} after)`);
+  const missing = [];
+  for (let n = 0; n < 2000; n += 97) if ((await readAll(logs.pathOf(`client-${n}`))).read[0]?.n !== n) missing.push(n);
+  t.same(missing, [], 'every record of the burst is on disk');
+  await logs.close();
+  t.equal(threads(), before, 'close() ends the thread');
+  await logs.append('after-close', [rec(1)]);
+  t.same((await readAll(logs.pathOf('after-close'))).read, [rec(1)], 'an append after close() starts the writer again');
+  await logs.close();
 });
 
 t.test('settle waits for every append started before it, including ones queued behind others', async (t) => {
@@ -169,4 +216,52 @@ t.test('a symlink, a dangling symlink or a FIFO as a client log is refused with 
   t.equal(readFileSync(join(dir, 'target'), 'utf8'), 'keep\n');
   t.notOk(existsSync(join(dir, 'outside.nmlog')), 'nothing was created outside the folder');
   t.equal(logs.backlog, 3, 'the records are kept in memory, as on a full disk');
+});
+
+/** The chain verdict of a log file, line by line as the report checks it. */
+function chainOf(path: string, name: string): ReturnType<ChainCheck['result']> {
+  const check = new ChainCheck(name);
+  readFileSync(path, 'utf8').split('\n').filter((line) => line !== '').forEach((line, n) => {
+    const parts = decodeLineParts(line);
+    check.line(n + 1, parts === null ? null : { json: parts.json, chain: parts.chain });
+  });
+  return check.result();
+}
+
+t.test('a log written before a restart is chained on from its last whole line, a long one included', async (t) => {
+  const dir = join(tempDir(), 'logs');
+  const before = new LogDirectory(dir, fs);
+  await before.create();
+  const long = { ...rec(1), note: 'x'.repeat(10_000) } as unknown as LogRecord;
+  await before.append('gw', [rec(0), long]);
+  const after = new LogDirectory(dir, fs);
+  await after.append('gw', [rec(2)]);
+  t.same((await readAll(after.pathOf('gw'))).read.map((r) => r.n), [0, 1, 2]);
+  t.equal(chainOf(after.pathOf('gw'), 'gw').integrity, 'chained', 'the new line links to the line the earlier server wrote last');
+});
+
+t.test("a failed fsync of the folder fails the new log's append with EFSYNC", async (t) => {
+  const dir = join(tempDir(), 'logs');
+  const logs = new LogDirectory(dir, {
+    ...fs,
+    fsyncSync: () => {
+      throw Object.assign(new Error('EIO: i/o error'), { code: 'EIO' });
+    },
+  });
+  await logs.create();
+  await t.rejects(logs.append('gw', [rec(1)]), { code: 'EFSYNC', message: /could not make .*logs durable \(EIO\)/ });
+});
+
+t.test('a descriptor that will not close does not fail a durable append', async (t) => {
+  const dir = join(tempDir(), 'logs');
+  const logs = new LogDirectory(dir, {
+    ...fs,
+    closeSync: (fd) => {
+      fs.closeSync(fd);
+      throw Object.assign(new Error('EIO: i/o error'), { code: 'EIO' });
+    },
+  });
+  await logs.create();
+  await logs.append('gw', [rec(1)]);
+  t.same((await readAll(logs.pathOf('gw'))).read, [rec(1)]);
 });
