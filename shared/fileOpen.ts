@@ -33,6 +33,12 @@ export function writeFailure(error: unknown): string {
   return code ?? (error instanceof Error ? error.message : String(error));
 }
 
+/** An open's error, with a link as the last component (ELOOP) or a folder (EISDIR) said as ENOTREG, like a FIFO. */
+export function openFailure(path: string, error: unknown): unknown {
+  const code = (error as NodeJS.ErrnoException).code;
+  return code === 'ELOOP' || code === 'EISDIR' ? notRegularFile(path, error) : error;
+}
+
 /**
  * Opens `path` with `flags` (one of the above) and checks it is a regular file. A link as
  * the last component (ELOOP) or a folder (EISDIR) comes back as ENOTREG, like a FIFO.
@@ -42,9 +48,7 @@ export async function openRegular(path: string, flags: number, mode = 0o640): Pr
   try {
     file = await open(path, flags, mode);
   } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code;
-    if (code === 'ELOOP' || code === 'EISDIR') throw notRegularFile(path, error);
-    throw error;
+    throw openFailure(path, error);
   }
   let regular = false;
   try {

@@ -18,7 +18,7 @@
  */
 import * as fs from 'node:fs';
 import { join } from 'node:path';
-import { APPEND, notRegularFile, writeFailure } from '../../shared/fileOpen.js';
+import { APPEND, notRegularFile, openFailure, writeFailure } from '../../shared/fileOpen.js';
 import { logBaseOf } from '../../log/logName.js';
 import { chainedLine } from '../../log/records.js';
 import { genesis } from '../../log/chain.js';
@@ -104,8 +104,7 @@ export class BatchWriter {
     try {
       fd = this.ops.openSync(path, APPEND, 0o640);
     } catch (error) {
-      const code = (error as NodeJS.ErrnoException).code;
-      throw code === 'ELOOP' || code === 'EISDIR' ? notRegularFile(path, error) : error;
+      throw openFailure(path, error);
     }
     try {
       const stat = this.ops.fstatSync(fd);
